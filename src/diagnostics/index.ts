@@ -1,0 +1,91 @@
+/**
+ * Numbered diagnostics. Every error the engine raises carries a stable code
+ * (like the AssemblyScript compiler's DiagnosticCode) so that tools and tests
+ * can match on the code rather than on message text, plus a location.
+ *
+ * Ranges: 1xxx decode/encode, 2xxx assembler, 3xxx execution (interpreter and
+ * JIT sandbox), 4xxx ELF/BTF loading, 5xxx verifier, 6xxx maps, 7xxx JIT
+ * compilation, 8xxx host input (pcap, CLI, files).
+ */
+export const DiagnosticCode = {
+  // decode / encode
+  TruncatedProgram: 1001,
+  UnknownOpcode: 1002,
+  InvalidRegister: 1003,
+  ReservedFieldNonZero: 1004,
+  TruncatedLddw: 1005,
+  InvalidLddwSecondSlot: 1006,
+  InvalidImmediate: 1007,
+  EmptyProgram: 1008,
+  // assembler
+  AsmSyntax: 2001,
+  AsmUnknownMnemonic: 2002,
+  AsmOperand: 2003,
+  AsmUnknownLabel: 2004,
+  AsmRange: 2005,
+  // execution
+  MemoryAccessViolation: 3001,
+  InstructionBudgetExhausted: 3002,
+  UnknownHelper: 3003,
+  CallDepthExceeded: 3004,
+  JumpOutOfRange: 3005,
+  FellOffEnd: 3006,
+  UnsupportedInstruction: 3007,
+  HelperFault: 3008,
+  TailCallLimit: 3009,
+  // JIT
+  JitUnsupported: 7001,
+  JitTooLarge: 7002,
+  // host input
+  BadInput: 8001,
+} as const;
+
+export type DiagnosticCodeName = keyof typeof DiagnosticCode;
+
+/** Base class of every error the engine throws on purpose. */
+export class EbpfError extends Error {
+  readonly code: number;
+  readonly codeName: DiagnosticCodeName;
+  constructor(codeName: DiagnosticCodeName, message: string) {
+    super(`EW${DiagnosticCode[codeName]}: ${message}`);
+    this.name = 'EbpfError';
+    this.code = DiagnosticCode[codeName];
+    this.codeName = codeName;
+  }
+}
+
+/** An error about one instruction of a program: names its pc (slot index). */
+export class ProgramError extends EbpfError {
+  readonly pc: number;
+  constructor(codeName: DiagnosticCodeName, pc: number, message: string) {
+    super(codeName, `pc ${pc}: ${message}`);
+    this.name = 'ProgramError';
+    this.pc = pc;
+  }
+}
+
+/** Malformed bytecode. */
+export class DecodeError extends ProgramError {
+  constructor(codeName: DiagnosticCodeName, pc: number, message: string) {
+    super(codeName, pc, message);
+    this.name = 'DecodeError';
+  }
+}
+
+/** A fault while running a program (sandbox violation, budget, bad helper). */
+export class ExecutionError extends ProgramError {
+  constructor(codeName: DiagnosticCodeName, pc: number, message: string) {
+    super(codeName, pc, message);
+    this.name = 'ExecutionError';
+  }
+}
+
+/** Assembler input error: names the source line. */
+export class AsmError extends EbpfError {
+  readonly line: number;
+  constructor(codeName: DiagnosticCodeName, line: number, message: string) {
+    super(codeName, `line ${line}: ${message}`);
+    this.name = 'AsmError';
+    this.line = line;
+  }
+}

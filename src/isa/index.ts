@@ -1,0 +1,5 @@
+export * from './opcodes.js';
+export * from './spec.js';
+export * from './instruction.js';
+export * from './decode.js';
+export * from './encode.js';
