@@ -112,6 +112,7 @@ export const DEFAULT_BUDGET = 100_000_000;
 /** The kernel's BPF_MAX_LOOPS: may_goto iterations per frame. */
 const MAY_GOTO_LIMIT = 8 * 1024 * 1024;
 const TWO32 = 4294967296;
+const LEADER_BIT = 1 << 12;
 const MAX_SAFE_HI = 0x1fffff; // |value| < 2^53 when hi <= this
 
 function mulhiU32(a: number, b: number): number {
@@ -134,7 +135,8 @@ export class Interpreter {
   executed = 0;
 
   private readonly ops: Uint8Array;
-  private readonly dsts: Uint8Array;
+  /** op | dst << 8 | (block leader) << 12: one load per dispatch. */
+  private readonly words: Int32Array;
   /** Operand index: a source register, or REGISTER_COUNT + pc for an immediate. */
   private readonly srcs: Int32Array;
   private readonly offs: Int32Array;
@@ -155,7 +157,7 @@ export class Interpreter {
     this.unverified = opts.unverified ?? false;
     this.budget = opts.budget ?? DEFAULT_BUDGET;
     this.ops = new Uint8Array(n);
-    this.dsts = new Uint8Array(n);
+    this.words = new Int32Array(n);
     this.srcs = new Int32Array(n);
     this.offs = new Int32Array(n);
     this.targets = new Int32Array(n);
@@ -168,7 +170,7 @@ export class Interpreter {
       const pc = insn.pc;
       const op = opOf(insn.spec, insn.src);
       this.ops[pc] = op;
-      this.dsts[pc] = insn.dst;
+      this.words[pc] = op | (insn.dst << 8) | (this.blocks[pc] !== 0 ? LEADER_BIT : 0);
       this.offs[pc] = insn.off;
       const k = REGISTER_COUNT + pc;
       if (op === Op.LDDW) { this.RL[k] = insn.imm; this.RH[k] = insn.immHi!; }
@@ -201,7 +203,7 @@ export class Interpreter {
     machine.cpu = cpu;
     const area = machine.area(cpu);
     const RL = this.RL, RH = this.RH;
-    const ops = this.ops, dsts = this.dsts, srcs = this.srcs, offs = this.offs, targets = this.targets, aux = this.aux;
+    const ops = this.ops, words = this.words, srcs = this.srcs, offs = this.offs, targets = this.targets, aux = this.aux;
     const blocks = this.blocks;
     const n = this.slotCount;
     const budget = this.budget;
@@ -255,17 +257,18 @@ export class Interpreter {
 
     for (;;) {
       if (pc >= n) throw new ExecutionError('FellOffEnd', pc, 'execution fell off the end of the program');
-      const bl = blocks[pc]!;
-      if (bl !== 0) {
+      const w = words[pc]!;
+      if ((w & LEADER_BIT) !== 0) {
+        const bl = blocks[pc]!;
         if (executed + bl > budget) {
           this.executed = executed;
           throw new ExecutionError('InstructionBudgetExhausted', pc, `instruction budget of ${budget} exhausted`);
         }
         executed += bl;
       }
-      const d = dsts[pc]!;
+      const d = (w >> 8) & 0xf;
       const s = srcs[pc]!;
-      switch (ops[pc]) {
+      switch (w & 0xff) {
         // ---- 64-bit ALU
         case Op.ADD64: {
           const lo = (RL[d]! + RL[s]!) | 0;

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * The ebpf-wasm command line: a thin layer over the library API.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { EbpfError } from '../diagnostics/index.js';
+import { parseHexBytes, toHex } from './hex.js';
+import { loadProgramFile } from './program-file.js';
+import { runRawInterpreter } from '../runtime/raw.js';
+
+const USAGE = `usage: ebpf-wasm <command> [options]
+
+commands:
+  test-run --raw FILE [--data-hex HEX | --data FILE] [--tier interpreter|jit] [--unverified] [--budget N]
+      run a bare program (r1 = data, r2 = length) and print its r0 as 'retval: N'
+      FILE: instruction bytes, hex text, or conformance-syntax assembly (.s/.asm)
+`;
+
+type Handler = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, Handler> = {
+  'test-run': async (argv) => {
+    const { values, positionals } = parseArgs({
+      args: argv, allowPositionals: true,
+      options: {
+        raw: { type: 'boolean' }, 'data-hex': { type: 'string' }, data: { type: 'string' },
+        tier: { type: 'string' }, unverified: { type: 'boolean' }, budget: { type: 'string' },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError('test-run takes one program file');
+    if (!values.raw) throw new UsageError('test-run on object files arrives with the loader; use --raw for bare programs');
+    const tier = values.tier ?? 'interpreter';
+    if (tier !== 'interpreter' && tier !== 'jit') throw new UsageError(`--tier takes interpreter or jit, not ${tier}`);
+    if (tier === 'jit') throw new UsageError('the jit tier is not available in this build');
+    if (values['data-hex'] !== undefined && values.data !== undefined) throw new UsageError('give --data-hex or --data, not both');
+    const data = values['data-hex'] !== undefined ? parseHexBytes(values['data-hex'], '--data-hex')
+      : values.data !== undefined ? new Uint8Array(readFileSync(values.data)) : undefined;
+    const program = loadProgramFile(positionals[0]!);
+    const budget = values.budget !== undefined ? Number(values.budget) : undefined;
+    if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) throw new UsageError('--budget takes a positive integer');
+    // Without a verifier verdict the program still runs inside the sandbox; --unverified says so explicitly.
+    const run = runRawInterpreter(program, data, { unverified: true, budget });
+    process.stdout.write(`retval: ${run.r0}\n`);
+    if (data) {
+      const area = run.machine.area(0);
+      process.stdout.write(`data_out: ${toHex(new Uint8Array(run.machine.memory.buffer, area.packetData, data.length))}\n`);
+    }
+    return 0;
+  },
+};
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(USAGE); return cmd ? 0 : 2; }
+  const handler = commands[cmd];
+  if (!handler) { process.stderr.write(`ebpf-wasm: unknown command '${cmd}'\n${USAGE}`); return 2; }
+  return handler(rest);
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
+  if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+    process.stderr.write(`ebpf-wasm: ${e.message}\n`); process.exitCode = 2;
+  } else if (e instanceof EbpfError || e instanceof Error) {
+    process.stderr.write(`ebpf-wasm: ${e.message}\n`); process.exitCode = 1;
+  } else { process.stderr.write(`ebpf-wasm: ${String(e)}\n`); process.exitCode = 1; }
+});
