@@ -80,9 +80,10 @@ const BY_MNEMONIC: ReadonlyMap<string, readonly InstructionSpec[]> = (() => {
     l.push(s);
   };
   for (const s of INSTRUCTION_SET) put(s.mnemonic, s);
+  const primary = new Set(m.keys());
   for (const s of INSTRUCTION_SET) {
     // Aliases the dialect accepts: add64 for add, swapN for bswapN, call helper N.
-    if ((s.kind === 'alu' || s.kind === 'neg') && s.width === 64 && !m.has(s.mnemonic + ALU64_SUFFIX)) put(s.mnemonic + ALU64_SUFFIX, s);
+    if ((s.kind === 'alu' || s.kind === 'neg') && s.width === 64 && !primary.has(s.mnemonic + ALU64_SUFFIX)) put(s.mnemonic + ALU64_SUFFIX, s);
     if (s.kind === 'end' && s.order === 'swap') put(`swap${s.size}`, s);
     if (s.kind === 'call' && s.discriminator?.value === CallSrc.HELPER) put(`${CALL} ${CALL_HELPER_WORD}`, s);
   }
