@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  assemble, decode, disassemble, encode, parseConformanceData, type Instruction,
+  assemble, conformanceRequirements, conformanceSkipReason, decode, disassemble, encode, parseConformanceData,
+  type Instruction,
 } from '../src/isa/index.js';
 import { AsmError, DecodeError } from '../src/diagnostics/index.js';
 
@@ -29,8 +30,8 @@ function programOf(name: string): Uint8Array {
 
 /** Groups and cpu version the runner would derive, from our table: exact union of groups, max version. */
 function requirements(insns: readonly Instruction[]): { groups: string[]; cpu: string } {
-  const groups = [...new Set(insns.map((i) => i.spec.group))].sort();
-  return { groups, cpu: `v${Math.max(...insns.map((i) => i.spec.cpuVersion))}` };
+  const r = conformanceRequirements(insns);
+  return { groups: r.groups, cpu: `v${r.cpuVersion}` };
 }
 
 if (!existsSync(jsonl)) {
@@ -82,6 +83,15 @@ if (!existsSync(jsonl)) {
       }
     }
     assert.equal(bad, []);
+  });
+
+  test('runner skip counts per cpu version / groups match the README (v1 162, v2 171, v3 253, v4 312, +callx 313)', () => {
+    const reqs = entries.map((e) => conformanceRequirements(decode(Buffer.from(hexOf(e.program_hex), 'hex')).instructions));
+    const runs = (cpuVersion: number, extra: Array<'callx'> = []) =>
+      reqs.filter((r) => conformanceSkipReason(r, {
+        cpuVersion, groups: ['base64', 'atomic64', 'divmul64', ...extra],
+      }) === undefined).length;
+    assert.equal([runs(1), runs(2), runs(3), runs(4), runs(4, ['callx'])], [162, 171, 253, 312, 313]);
   });
 
   test('.data fields: mem, result, no-register-offset header, C section', () => {

@@ -169,6 +169,23 @@ test('conformance syntax: sample output', () => {
   assert.is(specByName('lock fetch add32').mnemonic, 'lock fetch add32');
 });
 
+test('groups/cpu versions of specs the suite files do not exercise, and of the ones fixed to match its table', () => {
+  const want: Record<string, [string, number]> = {
+    'lddw map_fd': ['base64', 1], 'lddw map_value': ['base64', 1], 'lddw btf_id': ['base64', 1], 'lddw func': ['base64', 1],
+    'lddw map_idx': ['base64', 1], 'lddw map_idx_value': ['base64', 1], ldabsw: ['packet', 1], ldabsh: ['packet', 1],
+    ldabsb: ['packet', 1], ldindw: ['packet', 1], ldindh: ['packet', 1], ldindb: ['packet', 1],
+    'call runtime': ['base32', 3], 'call local': ['base32', 3], callx: ['callx', 1],
+    neg: ['base32', 1], neg32: ['base32', 1], le64: ['base64', 1], be64: ['base64', 1], le16: ['base32', 1],
+    bswap16: ['base32', 4], bswap32: ['base32', 4], bswap64: ['base64', 4], ja32: ['base32', 4],
+    'lock fetch add32': ['atomic32', 3], 'lock cmpxchg': ['atomic64', 3], sdiv32_imm: ['divmul32', 4], smod_reg: ['divmul64', 4],
+    jlt_imm: ['base64', 2], jlt32_imm: ['base32', 3], movsx1632: ['base32', 4], movsx3264: ['base64', 4], ldxsw: ['base32', 4],
+  };
+  for (const [name, [group, cpu]] of Object.entries(want)) {
+    const s = specByName(name);
+    assert.equal([s.group, s.cpuVersion], [group, cpu], name);
+  }
+});
+
 test('parseConformanceData: header order, comments, CR, words, bytes, last result wins, skips', () => {
   const d = parseConformanceData([
     'ignored before any header', '-- asm', 'mov %r0, 1 # one', '', 'exit', '-- mem', '00 01', 'ff', '-- result',

@@ -6,6 +6,8 @@
  * ignored, and text before the first header is ignored.
  */
 import { INSTRUCTION_BYTES } from './opcodes.js';
+import type { Instruction } from './instruction.js';
+import type { ConformanceGroup } from './spec.js';
 
 /** The sections of a `.data` file, already decoded. */
 export interface ConformanceData {
@@ -126,4 +128,51 @@ export function parseConformanceData(text: string): ConformanceData {
   if (skipReason) out.skipReason = skipReason;
   else if (out.result === undefined && out.error === undefined) out.skipReason = 'no result or error section';
   return out;
+}
+
+/** What a program needs, as the conformance runner derives it from its instruction table. */
+export interface ConformanceRequirements {
+  /** Union of the instructions' groups, sorted (no implied subsets added). */
+  groups: ConformanceGroup[];
+  /** Highest cpu version any instruction needs. */
+  cpuVersion: 1 | 2 | 3 | 4;
+}
+
+/** Groups a 64-bit group brings along when it is enabled. */
+const IMPLIED_GROUPS: Readonly<Partial<Record<ConformanceGroup, ConformanceGroup>>> = {
+  base64: 'base32', atomic64: 'atomic32', divmul64: 'divmul32',
+};
+/** The runner's default groups (callx and packet are off). */
+export const DEFAULT_CONFORMANCE_GROUPS: readonly ConformanceGroup[] = ['base32', 'base64', 'atomic32', 'atomic64', 'divmul32', 'divmul64'];
+/** The runner's default `--cpu_version`. */
+export const DEFAULT_CONFORMANCE_CPU_VERSION = 3;
+
+/**
+ * Groups and cpu version a program requires, from the spec table (as the
+ * runner computes a test's requirements).
+ * @param instructions the program, e.g. `decode(bytes).instructions`
+ */
+export function conformanceRequirements(instructions: readonly Instruction[]): ConformanceRequirements {
+  const groups = [...new Set(instructions.map((i) => i.spec.group))].sort();
+  let cpuVersion: ConformanceRequirements['cpuVersion'] = 1;
+  for (const i of instructions) if (i.spec.cpuVersion > cpuVersion) cpuVersion = i.spec.cpuVersion;
+  return { groups, cpuVersion };
+}
+
+/**
+ * Whether the runner would run a test with these requirements, or why it would skip it.
+ * @param req from `conformanceRequirements`
+ * @param enabled enabled groups (64-bit groups imply their 32-bit subsets) and cpu version
+ * @returns undefined when it runs, else the skip reason
+ */
+export function conformanceSkipReason(
+  req: ConformanceRequirements,
+  enabled: { groups?: readonly ConformanceGroup[]; cpuVersion?: number } = {},
+): string | undefined {
+  const cpu = enabled.cpuVersion ?? DEFAULT_CONFORMANCE_CPU_VERSION;
+  if (req.cpuVersion > cpu) return `needs cpu version v${req.cpuVersion} (have v${cpu})`;
+  const have = new Set(enabled.groups ?? DEFAULT_CONFORMANCE_GROUPS);
+  for (const g of [...have]) { const sub = IMPLIED_GROUPS[g]; if (sub) have.add(sub); }
+  const missing = req.groups.filter((g) => !have.has(g));
+  return missing.length > 0 ? `needs group(s) ${missing.join(', ')}` : undefined;
 }

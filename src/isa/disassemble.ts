@@ -95,6 +95,7 @@ const ATOMIC_RMW: Readonly<Record<number, readonly [string, string]>> = {
   [AtomicOp.ADD]: ['+=', 'add'], [AtomicOp.OR]: ['|=', 'or'], [AtomicOp.AND]: ['&=', 'and'], [AtomicOp.XOR]: ['^=', 'xor'],
 };
 const BITS_PER_BYTE = 8;
+const IMM64_BITS = 64;
 
 function reg(n: number, width: 32 | 64): string {
   return `${width === 32 ? 'w' : 'r'}${n}`;
@@ -124,7 +125,7 @@ function llvmLine(insn: Instruction): string {
       return `r${dst} = ${name}${spec.size} r${dst}`;
     }
     case 'lddw': {
-      if (src === LddwSrc.IMM64) return `r${dst} = ${shex(BigInt.asIntN(64, lddwValue(insn)))} ll`;
+      if (src === LddwSrc.IMM64) return `r${dst} = ${shex(BigInt.asIntN(IMM64_BITS, lddwValue(insn)))} ll`;
       const hi = insn.immHi ? `, ${shex(insn.immHi >>> 0)}` : '';
       return `ld_pseudo r${dst}, ${shex(src)}, ${shex(imm >>> 0)}${hi}`;
     }
