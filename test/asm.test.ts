@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  assemble, decode, disassemble, encode, INSTRUCTION_SET, lddwValue, makeInstruction, parseConformanceData,
+  assemble, assembleToBytes, decode, disassembleBytes, disassemble, encode, INSTRUCTION_SET, lddwValue, makeInstruction, parseConformanceData,
   specByName,
 } from '../src/isa/index.js';
 import { AsmError } from '../src/diagnostics/index.js';
@@ -47,6 +47,8 @@ test('basic encodings', () => {
   assert.is(hex('lddw map_fd %r1, 3'), '1811000003000000' + '0000000000000000');
   assert.is(hex('lddw map_value %r1, 0x0000000800000003'), '1821000003000000' + '0000000008000000');
   assert.is(hex('exit'), '9500000000000000');
+  assert.is(Buffer.from(assembleToBytes('exit')).toString('hex'), '9500000000000000');
+  assert.is(disassembleBytes(assembleToBytes('mov %r0, 1\nexit'), { syntax: 'llvm' }), 'r0 = 0x1\nexit\n');
 });
 
 test('labels, +N/-N, implicit exit label, lddw slots, ja32 and call local targets in imm', () => {
@@ -105,7 +107,8 @@ test('errors name the line (with firstLine) and the problem', () => {
     ['lock', 'AsmOperand', /invalid number of operands/],
     ['lock fetch', 'AsmOperand', /invalid number of operands/],
     ['lock or [%r10-8]', 'AsmOperand', /'lock or' takes 2/],
-    ['lock nand [%r10-8], %r1', 'AsmOperand', /invalid number of operands/],
+    ['lock nand [%r10-8], %r1', 'AsmUnknownMnemonic', /unknown mnemonic 'lock nand'/],
+    ['lock fetch [%r10-8], %r1', 'AsmOperand', /invalid number of operands for 'lock fetch'/],
     ['ldxw %r0, %r1', 'AsmOperand', /memory operand/],
     ['stxw %r0, %r1', 'AsmOperand', /memory operand/],
     ['mov %r0, abc', 'AsmOperand', /expected immediate/],

@@ -25,7 +25,7 @@
  */
 import { AsmError } from '../diagnostics/index.js';
 import { CallSrc, REGISTER_COUNT } from './opcodes.js';
-import { makeInstruction, type InstructionFields } from './encode.js';
+import { encode, makeInstruction, type InstructionFields } from './encode.js';
 import type { Instruction } from './instruction.js';
 import { INSTRUCTION_SET, type InstructionKind, type InstructionSpec } from './spec.js';
 
@@ -102,7 +102,7 @@ const MEM_RE = /^\[\s*([^\s+\-\]]+)\s*(?:([+-])\s*([0-9a-fA-Fx]+))?\s*\]$/;
 const TOKEN_RE = /\[[^\]]*\]?|[^\s,]+/g;
 
 /** Parses an integer; decimal must fit `bits` signed, hex may also be its unsigned pattern. */
-function parseInt(tok: string, bits: number, line: number, what: string): bigint {
+function parseInteger(tok: string, bits: number, line: number, what: string): bigint {
   const m = INT_RE.exec(tok);
   if (!m) throw new AsmError('AsmOperand', line, `expected ${what}, got '${tok}'`);
   const magnitude = BigInt(m[2]!);
@@ -131,7 +131,7 @@ function parseMem(tok: string, line: number): { reg: number; off: number } {
   if (!m) throw new AsmError('AsmOperand', line, `expected a memory operand [%rN+off], got '${tok}'`);
   const reg = parseRegister(m[1]!, line);
   if (!m[2]) return { reg, off: 0 };
-  return { reg, off: Number(parseInt(m[2] + m[3], OFF_BITS, line, 'offset')) };
+  return { reg, off: Number(parseInteger(m[2] + m[3], OFF_BITS, line, 'offset')) };
 }
 
 interface Pending {
@@ -167,10 +167,17 @@ function matchMnemonic(tokens: readonly string[], line: number): { mnemonic: str
     if (mn === CALL && operands.length > 0 && isRegister(operands[0]!)) specs = CALLX;
     if (specs) return { mnemonic: mn, specs, operands };
   }
-  // A known prefix without its operation (`lock`, `lock fetch`) is an operand-count error.
-  const head = tokens.slice(0, 2).join(' ').toLowerCase();
-  if (MNEMONIC_PREFIXES.has(head) || MNEMONIC_PREFIXES.has(tokens[0]!.toLowerCase())) {
-    throw new AsmError('AsmOperand', line, `invalid number of operands for '${tokens.join(' ')}'`);
+  // A known prefix (`lock`, `lock fetch`) followed by nothing or by an operand lacks its
+  // operation: an operand-count error, as upstream reports it; followed by a word, that
+  // word is an unknown operation.
+  let n = 0;
+  while (n < tokens.length && MNEMONIC_PREFIXES.has(tokens.slice(0, n + 1).join(' ').toLowerCase())) n++;
+  if (n > 0) {
+    const next = tokens[n];
+    if (next === undefined || isRegister(next) || next.startsWith('[')) {
+      throw new AsmError('AsmOperand', line, `invalid number of operands for '${tokens.slice(0, n).join(' ')}'`);
+    }
+    throw new AsmError('AsmUnknownMnemonic', line, `unknown mnemonic '${tokens.slice(0, n + 1).join(' ')}'`);
   }
   throw new AsmError('AsmUnknownMnemonic', line, `unknown mnemonic '${tokens[0]}'`);
 }
@@ -201,12 +208,12 @@ function parseInstruction(tokens: string[], pc: number, line: number): Pending {
       case 'src': f.src = parseRegister(tok, line); break;
       case 'source':
         if (isRegister(tok)) f.src = parseRegister(tok, line);
-        else f.imm = Number(parseInt(tok, IMM_BITS, line, 'immediate'));
+        else f.imm = Number(parseInteger(tok, IMM_BITS, line, 'immediate'));
         break;
-      case 'imm': f.imm = Number(parseInt(tok, IMM_BITS, line, 'immediate')); break;
-      case 'optOff': f.off = Number(parseInt(tok, OFF_BITS, line, 'offset')); break;
+      case 'imm': f.imm = Number(parseInteger(tok, IMM_BITS, line, 'immediate')); break;
+      case 'optOff': f.off = Number(parseInteger(tok, OFF_BITS, line, 'offset')); break;
       case 'imm64': {
-        const v = parseInt(tok, IMM64_BITS, line, '64-bit immediate');
+        const v = parseInteger(tok, IMM64_BITS, line, '64-bit immediate');
         f.imm = Number(BigInt.asIntN(IMM_BITS, v));
         f.immHi = Number(BigInt.asIntN(IMM_BITS, v >> BigInt(IMM_BITS)));
         break;
@@ -216,7 +223,7 @@ function parseInstruction(tokens: string[], pc: number, line: number): Pending {
       case 'target': {
         const field = targetField(spec);
         if (/^[+-]/.test(tok)) {
-          f[field] = Number(parseInt(tok, field === 'off' ? OFF_BITS : IMM_BITS, line, 'jump offset'));
+          f[field] = Number(parseInteger(tok, field === 'off' ? OFF_BITS : IMM_BITS, line, 'jump offset'));
         } else if (LABEL_RE.test(tok)) {
           p.label = tok;
         } else {
@@ -274,4 +281,12 @@ export function assemble(text: string, options: AssembleOptions = {}): Instructi
     }
     return makeInstruction(p.spec, p.fields, p.pc);
   });
+}
+
+/**
+ * Assembles conformance-dialect text straight to bytecode (8 bytes per slot).
+ * @see assemble for the syntax and errors
+ */
+export function assembleToBytes(text: string, options: AssembleOptions = {}): Uint8Array {
+  return encode(assemble(text, options));
 }

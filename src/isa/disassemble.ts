@@ -21,6 +21,7 @@
 import { AluOp, AtomicOp, ATOMIC_FETCH, CallSrc, JmpOp, LddwSrc } from './opcodes.js';
 import { lddwValue, type Instruction, type Program } from './instruction.js';
 import { operandShape, targetField } from './assemble.js';
+import { decode } from './decode.js';
 
 export type DisassemblySyntax = 'conformance' | 'llvm';
 
@@ -178,4 +179,13 @@ export function disassemble(program: readonly Instruction[] | Program, options: 
     const text = disassembleInstruction(insn, syntax);
     return (options.showPc ? `${String(insn.pc).padStart(PC_COLUMN)}:\t` : '') + text + '\n';
   }).join('');
+}
+
+/**
+ * Decodes bytecode and disassembles it.
+ * @throws DecodeError when the bytes are not a valid program
+ * @see disassemble
+ */
+export function disassembleBytes(bytes: Uint8Array, options: DisassembleOptions = {}): string {
+  return disassemble(decode(bytes), options);
 }
