@@ -8,10 +8,16 @@ import { EbpfError } from '../diagnostics/index.js';
 import { parseHexBytes, toHex } from './hex.js';
 import { loadProgramFile } from './program-file.js';
 import { runRawInterpreter } from '../runtime/raw.js';
+import { assembleToBytes } from '../isa/assemble.js';
+import { disassemble } from '../isa/disassemble.js';
 
 const USAGE = `usage: ebpf-wasm <command> [options]
 
 commands:
+  asm FILE.s -o FILE.bin
+      assemble conformance-syntax assembly into 8-byte instructions
+  disasm FILE [--syntax llvm|conformance]
+      disassemble instruction bytes, hex text or assembly (default: llvm-objdump syntax)
   test-run --raw FILE [--data-hex HEX | --data FILE] [--tier interpreter|jit] [--unverified] [--budget N]
       run a bare program (r1 = data, r2 = length) and print its r0 as 'retval: N'
       FILE: instruction bytes, hex text, or conformance-syntax assembly (.s/.asm)
@@ -20,6 +26,22 @@ commands:
 type Handler = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, Handler> = {
+  asm: async (argv) => {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { output: { type: 'string', short: 'o' } } });
+    if (positionals.length !== 1 || !values.output) throw new UsageError('asm takes FILE.s -o FILE.bin');
+    const bytes = assembleToBytes(readFileSync(positionals[0]!, 'utf8'));
+    writeFileSync(values.output, bytes);
+    process.stdout.write(`${values.output}: ${bytes.length / 8} instruction slots\n`);
+    return 0;
+  },
+  disasm: async (argv) => {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { syntax: { type: 'string' } } });
+    if (positionals.length !== 1) throw new UsageError('disasm takes one file');
+    const syntax = values.syntax ?? 'llvm';
+    if (syntax !== 'llvm' && syntax !== 'conformance') throw new UsageError(`--syntax takes llvm or conformance, not ${syntax}`);
+    process.stdout.write(disassemble(loadProgramFile(positionals[0]!), { syntax, showPc: syntax === 'llvm' }) + '\n');
+    return 0;
+  },
   'test-run': async (argv) => {
     const { values, positionals } = parseArgs({
       args: argv, allowPositionals: true,
