@@ -7,8 +7,8 @@ const cli = ['dist/src/cli/main.js'];
 const ipv4Header = '4500003c1c4640004006 0000ac100a63ac100a0c';
 const runs = [
   ['RFC 1071 checksum of an IPv4 header (expect 45542 = 0xb1e6)',
-    ['test-run', '--raw', 'examples/raw/checksum.bin', '--data-hex', ipv4Header]],
-  ['byte classifier over a short text', ['test-run', '--raw', 'examples/raw/classify.bin', '--data-hex', '48656c6c6f2c20776f726c6421']],
+    ['test-run', '--unverified', '--raw', 'examples/raw/checksum.bin', '--data-hex', ipv4Header]],
+  ['byte classifier over a short text', ['test-run', '--unverified', '--raw', 'examples/raw/classify.bin', '--data-hex', '48656c6c6f2c20776f726c6421']],
   ['disassembly of the checksum program', ['disasm', 'examples/raw/checksum.bin']],
 ];
 let failed = 0;

@@ -13,7 +13,7 @@ function cli(args: string[], input?: string) {
 const tmp = mkdtempSync(join(tmpdir(), 'ebpf-wasm-cli-'));
 
 test('test-run --raw prints the checksum example retval and data_out', () => {
-  const r = cli(['test-run', '--raw', 'examples/raw/checksum.bin', '--data-hex', '4500003c1c46400040060000ac100a63ac100a0c']);
+  const r = cli(['test-run', '--unverified', '--raw', 'examples/raw/checksum.bin', '--data-hex', '4500003c1c46400040060000ac100a63ac100a0c']);
   assert.is(r.code, 0, r.err);
   assert.is(r.out, 'retval: 45542\ndata_out: 4500003c1c46400040060000ac100a63ac100a0c\n');
 });
@@ -31,26 +31,28 @@ test('asm → bin → disasm → asm round trip through the CLI', () => {
   writeFileSync(join(tmp, 'q.s'), conf.out);
   assert.is(cli(['asm', join(tmp, 'q.s'), '-o', join(tmp, 'q.bin')]).code, 0);
   assert.equal(readFileSync(join(tmp, 'q.bin')), readFileSync(bin));
-  assert.is(cli(['test-run', '--raw', src]).out, 'retval: 4294967295\n');
+  assert.is(cli(['test-run', '--unverified', '--raw', src]).out, 'retval: 4294967295\n');
 });
 
 test('bad input: clear errors and exit codes, never a stack trace', () => {
-  let r = cli(['test-run', '--raw', join(tmp, 'missing.bin')]);
+  let r = cli(['test-run', '--unverified', '--raw', join(tmp, 'missing.bin')]);
   assert.is(r.code, 1); assert.match(r.err, /no such file/);
   writeFileSync(join(tmp, 'bad.bin'), Buffer.from([0xff, 0, 0, 0, 0, 0, 0, 0]));
-  r = cli(['test-run', '--raw', join(tmp, 'bad.bin')]);
+  r = cli(['test-run', '--unverified', '--raw', join(tmp, 'bad.bin')]);
   assert.is(r.code, 1); assert.match(r.err, /EW1002: pc 0: unknown opcode 0xff/);
   writeFileSync(join(tmp, 'bad.s'), 'mov %r0, 1\nfrobnicate %r1\nexit\n');
   r = cli(['asm', join(tmp, 'bad.s'), '-o', join(tmp, 'x.bin')]);
   assert.is(r.code, 1); assert.match(r.err, /line 2/);
-  r = cli(['test-run', '--raw', 'examples/raw/checksum.bin', '--data-hex', 'zz']);
+  r = cli(['test-run', '--unverified', '--raw', 'examples/raw/checksum.bin', '--data-hex', 'zz']);
   assert.is(r.code, 1); assert.match(r.err, /--data-hex: invalid hex/);
+  r = cli(['test-run', '--raw', 'examples/raw/checksum.bin']);
+  assert.is(r.code, 2); assert.match(r.err, /--unverified/);
   r = cli(['frob']);
   assert.is(r.code, 2);
-  r = cli(['test-run', '--raw', 'examples/raw/checksum.bin', '--bogus']);
+  r = cli(['test-run', '--unverified', '--raw', 'examples/raw/checksum.bin', '--bogus']);
   assert.is(r.code, 2); assert.not.match(r.err, /at .*\.js/);
   writeFileSync(join(tmp, 'loop.s'), 'ja -1\nexit\n');
-  r = cli(['test-run', '--raw', join(tmp, 'loop.s'), '--budget', '1000']);
+  r = cli(['test-run', '--unverified', '--raw', join(tmp, 'loop.s'), '--budget', '1000']);
   assert.is(r.code, 1); assert.match(r.err, /EW3002: pc 0: instruction budget of 1000 exhausted/);
 });
 

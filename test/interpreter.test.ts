@@ -1,6 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runRawInterpreter } from '../src/runtime/raw.js';
+import { runRawInterpreter as runRaw, type RawRunOptions } from '../src/runtime/raw.js';
+import type { Program } from '../src/isa/index.js';
+
+const runRawInterpreter = (p: Program | Uint8Array, mem?: Uint8Array, o: RawRunOptions = {}) => runRaw(p, mem, { unverified: true, ...o });
 import { ExecutionError } from '../src/diagnostics/index.js';
 import { ins, prog } from './support/build.js';
 

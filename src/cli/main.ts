@@ -61,7 +61,9 @@ const commands: Record<string, Handler> = {
     const program = loadProgramFile(positionals[0]!);
     const budget = values.budget !== undefined ? Number(values.budget) : undefined;
     if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) throw new UsageError('--budget takes a positive integer');
-    // Without a verifier verdict the program still runs inside the sandbox; --unverified says so explicitly.
+    if (!values.unverified) {
+      throw new UsageError('a raw program has no verifier verdict (the verifier needs a program type); pass --unverified to run it inside the sandbox');
+    }
     const run = runRawInterpreter(program, data, { unverified: true, budget });
     process.stdout.write(`retval: ${run.r0}\n`);
     if (data) {

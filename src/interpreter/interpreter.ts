@@ -36,6 +36,8 @@ const enum Op {
   JEQ32, JGT32, JGE32, JSET32, JNE32, JSGT32, JSGE32, JLT32, JLE32, JSLT32, JSLE32,
   MAY_GOTO, CALL_HELPER, CALL_LOCAL, CALL_KFUNC, CALLX, EXIT,
   LDABS, LDIND,
+  /** Sentinel one past the last slot: reaching it means falling off the end. */
+  FELL_OFF,
 }
 
 const ALU_OPS_64: Record<number, Op> = {
@@ -122,6 +124,32 @@ function mulhiU32(a: number, b: number): number {
   const m2 = a0 * b1 + (m1 & 0xffff);
   return (a1 * b1 + (m1 >>> 16) + (m2 >>> 16)) | 0;
 }
+/**
+ * Effective address of base register + off for an access of `size` bytes.
+ * Outside the sandbox only the 64-bit range is checked (the address must fit
+ * linear memory); inside it the access must lie in one of the run's regions.
+ */
+function addr(RL: Int32Array, RH: Int32Array, bounds: Float64Array, sandbox: boolean,
+  base: number, off: number, size: number, pc: number): number {
+  const bl = RL[base]!;
+  const lo = (bl + off) | 0;
+  // carry into the high half of the 64-bit sum base + sign-extended off
+  const hi = (RH[base]! + (off >> 31) + ((lo >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
+  const a = lo >>> 0;
+  if (hi !== 0 || (sandbox && !inRegions(bounds, a, a + size))) {
+    throw new ExecutionError('MemoryAccessViolation', pc, `invalid memory access of ${size} bytes at 0x${toBig(lo, hi).toString(16)}`);
+  }
+  return a;
+}
+function inRegions(b: Float64Array, a: number, e: number): boolean {
+  return (a >= b[0]! && e <= b[1]!) || (a >= b[2]! && e <= b[3]!) || (a >= b[4]! && e <= b[5]!) || (a >= b[6]! && e <= b[7]!);
+}
+function atomicAddr(RL: Int32Array, RH: Int32Array, bounds: Float64Array, sandbox: boolean,
+  base: number, off: number, size: number, pc: number): number {
+  const a = addr(RL, RH, bounds, sandbox, base, off, size, pc);
+  if (a % size !== 0) throw new ExecutionError('MemoryAccessViolation', pc, `misaligned atomic access at 0x${a.toString(16)}`);
+  return a;
+}
 function toBig(lo: number, hi: number): bigint { return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0); }
 function toBigSigned(lo: number, hi: number): bigint { return (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0); }
 function bswap32(x: number): number {
@@ -145,6 +173,7 @@ export class Interpreter {
   private readonly aux: Uint8Array;
   private readonly blocks: Int32Array;
   private readonly helperAt: (HelperSpec | undefined)[];
+  private readonly bounds = new Float64Array(8);
   private readonly RL: Int32Array;
   private readonly RH: Int32Array;
   private readonly slotCount: number;
@@ -156,9 +185,11 @@ export class Interpreter {
     this.slotCount = n;
     this.unverified = opts.unverified ?? false;
     this.budget = opts.budget ?? DEFAULT_BUDGET;
-    this.ops = new Uint8Array(n);
-    this.words = new Int32Array(n);
-    this.srcs = new Int32Array(n);
+    this.ops = new Uint8Array(n + 1);
+    this.words = new Int32Array(n + 1);
+    this.ops[n] = Op.FELL_OFF;
+    this.words[n] = Op.FELL_OFF;
+    this.srcs = new Int32Array(n + 1);
     this.offs = new Int32Array(n);
     this.targets = new Int32Array(n);
     this.aux = new Uint8Array(n);
@@ -205,13 +236,11 @@ export class Interpreter {
     const RL = this.RL, RH = this.RH;
     const ops = this.ops, words = this.words, srcs = this.srcs, offs = this.offs, targets = this.targets, aux = this.aux;
     const blocks = this.blocks;
-    const n = this.slotCount;
     const budget = this.budget;
     const sandbox = this.unverified;
     const { stack, ctx, data, heap } = args.regions;
     const s0 = stack.start, s1 = stack.end, c0 = ctx.start, c1 = ctx.end, d0 = data.start, d1 = data.end;
-    const h0 = heap.start;
-    let h1 = heap.end;
+    const h0 = heap.start, h1 = heap.end;
     let buf = machine.memory.buffer;
     let dv = new DataView(buf);
     let u8 = new Uint8Array(buf);
@@ -228,35 +257,11 @@ export class Interpreter {
     let executed = 0;
     let pc = 0;
 
-    /** Address of an access, checked against the run's regions in the sandbox. */
-    const addr = (base: number, off: number, size: number, at: number): number => {
-      const lo = RL[base]! + off;
-      // carry into the high half of the 64-bit sum base + sign-extended off
-      const hi = (RH[base]! + (off >> 31) + ((lo >>> 0) < (RL[base]! >>> 0) ? 1 : 0)) | 0;
-      const a = lo >>> 0;
-      if (sandbox || hi !== 0) {
-        const e = a + size;
-        if (hi !== 0 || !((a >= s0 && e <= s1) || (a >= d0 && e <= d1) || (a >= c0 && e <= c1) || (a >= h0 && e <= h1))) {
-          throw new ExecutionError('MemoryAccessViolation', at,
-            `invalid memory access of ${size} bytes at 0x${toBig(lo, hi).toString(16)}`);
-        }
-      }
-      return a;
-    };
-    const atomicAddr = (base: number, off: number, size: number, at: number): number => {
-      const a = addr(base, off, size, at);
-      if (a % size !== 0) throw new ExecutionError('MemoryAccessViolation', at, `misaligned atomic access at 0x${a.toString(16)}`);
-      return a;
-    };
-    const refresh = (): void => {
-      if (machine.memory.buffer !== buf) {
-        buf = machine.memory.buffer; dv = new DataView(buf); u8 = new Uint8Array(buf);
-        h1 = buf.byteLength;
-      }
-    };
+    // Region bounds for the sandbox: [start, end) pairs of stack, data, ctx, heap.
+    const bounds = this.bounds;
+    bounds[0] = s0; bounds[1] = s1; bounds[2] = d0; bounds[3] = d1; bounds[4] = c0; bounds[5] = c1; bounds[6] = h0; bounds[7] = h1;
 
     for (;;) {
-      if (pc >= n) throw new ExecutionError('FellOffEnd', pc, 'execution fell off the end of the program');
       const w = words[pc]!;
       if ((w & LEADER_BIT) !== 0) {
         const bl = blocks[pc]!;
@@ -374,22 +379,22 @@ export class Interpreter {
         case Op.BE64: case Op.BSWAP64: { const lo = RL[d]!; RL[d] = bswap32(RH[d]!); RH[d] = bswap32(lo); break; }
         case Op.LDDW: RL[d] = RL[s]!; RH[d] = RH[s]!; pc++; break;
         // ---- memory
-        case Op.LDX1: RL[d] = u8[addr(s, offs[pc]!, 1, pc)]!; RH[d] = 0; break;
-        case Op.LDX2: RL[d] = dv.getUint16(addr(s, offs[pc]!, 2, pc), true); RH[d] = 0; break;
-        case Op.LDX4: RL[d] = dv.getInt32(addr(s, offs[pc]!, 4, pc), true); RH[d] = 0; break;
-        case Op.LDX8: { const a = addr(s, offs[pc]!, 8, pc); RL[d] = dv.getInt32(a, true); RH[d] = dv.getInt32(a + 4, true); break; }
-        case Op.LDXS1: RL[d] = dv.getInt8(addr(s, offs[pc]!, 1, pc)); RH[d] = RL[d]! >> 31; break;
-        case Op.LDXS2: RL[d] = dv.getInt16(addr(s, offs[pc]!, 2, pc), true); RH[d] = RL[d]! >> 31; break;
-        case Op.LDXS4: RL[d] = dv.getInt32(addr(s, offs[pc]!, 4, pc), true); RH[d] = RL[d]! >> 31; break;
-        case Op.ST1: case Op.STX1: u8[addr(d, offs[pc]!, 1, pc)] = RL[s]!; break;
-        case Op.ST2: case Op.STX2: dv.setUint16(addr(d, offs[pc]!, 2, pc), RL[s]! & 0xffff, true); break;
-        case Op.ST4: case Op.STX4: dv.setInt32(addr(d, offs[pc]!, 4, pc), RL[s]!, true); break;
+        case Op.LDX1: RL[d] = u8[addr(RL, RH, bounds, sandbox, s, offs[pc]!, 1, pc)]!; RH[d] = 0; break;
+        case Op.LDX2: RL[d] = dv.getUint16(addr(RL, RH, bounds, sandbox, s, offs[pc]!, 2, pc), true); RH[d] = 0; break;
+        case Op.LDX4: RL[d] = dv.getInt32(addr(RL, RH, bounds, sandbox, s, offs[pc]!, 4, pc), true); RH[d] = 0; break;
+        case Op.LDX8: { const a = addr(RL, RH, bounds, sandbox, s, offs[pc]!, 8, pc); RL[d] = dv.getInt32(a, true); RH[d] = dv.getInt32(a + 4, true); break; }
+        case Op.LDXS1: RL[d] = dv.getInt8(addr(RL, RH, bounds, sandbox, s, offs[pc]!, 1, pc)); RH[d] = RL[d]! >> 31; break;
+        case Op.LDXS2: RL[d] = dv.getInt16(addr(RL, RH, bounds, sandbox, s, offs[pc]!, 2, pc), true); RH[d] = RL[d]! >> 31; break;
+        case Op.LDXS4: RL[d] = dv.getInt32(addr(RL, RH, bounds, sandbox, s, offs[pc]!, 4, pc), true); RH[d] = RL[d]! >> 31; break;
+        case Op.ST1: case Op.STX1: u8[addr(RL, RH, bounds, sandbox, d, offs[pc]!, 1, pc)] = RL[s]!; break;
+        case Op.ST2: case Op.STX2: dv.setUint16(addr(RL, RH, bounds, sandbox, d, offs[pc]!, 2, pc), RL[s]! & 0xffff, true); break;
+        case Op.ST4: case Op.STX4: dv.setInt32(addr(RL, RH, bounds, sandbox, d, offs[pc]!, 4, pc), RL[s]!, true); break;
         case Op.ST8: case Op.STX8: {
-          const a = addr(d, offs[pc]!, 8, pc); dv.setInt32(a, RL[s]!, true); dv.setInt32(a + 4, RH[s]!, true); break;
+          const a = addr(RL, RH, bounds, sandbox, d, offs[pc]!, 8, pc); dv.setInt32(a, RL[s]!, true); dv.setInt32(a + 4, RH[s]!, true); break;
         }
         // ---- atomics: single-threaded here; the JIT uses real wasm atomics on shared memory
         case Op.ATOMIC_ADD32: case Op.ATOMIC_OR32: case Op.ATOMIC_AND32: case Op.ATOMIC_XOR32: case Op.ATOMIC_XCHG32: {
-          const a = atomicAddr(d, offs[pc]!, 4, pc), old = dv.getInt32(a, true), v = RL[s]!;
+          const a = atomicAddr(RL, RH, bounds, sandbox, d, offs[pc]!, 4, pc), old = dv.getInt32(a, true), v = RL[s]!;
           const o = ops[pc];
           dv.setInt32(a, o === Op.ATOMIC_ADD32 ? (old + v) | 0 : o === Op.ATOMIC_OR32 ? old | v
             : o === Op.ATOMIC_AND32 ? old & v : o === Op.ATOMIC_XOR32 ? old ^ v : v, true);
@@ -399,12 +404,12 @@ export class Interpreter {
           break;
         }
         case Op.ATOMIC_CMPXCHG32: {
-          const a = atomicAddr(d, offs[pc]!, 4, pc), old = dv.getInt32(a, true);
+          const a = atomicAddr(RL, RH, bounds, sandbox, d, offs[pc]!, 4, pc), old = dv.getInt32(a, true);
           if (old === RL[0]) dv.setInt32(a, RL[s]!, true);
           RL[0] = old; RH[0] = 0; break;
         }
         case Op.ATOMIC_ADD64: case Op.ATOMIC_OR64: case Op.ATOMIC_AND64: case Op.ATOMIC_XOR64: case Op.ATOMIC_XCHG64: {
-          const a = atomicAddr(d, offs[pc]!, 8, pc);
+          const a = atomicAddr(RL, RH, bounds, sandbox, d, offs[pc]!, 8, pc);
           const ol = dv.getInt32(a, true), oh = dv.getInt32(a + 4, true), vl = RL[s]!, vh = RH[s]!;
           const o = ops[pc];
           let nl: number, nh: number;
@@ -420,7 +425,7 @@ export class Interpreter {
           break;
         }
         case Op.ATOMIC_CMPXCHG64: {
-          const a = atomicAddr(d, offs[pc]!, 8, pc);
+          const a = atomicAddr(RL, RH, bounds, sandbox, d, offs[pc]!, 8, pc);
           const ol = dv.getInt32(a, true), oh = dv.getInt32(a + 4, true);
           if (ol === RL[0] && oh === RH[0]) { dv.setInt32(a, RL[s]!, true); dv.setInt32(a + 4, RH[s]!, true); }
           RL[0] = ol; RH[0] = oh; break;
@@ -482,7 +487,11 @@ export class Interpreter {
           const helper = ops[pc] === Op.CALLX ? machine.helpers.get(RL[s]! >>> 0) : this.helperAt[pc];
           const id = ops[pc] === Op.CALLX ? RL[s]! >>> 0 : RL[s]!;
           this.callHelper(helper, id, pc);
-          refresh();
+          if (machine.memory.buffer !== buf) {
+            // a helper grew memory: views and the heap bound follow it
+            buf = machine.memory.buffer; dv = new DataView(buf); u8 = new Uint8Array(buf);
+            bounds[7] = buf.byteLength;
+          }
           break;
         }
         case Op.CALL_LOCAL: {
@@ -528,6 +537,8 @@ export class Interpreter {
           RH[0] = 0;
           break;
         }
+        case Op.FELL_OFF:
+          throw new ExecutionError('FellOffEnd', pc, 'execution fell off the end of the program');
         default:
           throw new ExecutionError('UnsupportedInstruction', pc, `no semantics for instruction at pc ${pc}`);
       }

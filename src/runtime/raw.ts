@@ -48,9 +48,10 @@ export function machineForRaw(mem: Uint8Array | undefined, seed?: number): Machi
 
 /** Runs a raw program in the interpreter tier. */
 export function runRawInterpreter(program: Program | Uint8Array, mem?: Uint8Array, opts: RawRunOptions = {}): RawRun {
+  if (!opts.unverified) throw new Error('runRawInterpreter: raw programs run only unverified, inside the sandbox: pass { unverified: true }');
   const prog = program instanceof Uint8Array ? decode(program) : program;
   const machine = opts.machine ?? machineForRaw(mem, opts.seed);
-  const interp = new Interpreter(prog, machine, { unverified: opts.unverified ?? true, budget: opts.budget });
+  const interp = new Interpreter(prog, machine, { unverified: true, budget: opts.budget });
   const input = prepareRawInput(machine, mem);
   const lo = interp.run(0, input);
   return { r0: interp.r0(lo), executed: interp.executed, machine };
