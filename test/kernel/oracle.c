@@ -16,7 +16,7 @@
  *   retval: R              the kernel's u32 retval, unsigned decimal
  *   data_out: HEX          only when data was given (lowercase, no spaces)
  *   ctx_out: HEX           only when --ctx-hex was given and the kernel returned a context
- *   duration_ns: N         the kernel's average per repetition
+ *   duration_ns: N         the kernel's average per repetition (0 for raw_tracepoint)
  * Output of run-pcap, per record (numbered from 1, like tshark's frame numbers):
  *   packet N retval R data_out HEX
  *   packet N error -E      when the kernel refused the run (e.g. EINVAL)
@@ -30,6 +30,9 @@
  * pending records instead (entries = record count, one record's bytes per
  * line, no key). Global-data maps (.bss, .data, .rodata) appear under
  * libbpf's names (e.g. flow_cou.bss) with key 00000000.
+ *
+ * --repeat N: the kernel's repeat; for raw_tracepoint programs, which the
+ * kernel does not repeat, N separate runs.
  *
  * --map-init MAP=FILE reads lines "KEYHEX VALUEHEX" ('#' starts a comment).
  * For global-data maps the value replaces the initial image before load (so
@@ -582,12 +585,18 @@ int main(int argc, char **argv)
 				t.ctx_size_out = ctx_cap;
 			}
 		}
-		if (!raw_tp)
+		if (!raw_tp) {
 			t.repeat = opt.repeat;
-		else if (opt.repeat != 1)
-			die("--repeat: the kernel does not repeat raw_tracepoint programs");
-		if (bpf_prog_test_run_opts(prog_fd, &t))
-			die("BPF_PROG_TEST_RUN: %s", strerror(errno));
+			if (bpf_prog_test_run_opts(prog_fd, &t))
+				die("BPF_PROG_TEST_RUN: %s", strerror(errno));
+		} else {
+			/* the kernel does not repeat raw_tracepoint runs: one run per repetition */
+			int i;
+
+			for (i = 0; i < opt.repeat; i++)
+				if (bpf_prog_test_run_opts(prog_fd, &t))
+					die("BPF_PROG_TEST_RUN: %s", strerror(errno));
+		}
 		printf("retval: %u\n", t.retval);
 		if (have_data) {
 			fputs("data_out: ", stdout);
