@@ -610,9 +610,14 @@ int main(int argc, char **argv)
 		}
 		printf("duration_ns: %u\n", t.duration);
 	} else {
-		size_t n, i;
-		struct packet *pk = read_pcap(opt.pcap, &n);
 		uint8_t *out = malloc(65536 + 4096);
+		struct packet *pk;
+		size_t n, i;
+
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT)
+			die("run-pcap: %s is a raw_tracepoint program: it takes a context, not packets",
+			    bpf_program__name(prog));
+		pk = read_pcap(opt.pcap, &n);
 
 		for (i = 0; i < n; i++) {
 			LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pk[i].data, .data_size_in = pk[i].len,
