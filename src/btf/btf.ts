@@ -124,16 +124,17 @@ export class Btf {
   }
 
   /** A C-like description for messages: "struct task", "int", "u32 *". */
-  describe(id: number): string {
+  describe(id: number, depth = 0): string {
     const t = this.type(id);
+    if (depth > MAX_RESOLVE_DEPTH) return '…';
     switch (t.kind) {
       case 'VOID': return 'void';
       case 'STRUCT': return `struct ${t.name || '(anon)'}`;
       case 'UNION': return `union ${t.name || '(anon)'}`;
       case 'ENUM': case 'ENUM64': return `enum ${t.name || '(anon)'}`;
-      case 'PTR': return `${this.describe(t.type)} *`;
-      case 'ARRAY': return `${this.describe(t.type)}[${t.nelems}]`;
-      case 'CONST': case 'VOLATILE': case 'RESTRICT': return `${t.kind.toLowerCase()} ${this.describe(t.type)}`;
+      case 'PTR': return `${this.describe(t.type, depth + 1)} *`;
+      case 'ARRAY': return `${this.describe(t.type, depth + 1)}[${t.nelems}]`;
+      case 'CONST': case 'VOLATILE': case 'RESTRICT': return `${t.kind.toLowerCase()} ${this.describe(t.type, depth + 1)}`;
       default: return t.name || t.kind.toLowerCase();
     }
   }

@@ -44,6 +44,11 @@ export interface CoreResult {
   /** For field byte offsets: the target field's byte size (for load size fixups). */
   readonly targetFieldSize?: number;
   readonly localFieldSize?: number;
+  /**
+   * Whether the instruction must hold `local` before patching. Off for
+   * bitfields, where clang and libbpf may pick different load windows.
+   */
+  readonly validate: boolean;
 }
 
 const FIELD_KINDS = new Set<CoreReloKindName>(['FIELD_BYTE_OFFSET', 'FIELD_BYTE_SIZE', 'FIELD_EXISTS', 'FIELD_SIGNED', 'FIELD_LSHIFT_U64', 'FIELD_RSHIFT_U64']);
@@ -248,13 +253,13 @@ export function resolveCoreRelo(local: Btf, relo: CoreRelo, target: Btf | undefi
   const { kind, insnOff } = relo;
   const idx = parseAccess(relo.access, insnOff);
   const rootLocal = local.type(relo.typeId);
-  if (kind === 'TYPE_ID_LOCAL') return { kind, local: relo.typeId, target: relo.typeId, poison: false };
+  if (kind === 'TYPE_ID_LOCAL') return { kind, local: relo.typeId, target: relo.typeId, poison: false, validate: true };
 
   if (FIELD_KINDS.has(kind)) {
     const spec = localFieldSpec(local, relo.typeId, idx, insnOff);
     const lv = fieldValues(local, spec);
     const localValue = fieldValue(lv, kind);
-    const base = { kind, local: localValue, localFieldSize: lv.byteSize };
+    const base = { kind, local: localValue, localFieldSize: lv.byteSize, validate: spec.bitfieldSize === 0 || kind === 'FIELD_SIGNED' };
     if (!target) return { ...base, poison: kind !== 'FIELD_EXISTS', ...(kind === 'FIELD_EXISTS' ? { target: 0 } : {}) };
     let result: { value: number; id: number; size: number } | undefined;
     for (const cand of coreCandidates(local, relo.typeId, target)) {
@@ -277,7 +282,7 @@ export function resolveCoreRelo(local: Btf, relo: CoreRelo, target: Btf | undefi
     const lv = lvals[idx[0]!];
     if (!lv || idx.length !== 1) err(`enum access ${relo.access} out of range in ${local.describe(lt.id)}`, insnOff);
     const localValue = kind === 'ENUMVAL_EXISTS' ? 1 : lv!.value;
-    if (!target) return kind === 'ENUMVAL_EXISTS' ? { kind, local: 1, target: 0, poison: false } : { kind, local: localValue, poison: true };
+    if (!target) return kind === 'ENUMVAL_EXISTS' ? { kind, local: 1, target: 0, poison: false, validate: true } : { kind, local: localValue, poison: true, validate: true };
     const want = essentialName(lv!.name);
     let result: { value: number | bigint; id: number } | undefined;
     for (const cand of coreCandidates(local, relo.typeId, target)) {
@@ -287,15 +292,15 @@ export function resolveCoreRelo(local: Btf, relo: CoreRelo, target: Btf | undefi
       if (result && result.value !== value) err(`${kind} ${lv!.name}: candidates ${result.id} and ${cand} disagree`, insnOff);
       result ??= { value, id: cand };
     }
-    if (!result) return kind === 'ENUMVAL_EXISTS' ? { kind, local: 1, target: 0, poison: false } : { kind, local: localValue, poison: true };
-    return { kind, local: localValue, target: result.value, poison: false, targetTypeId: result.id };
+    if (!result) return kind === 'ENUMVAL_EXISTS' ? { kind, local: 1, target: 0, poison: false, validate: true } : { kind, local: localValue, poison: true, validate: true };
+    return { kind, local: localValue, target: result.value, poison: false, targetTypeId: result.id, validate: true };
   }
 
   // Type relocations: TYPE_ID_TARGET, TYPE_EXISTS, TYPE_SIZE, TYPE_MATCHES.
   if (idx.length !== 1 || idx[0] !== 0) err(`type relocation access must be "0", is "${relo.access}"`, insnOff);
   const localValue = kind === 'TYPE_ID_TARGET' ? relo.typeId : kind === 'TYPE_SIZE' ? local.sizeof(relo.typeId) : 1;
   const absent = kind === 'TYPE_EXISTS' || kind === 'TYPE_MATCHES'
-    ? { kind, local: localValue, target: 0, poison: false } : { kind, local: localValue, poison: true };
+    ? { kind, local: localValue, target: 0, poison: false, validate: true } : { kind, local: localValue, poison: true, validate: true };
   if (!target) return absent;
   let result: { value: number; id: number } | undefined;
   for (const cand of coreCandidates(local, relo.typeId, target)) {
@@ -307,5 +312,5 @@ export function resolveCoreRelo(local: Btf, relo: CoreRelo, target: Btf | undefi
     result ??= { value, id: cand };
   }
   if (!result) return absent;
-  return { kind, local: localValue, target: result.value, poison: false, targetTypeId: result.id };
+  return { kind, local: localValue, target: result.value, poison: false, targetTypeId: result.id, validate: true };
 }

@@ -115,40 +115,46 @@ export class ElfFile {
     if (shstrndx >= shnum) throw new LoadError('ElfBadSectionHeader', { offset: 62 }, `e_shstrndx ${shstrndx} out of range (${shnum} sections)`);
 
     // Raw headers first (names need the section-name string table).
-    interface Raw { type: number; flags: number; nameOff: number; offset: number; size: number; link: number; info: number; addralign: number; entsize: number }
+    interface Raw { type: number; flags: number; nameOff: number; offset: number; size: number; link: number; info: number; addralign: number; entsize: number; at: number }
     const raws: Raw[] = [];
     for (let i = 0; i < shnum; i++) {
       const h = shoff + i * SHDR_SIZE;
-      const place = { section: `#${i}`, offset: h };
       const num = (o: number, what: string): number => {
         const x = v.u64(h + o);
-        if (x === null) throw new LoadError('ElfBadSectionHeader', place, `${what} is out of range`);
+        if (x === null) throw new LoadError('ElfBadSectionHeader', { section: `#${i}`, offset: h + o }, `${what} is out of range`);
         return x;
       };
-      const raw: Raw = {
+      raws.push({
         nameOff: v.u32(h), type: v.u32(h + 4), flags: num(8, 'sh_flags'), offset: num(24, 'sh_offset'),
         size: num(32, 'sh_size'), link: v.u32(h + 40), info: v.u32(h + 44), addralign: num(48, 'sh_addralign'),
-        entsize: num(56, 'sh_entsize'),
-      };
-      if (i === 0) { raws.push(raw); continue; }
-      if (!KNOWN_SECTION_TYPES.has(raw.type)) {
-        throw new LoadError('ElfUnknownSectionType', place, `unknown section type 0x${raw.type.toString(16)}`);
-      }
-      if (raw.type !== SectionType.NOBITS && raw.type !== SectionType.NULL && !v.has(raw.offset, raw.size)) {
-        throw new LoadError('ElfBadSectionHeader', place,
-          `section data (${raw.size} bytes at 0x${raw.offset.toString(16)}) extends past end of file (${bytes.length})`);
-      }
-      raws.push(raw);
+        entsize: num(56, 'sh_entsize'), at: h,
+      });
     }
     const shstr = raws[shstrndx]!;
-    if (shstr.type !== SectionType.STRTAB) {
-      throw new LoadError('ElfBadSectionHeader', { section: `#${shstrndx}` }, 'e_shstrndx does not name a string table');
+    if (shstrndx === 0 || shstr.type !== SectionType.STRTAB) {
+      throw new LoadError('ElfBadSectionHeader', { section: `#${shstrndx}`, offset: 62 }, 'e_shstrndx does not name a string table');
+    }
+    if (!v.has(shstr.offset, shstr.size)) {
+      throw new LoadError('ElfBadSectionHeader', { section: `#${shstrndx} (section names)`, offset: shstr.at + 24 },
+        `section data (${shstr.size} bytes at 0x${shstr.offset.toString(16)}) extends past end of file (${bytes.length})`);
     }
     const shstrData = bytes.subarray(shstr.offset, shstr.offset + shstr.size);
     const sections: ElfSection[] = raws.map((r, index) => {
-      const name = index === 0 ? '' : readCString(shstrData, r.nameOff, { section: `#${index} (name)` });
-      const data = r.type === SectionType.NOBITS || r.type === SectionType.NULL || index === 0
-        ? new Uint8Array(0) : bytes.subarray(r.offset, r.offset + r.size);
+      if (index === 0) {
+        return { index, name: '', type: r.type, flags: r.flags, offset: r.offset, size: r.size, link: r.link,
+          info: r.info, addralign: r.addralign, entsize: r.entsize, data: new Uint8Array(0) };
+      }
+      const name = readCString(shstrData, r.nameOff, { section: `#${index} (name)` });
+      const place = { section: name || `#${index}`, offset: r.at };
+      if (!KNOWN_SECTION_TYPES.has(r.type)) {
+        throw new LoadError('ElfUnknownSectionType', { ...place, offset: r.at + 4 }, `unknown section type 0x${r.type.toString(16)}`);
+      }
+      const hasData = r.type !== SectionType.NOBITS && r.type !== SectionType.NULL;
+      if (hasData && !v.has(r.offset, r.size)) {
+        throw new LoadError('ElfBadSectionHeader', { ...place, offset: r.at + 24 },
+          `section data (${r.size} bytes at 0x${r.offset.toString(16)}) extends past end of file (${bytes.length})`);
+      }
+      const data = hasData ? bytes.subarray(r.offset, r.offset + r.size) : new Uint8Array(0);
       return { index, name, type: r.type, flags: r.flags, offset: r.offset, size: r.size, link: r.link,
         info: r.info, addralign: r.addralign, entsize: r.entsize, data };
     });

@@ -696,11 +696,11 @@ export function applyCoreRelocations(
       setI32(code, o + 12, Number(big >> 32n) | 0);
     } else if ((cls === Class.ALU || cls === Class.ALU64) && (opcode & SOURCE_MASK) === 0) {
       const orig = i32At(code, o + 4);
-      if (orig !== Number(result.local)) throw new LoadError('CoreRelocation', at, `instruction immediate ${orig} is not the expected local value ${result.local}`);
+      if (result.validate && orig !== Number(result.local)) throw new LoadError('CoreRelocation', at, `instruction immediate ${orig} is not the expected local value ${result.local}`);
       setI32(code, o + 4, Number(value) | 0);
     } else if ((cls === Class.LDX || cls === Class.ST || cls === Class.STX) && (opcode & 0xe0) === Mode.MEM) {
       const orig = ((code[o + 2]! | (code[o + 3]! << 8)) << 16) >> 16;
-      if (orig !== Number(result.local)) throw new LoadError('CoreRelocation', at, `instruction offset ${orig} is not the expected local value ${result.local}`);
+      if (result.validate && orig !== Number(result.local)) throw new LoadError('CoreRelocation', at, `instruction offset ${orig} is not the expected local value ${result.local}`);
       const v = Number(value);
       if (v < -32768 || v > 32767) throw new LoadError('CoreRelocation', at, `offset ${v} does not fit 16 bits`);
       code[o + 2] = v & 0xff; code[o + 3] = (v >> 8) & 0xff;
