@@ -60,6 +60,11 @@ test('struct members, bitfields, sizes and resolution', () => {
   assert.equal([cv.kind, cv.name], ['INT', 'unsigned long']);
   assert.is(btf.skipModifiers(m['cv']!.type).kind, 'TYPEDEF');
   assert.is(btf.describe(m['arr']!.type), 'char[5][3]');
+  assert.equal(btf.findMember(s.id, 'e'), { name: 'e', type: m['e']!.type, bitOffset: 128, bitfieldSize: 0, byteOffset: 16 });
+  const skb = btf.find('STRUCT', '__sk_buff')!;
+  // Through an anonymous union member.
+  assert.is(btf.findMember(skb.id, 'flow_keys')!.byteOffset, 144);
+  assert.is(btf.findMember(s.id, 'nope'), undefined);
   assert.is(btf.describe(m['tagged']!.type), 'user *');
   const fwd = btf.resolve(btf.resolve(m['fwd']!.type).kind === 'PTR' ? (btf.resolve(m['fwd']!.type) as { type: number }).type : 0);
   assert.equal([fwd.kind, fwd.name], ['FWD', 'opaque']);

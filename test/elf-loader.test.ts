@@ -116,23 +116,36 @@ test('global data: .data/.rodata/.bss/custom sections with initial bytes, const 
   const s = spec('globals.o');
   const m = Object.fromEntries(s.maps.map((x) => [x.name, x]));
   assert.equal(s.maps.map((x) => [x.name, x.definition, x.valueSize, x.readonly ?? false]), [
-    ['.data', 'data', 4, false], ['.rodata', 'data', 20, true], ['.data.custom', 'data', 4, false],
+    ['.data', 'data', 16, false], ['.rodata', 'data', 29, true], ['.data.custom', 'data', 4, false],
     ['.rodata.banner', 'data', 6, true], ['.bss', 'data', 8, false], ['.kconfig', 'kconfig', 8, true],
   ]);
-  assert.equal([...m['.data']!.data!], [5, 0, 0, 0]);
+  assert.equal([...m['.data']!.data!], [5, 0, 0, 0, 7, 0, 0, 0, 8, 0, 0, 0, 9, 0, 0, 0]);
+  assert.equal(m['.data']!.variables!.map((v) => [v.name, v.offset, v.size, v.global]), [['counter', 0, 4, true], ['hidden', 4, 12, false]]);
   assert.equal(dv(m['.rodata']!.data!).getUint32(16, true), 100);
   assert.equal([...m['.rodata']!.data!.subarray(0, 16)], [1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0]);
   assert.equal(new TextDecoder().decode(m['.rodata.banner']!.data!), 'hello\0');
   assert.equal([...m['.bss']!.data!], [0, 0, 0, 0, 0, 0, 0, 0]);
-  assert.equal(m['.rodata']!.variables!.map((v) => [v.name, v.offset, v.size]), [['table', 0, 16], ['cfg_limit', 16, 4]]);
+  assert.equal(m['.rodata']!.variables!.map((v) => [v.name, v.offset, v.size]).slice(0, 2), [['table', 0, 16], ['cfg_limit', 16, 4]]);
+  // bpf_printk's format string is a local object in .rodata.
+  const fmt = m['.rodata']!.variables!.find((v) => v.name.includes('fmt'))!;
+  assert.equal(new TextDecoder().decode(m['.rodata']!.data!.subarray(fmt.offset, fmt.offset + fmt.size)), 'queue %d\0');
   assert.ok((m['.rodata']!.flags & BPF_F_RDONLY_PROG) !== 0);
   assert.is(s.btf!.type(m['.rodata']!.valueType!).name, '.rodata');
   const p = prog(s, 'use_globals');
   const vals = p.relocations.filter((r) => r.kind === 'map_value').map((r) => [r.pc, r.symbol, r.map, r.offset]);
   assert.equal(vals, [[1, 'counter', '.data', 0], [7, 'banner', '.rodata.banner', 0], [13, 'custom_val', '.data.custom', 0],
-    [19, 'table', '.rodata', 0], [25, 'zeroed', '.bss', 0], [31, 'cfg_limit', '.rodata', 16]]);
-  const ld = insnAt(p, 31);
+    [20, 'table', '.rodata', 0], [26, 'zeroed', '.bss', 0], [32, 'cfg_limit', '.rodata', 16],
+    // Static data is reached through the section symbol plus the addend clang put in imm.
+    [40, '.data', '.data', 4], [46, '.rodata', '.rodata', 20]]);
+  const ld = insnAt(p, 32);
   assert.equal([ld.src, ld.imm, ld.immHi], [LddwSrc.MAP_VALUE, 1, 16]);
+  const st = insnAt(p, 40);
+  assert.equal([st.src, st.imm, st.immHi], [LddwSrc.MAP_VALUE, 0, 4]);
+  // The object's DATASECs get their real sizes and offsets (clang leaves them 0).
+  const ds = s.btf!.find('DATASEC', '.rodata')!;
+  if (ds.kind !== 'DATASEC') throw new Error('no datasec');
+  assert.is(ds.size, 29);
+  assert.equal(ds.vars.slice(0, 2).map((v) => [s.btf!.type(v.type).name, v.offset, v.size]), [['table', 0, 16], ['cfg_limit', 16, 4]]);
 });
 
 test('.kconfig and __ksym externs are recorded for later resolution', () => {
@@ -145,7 +158,11 @@ test('.kconfig and __ksym externs are recorded for later resolution', () => {
   ]);
   const g = prog(s, 'use_globals');
   assert.equal(g.relocations.filter((r) => r.kind === 'kconfig').map((r) => [r.pc, r.symbol, r.map, r.offset, r.weak]),
-    [[35, 'LINUX_KERNEL_VERSION', '.kconfig', 0, false], [40, 'CONFIG_BPF_SYSCALL', '.kconfig', 4, true]]);
+    [[50, 'LINUX_KERNEL_VERSION', '.kconfig', 0, false], [55, 'CONFIG_BPF_SYSCALL', '.kconfig', 4, true]]);
+  const kc = insnAt(g, 55);
+  assert.equal([kc.src, kc.imm, kc.immHi], [LddwSrc.MAP_VALUE, s.maps.findIndex((m) => m.name === '.kconfig'), 4]);
+  assert.equal(s.maps.find((m) => m.name === '.kconfig')!.variables!.map((v) => [v.name, v.offset, v.size]),
+    [['LINUX_KERNEL_VERSION', 0, 4], ['CONFIG_BPF_SYSCALL', 4, 1]]);
   const k = prog(s, 'use_ksym');
   assert.equal(k.relocations.map((r) => [r.pc, r.kind, r.symbol, r.weak]),
     [[0, 'ksym', 'bpf_prog_active', false], [4, 'ksym', 'bpf_task_acquire', true], [8, 'ksym', 'bpf_task_acquire', true]]);

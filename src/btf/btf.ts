@@ -139,6 +139,32 @@ export class Btf {
     }
   }
 
+  /**
+   * Member `name` of a struct/union, looking through anonymous struct/union
+   * members; the bit offset is from the start of `structId`.
+   */
+  findMember(structId: number, name: string, depth = 0): (BtfMember & { byteOffset: number }) | undefined {
+    if (depth > MAX_RESOLVE_DEPTH) return undefined;
+    const t = this.resolve(structId);
+    if (t.kind !== 'STRUCT' && t.kind !== 'UNION') return undefined;
+    for (const m of t.members) {
+      if (m.name === name) return { ...m, byteOffset: Math.floor(m.bitOffset / 8) };
+      if (!m.name) {
+        const inner = this.findMember(m.type, name, depth + 1);
+        if (inner) { const bitOffset = inner.bitOffset + m.bitOffset; return { ...inner, bitOffset, byteOffset: Math.floor(bitOffset / 8) }; }
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A copy with some types replaced (same ids). Used to fix up DATASEC sizes
+   * and offsets, which clang leaves for the loader to fill in.
+   */
+  withTypes(replace: ReadonlyMap<number, BtfType>): Btf {
+    return new Btf(this.types.map((t) => replace.get(t.id) ?? t), this.strings, this.source);
+  }
+
   /** Member `index` of a struct/union with its byte and bit placement. */
   memberOffset(structId: number, index: number): { bitOffset: number; bitfieldSize: number; byteOffset: number } {
     const t = this.resolve(structId);

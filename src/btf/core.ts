@@ -136,21 +136,6 @@ function fieldsCompatible(a: Btf, aId: number, b: Btf, bId: number, depth = 0): 
   }
 }
 
-/** Finds member `name` of struct/union `typeId`, searching anonymous members too. Returns the bit offset and member. */
-function findMember(btf: Btf, typeId: number, name: string, depth = 0): { bitOffset: number; type: number; bitfieldSize: number } | null {
-  if (depth > MAX_RESOLVE_DEPTH) return null;
-  const t = btf.resolve(typeId);
-  if (t.kind !== 'STRUCT' && t.kind !== 'UNION') return null;
-  for (const m of t.members) {
-    if (m.name === name) return { bitOffset: m.bitOffset, type: m.type, bitfieldSize: m.bitfieldSize };
-    if (!m.name) {
-      const inner = findMember(btf, m.type, name, depth + 1);
-      if (inner) return { ...inner, bitOffset: inner.bitOffset + m.bitOffset };
-    }
-  }
-  return null;
-}
-
 /** Matches a local field spec in target type `targId`; null if it does not fit. */
 function matchFieldSpec(local: Btf, spec: Spec, target: Btf, targId: number): Spec | null {
   const root = target.resolve(targId);
@@ -166,7 +151,7 @@ function matchFieldSpec(local: Btf, spec: Spec, target: Btf, targId: number): Sp
       if (tt.kind !== 'STRUCT' && tt.kind !== 'UNION') return null;
       const lm = lt.members[acc.index]!;
       let found: { bitOffset: number; type: number; bitfieldSize: number } | null;
-      if (acc.name) found = findMember(target, tt.id, acc.name);
+      if (acc.name) found = target.findMember(tt.id, acc.name) ?? null;
       else {
         // Anonymous member: match by position (libbpf only walks named ones; this is the closest behaviour).
         const m = tt.members[acc.index];

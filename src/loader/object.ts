@@ -9,7 +9,7 @@ import { LoadError } from '../diagnostics/index.js';
 import { CallSrc, Class, LddwSrc, INSTRUCTION_BYTES, Mode, Size, SIZE_BYTES, SOURCE_MASK, type SizeValue } from '../isa/opcodes.js';
 import { readElf, ByteView, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
 import { RelocType, SHF_ALLOC, SHF_EXECINSTR, SHN_UNDEF, SectionType, SymbolBind, SymbolType } from '../elf/constants.js';
-import { parseBtf, type Btf } from '../btf/btf.js';
+import { parseBtf, type Btf, type BtfType } from '../btf/btf.js';
 import { parseBtfExt, type BtfExt, type CoreRelo } from '../btf/ext.js';
 import { resolveCoreRelo, type CoreResult } from '../btf/core.js';
 import { matchSection } from './sections.js';
@@ -54,7 +54,7 @@ const isDataSection = (s: ElfSection): boolean =>
 
 class ObjectParser {
   readonly elf: ElfFile;
-  readonly btf?: Btf;
+  btf?: Btf;
   readonly ext?: BtfExt;
   readonly license: string;
   readonly kernelVersion?: number;
@@ -80,6 +80,7 @@ class ObjectParser {
     if (kv !== undefined) this.kernelVersion = kv;
     this.collectFunctions();
     if (entryOnly) return;
+    if (this.btf) this.btf = this.fixupDatasecs(this.btf);
     this.collectLegacyMaps();
     this.collectBtfMaps();
     this.collectDataMaps();
@@ -99,6 +100,32 @@ class ObjectParser {
     if (!s || s.type === SectionType.NOBITS) return undefined;
     if (s.size !== 4) throw new LoadError('LoaderBadData', { section: s.name }, `version section is ${s.size} bytes, expected 4`);
     return u32At(s.data, 0);
+  }
+
+  /**
+   * clang leaves DATASEC sizes and variable offsets as 0 in objects (the
+   * symbol table has them); fill them in like libbpf's btf_fixup_datasec so
+   * the spec's BTF describes the data maps' real layout.
+   */
+  private fixupDatasecs(btf: Btf): Btf {
+    const replace = new Map<number, BtfType>();
+    for (const t of btf.types) {
+      if (t.kind !== 'DATASEC') continue;
+      const sec = this.elf.sectionByName(t.name);
+      if (!sec) continue; // .kconfig / .ksyms have no ELF section
+      const syms = new Map(this.elf.symbols.filter((s) => s.shndx === sec.index && s.name).map((s) => [s.name, s]));
+      const vars = t.vars.map((vi) => {
+        const v = btf.type(vi.type);
+        const sym = syms.get(v.name);
+        if (!sym) return vi;
+        if (sym.value + vi.size > sec.size) {
+          throw new LoadError('BtfBad', { section: Sections.BTF, symbol: v.name }, `variable of ${vi.size} bytes at ${sym.value} does not fit ${t.name}`);
+        }
+        return { type: vi.type, offset: sym.value, size: vi.size };
+      }).sort((a, b) => a.offset - b.offset || a.type - b.type);
+      replace.set(t.id, { ...t, size: sec.size, vars });
+    }
+    return replace.size ? btf.withTypes(replace) : btf;
   }
 
   // ---- functions ----------------------------------------------------------
