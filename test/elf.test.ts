@@ -234,4 +234,41 @@ test('seeded byte-flip fuzz: only LoadError or success', () => {
   console.log(`NOTE: fuzz ${ok} parsed, ${failed} LoadErrors`);
 });
 
+test('section-targeted fuzz: flips inside code, maps, BTF, BTF.ext, symbols and relocations', () => {
+  const next = rng(0xb7f);
+  const target = parseObject(fixture('core_target.o')).btf!;
+  const seen = new Set<string>();
+  for (const f of ['progs.o', 'maps.o', 'globals.o', 'core.o', 'kinds.o']) {
+    const b = fixture(f);
+    const secs = readElf(b).sections.filter((s) => s.size > 0 && s.type !== SectionType.NOBITS && !s.name.includes('.debug'));
+    for (let iter = 0; iter < 400; iter++) {
+      const c = b.slice();
+      const s = secs[Math.floor(next() * secs.length)]!;
+      for (let k = 0, n = 1 + Math.floor(next() * 2); k < n; k++) {
+        const at = s.offset + Math.floor(next() * s.size);
+        c[at] = next() < 0.5 ? c[at]! ^ (1 << Math.floor(next() * 8)) : Math.floor(next() * 256);
+      }
+      try { parseObject(c, { targetBtf: target }); seen.add('ok'); } catch (e) {
+        if (!(e instanceof LoadError)) throw new Error(`${f} ${s.name} iteration ${iter}: ${(e as Error).stack}`);
+        seen.add(e.codeName);
+      }
+    }
+  }
+  for (const code of ['ok', 'BtfBadTypeId', 'BtfExtBad', 'ElfBadRelocation', 'ElfMissingSymbol']) assert.ok(seen.has(code), code);
+});
+
+test('RELA sections and data relocation types in code are rejected', () => {
+  const b = fixture('progs.o');
+  const elf = readElf(b);
+  let c = b.slice();
+  const rel = elf.relSectionFor(elf.sectionByName('tc')!.index)!;
+  dv(c).setUint32(shdr(c, rel.index) + 4, SectionType.RELA, true);
+  let e = loadError(() => readElf(c));
+  assert.equal([e.codeName, e.section], ['ElfUnsupportedRelocation', '.reltc']);
+  c = b.slice();
+  dv(c).setUint32(rel.offset + 8, RelocType.R_BPF_64_ABS64, true);
+  e = loadError(() => parseObject(c));
+  assert.equal([e.codeName, e.section, e.offset, e.symbol], ['ElfUnsupportedRelocation', '.reltc', 0x10, 'global_mul']);
+});
+
 test.run();
