@@ -221,9 +221,35 @@ test('CO-RE resolution of core.o against a differently laid out target', () => {
     ['ENUMVAL_VALUE', '2', 2, 7],               // ST_GONE
     ['TYPE_ID_LOCAL', '0', 15, 15],
   ]);
-  // Without a target only TYPE_ID_LOCAL and the *_EXISTS kinds have a value.
+  // Without a target: field offsets/sizes/shifts and enum values poison, the rest evaluate to 0 (or the local id).
   const none = relos.map((r) => resolveCoreRelo(local, r, undefined));
-  assert.ok(none.filter((x) => !x.poison).every((x) => ['TYPE_ID_LOCAL', 'FIELD_EXISTS', 'TYPE_EXISTS', 'ENUMVAL_EXISTS'].includes(x.kind)));
+  for (const x of none) {
+    const poisons = x.kind.startsWith('FIELD_') && x.kind !== 'FIELD_EXISTS' || x.kind === 'ENUMVAL_VALUE';
+    assert.is(x.poison, poisons, x.kind);
+    if (!poisons) assert.is(x.target, x.kind === 'TYPE_ID_LOCAL' ? x.local : 0, x.kind);
+  }
+});
+
+test('CO-RE type relocations: TYPE_MATCHES, TYPE_SIZE of a missing type, TYPE_ID_TARGET', () => {
+  const local = btfOf('core.o'), target = btfOf('core_target.o');
+  const id = (k: 'STRUCT' | 'ENUM', n: string) => local.find(k, n)!.id;
+  const r = (typeId: number, kind: CoreRelo['kind']) => resolveCoreRelo(local, { insnOff: 0, typeId, access: '0', kind }, target);
+  // struct inner {x, y} matches the target's {pad, y, x}: every local member exists with a matching type.
+  assert.is(r(id('STRUCT', 'inner'), 'TYPE_MATCHES').target, 1);
+  // struct task has "extra", which the target lacks.
+  assert.is(r(id('STRUCT', 'task'), 'TYPE_MATCHES').target, 0);
+  assert.is(r(id('STRUCT', 'task'), 'TYPE_EXISTS').target, 1);
+  assert.equal([r(id('STRUCT', 'missing_type'), 'TYPE_SIZE').target, r(id('STRUCT', 'missing_type'), 'TYPE_SIZE').poison], [0, false]);
+  const tid = r(id('STRUCT', 'task'), 'TYPE_ID_TARGET');
+  assert.equal([tid.target, tid.validate], [target.find('STRUCT', 'task')!.id, false]);
+  // enum state {IDLE, RUN, GONE} does not match the target's {RUN, GONE, NEW}: IDLE is missing.
+  assert.is(r(id('ENUM', 'state'), 'TYPE_MATCHES').target, 0);
+  // Array element access: comm[3] moves with comm.
+  const comm = resolveCoreRelo(local, { insnOff: 0, typeId: id('STRUCT', 'task'), access: '0:5:3', kind: 'FIELD_BYTE_OFFSET' }, target);
+  assert.equal([comm.local, comm.target, comm.localFieldSize, comm.targetFieldSize], [27, 19, 1, 1]);
+  assert.is(loadError(() => resolveCoreRelo(local, { insnOff: 0, typeId: id('STRUCT', 'task'), access: '0:5:3', kind: 'FIELD_SIGNED' }, target)).codeName, 'CoreRelocation');
+  assert.is(essentialName('a___b___c'), 'a___b');
+  assert.is(essentialName('a____b'), 'a____b');
 });
 
 test('CO-RE errors: bad access strings are LoadErrors', () => {

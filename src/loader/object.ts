@@ -678,6 +678,16 @@ export function loadElfEntry(bytes: Uint8Array, name = 'main'): Uint8Array {
 
 // ---- CO-RE application -----------------------------------------------------------
 
+/** libbpf's poison: "call 0xbad2310" over the instruction (both lddw slots). */
+function poisonAt(code: Uint8Array, o: number): void {
+  const slots = code[o] === LDDW_OPCODE && o + 16 <= code.length ? 2 : 1;
+  for (let s = 0; s < slots; s++) {
+    code.fill(0, o + s * 8, o + s * 8 + 8);
+    code[o + s * 8] = CALL_OPCODE;
+    setI32(code, o + s * 8 + 4, CORE_POISON_HELPER);
+  }
+}
+
 function sizeValueOf(bytes: number): SizeValue | undefined {
   for (const [k, v] of Object.entries(SIZE_BYTES)) if (v === bytes) return Number(k) as SizeValue;
   return undefined;
@@ -706,35 +716,40 @@ export function applyCoreRelocations(
     relocs[k] = { ...r, core: { ...r.core, result } };
     const opcode = code[o]!;
     const cls = opcode & 0x07;
-    if (result.poison) {
-      const slots = opcode === LDDW_OPCODE ? 2 : 1;
-      for (let s = 0; s < slots; s++) {
-        code.fill(0, o + s * 8, o + s * 8 + 8);
-        code[o + s * 8] = CALL_OPCODE;
-        setI32(code, o + s * 8 + 4, CORE_POISON_HELPER);
-      }
+    const isMem = (cls === Class.LDX || cls === Class.ST || cls === Class.STX) && (opcode & 0xe0) === Mode.MEM;
+    const sizeChanges = result.targetFieldSize !== undefined && result.targetFieldSize !== result.localFieldSize;
+    if (result.poison || (isMem && sizeChanges && result.failMemSizeAdjust)) {
+      poisonAt(code, o);
       continue;
     }
     const value = result.target!;
     if (opcode === LDDW_OPCODE) {
+      if (o + 16 > code.length || srcOf(code, r.pc) !== 0) throw new LoadError('CoreRelocation', at, 'lddw has an unexpected form');
       const big = BigInt.asUintN(64, BigInt(value));
-      if (o + 16 > code.length) throw new LoadError('CoreRelocation', at, 'lddw truncated');
+      const orig = BigInt.asUintN(64, (BigInt(i32At(code, o + 12)) << 32n) | BigInt(u32At(code, o + 4)));
+      if (result.validate && orig !== BigInt.asUintN(64, BigInt(result.local))) {
+        throw new LoadError('CoreRelocation', at, `lddw value ${orig} is not the expected local value ${result.local}`);
+      }
       setI32(code, o + 4, Number(big & 0xffffffffn) | 0);
       setI32(code, o + 12, Number(big >> 32n) | 0);
-    } else if ((cls === Class.ALU || cls === Class.ALU64) && (opcode & SOURCE_MASK) === 0) {
+    } else if (cls === Class.ALU || cls === Class.ALU64) {
+      if ((opcode & SOURCE_MASK) !== 0) throw new LoadError('CoreRelocation', at, `cannot apply ${result.kind} to a register-source ALU instruction`);
       const orig = i32At(code, o + 4);
       if (result.validate && orig !== Number(result.local)) throw new LoadError('CoreRelocation', at, `instruction immediate ${orig} is not the expected local value ${result.local}`);
       setI32(code, o + 4, Number(value) | 0);
-    } else if ((cls === Class.LDX || cls === Class.ST || cls === Class.STX) && (opcode & 0xe0) === Mode.MEM) {
+    } else if (isMem) {
       const orig = ((code[o + 2]! | (code[o + 3]! << 8)) << 16) >> 16;
       if (result.validate && orig !== Number(result.local)) throw new LoadError('CoreRelocation', at, `instruction offset ${orig} is not the expected local value ${result.local}`);
       const v = Number(value);
       if (v < -32768 || v > 32767) throw new LoadError('CoreRelocation', at, `offset ${v} does not fit 16 bits`);
       code[o + 2] = v & 0xff; code[o + 3] = (v >> 8) & 0xff;
-      if (cls === Class.LDX && result.targetFieldSize !== undefined && result.targetFieldSize !== result.localFieldSize &&
-        SIZE_BYTES[(opcode & 0x18) as SizeValue] === result.localFieldSize) {
-        const sz = sizeValueOf(result.targetFieldSize);
-        if (sz === undefined) throw new LoadError('CoreRelocation', at, `field size ${result.targetFieldSize} cannot be loaded`);
+      if (sizeChanges) {
+        // Same field, different width (u32 → u64, 32-bit pointers): change the access size.
+        if (SIZE_BYTES[(opcode & 0x18) as SizeValue] !== result.localFieldSize) {
+          throw new LoadError('CoreRelocation', at, `access size does not match the local field size ${result.localFieldSize}`);
+        }
+        const sz = sizeValueOf(result.targetFieldSize!);
+        if (sz === undefined) throw new LoadError('CoreRelocation', at, `field size ${result.targetFieldSize} cannot be accessed`);
         code[o] = (opcode & ~0x18) | sz;
       }
     } else {
