@@ -202,6 +202,16 @@ test('CO-RE: recorded without target, applied with targetBtf', () => {
   assert.equal([...copy.instructions], [...p.instructions]);
 });
 
+test('CO-RE on loads: offsets move, unsigned fields widen, signed width changes poison', () => {
+  const target = spec('core_target.o').btf!;
+  const p = prog(spec('core.o', target), 'core_direct');
+  const [widened, signedChanged, same] = [insnAt(p, 0), insnAt(p, 1), insnAt(p, 3)];
+  assert.equal([widened.spec.name, widened.off], [decode(new Uint8Array([0x79, 0x12, 8, 0, 0, 0, 0, 0])).instructions[0]!.spec.name, 8]);
+  assert.equal([signedChanged.spec.kind, signedChanged.imm], ['call', CORE_POISON_HELPER]);
+  assert.is(p.relocations[1]!.core!.result!.failMemSizeAdjust, true);
+  assert.equal([same.opcode, same.off], [0x69, 0]);
+});
+
 test('deterministic: same bytes give deep-equal specs; input is not modified', () => {
   for (const f of ['progs.o', 'progs-v4.o', 'maps.o', 'globals.o', 'core.o', 'kinds.o', 'main.o']) {
     const b = fixture(f), before = b.slice();
