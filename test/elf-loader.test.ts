@@ -256,7 +256,7 @@ test('SEC() conventions table', () => {
   const cases: [string, string, string | undefined, string | undefined][] = [
     ['xdp', 'XDP', 'XDP', undefined], ['xdp.frags', 'XDP', 'XDP', undefined], ['xdp/devmap', 'XDP', 'XDP_DEVMAP', undefined],
     ['socket', 'SOCKET_FILTER', undefined, undefined], ['tc', 'SCHED_CLS', undefined, undefined],
-    ['classifier/foo', 'SCHED_CLS', undefined, 'foo'], ['tcx/ingress', 'SCHED_CLS', 'TCX_INGRESS', undefined],
+    ['classifier', 'SCHED_CLS', undefined, undefined], ['classifier/foo', 'UNSPEC', undefined, undefined], ['tcx/ingress', 'SCHED_CLS', 'TCX_INGRESS', undefined],
     ['tcx/egress', 'SCHED_CLS', 'TCX_EGRESS', undefined], ['action', 'SCHED_ACT', undefined, undefined],
     ['kprobe/sys_open', 'KPROBE', undefined, 'sys_open'], ['kretprobe/sys_open', 'KPROBE', undefined, 'sys_open'],
     ['uprobe//bin/sh:main', 'KPROBE', undefined, '/bin/sh:main'], ['tracepoint/sched/sched_switch', 'TRACEPOINT', undefined, 'sched/sched_switch'],
@@ -270,6 +270,8 @@ test('SEC() conventions table', () => {
     ['sk_skb', 'SK_SKB', undefined, undefined], ['sk_msg', 'SK_MSG', 'SK_MSG_VERDICT', undefined], ['sk_lookup', 'SK_LOOKUP', 'SK_LOOKUP', undefined],
     ['flow_dissector', 'FLOW_DISSECTOR', 'FLOW_DISSECTOR', undefined], ['lwt_xmit', 'LWT_XMIT', undefined, undefined],
     ['syscall', 'SYSCALL', undefined, undefined], ['mystery', 'UNSPEC', undefined, undefined], ['xdpfoo', 'UNSPEC', undefined, undefined],
+    ['xdp/foo', 'UNSPEC', undefined, undefined], ['kprobe.multi/vfs_*', 'KPROBE', 'TRACE_KPROBE_MULTI', 'vfs_*'], ['tp_btf.s/x', 'TRACING', 'TRACE_RAW_TP', 'x'],
+    ['kprobe', 'KPROBE', undefined, undefined], ['kprobex/y', 'UNSPEC', undefined, undefined], ['cgroup/sock', 'CGROUP_SOCK', 'CGROUP_INET_SOCK_CREATE', undefined],
   ];
   for (const [name, type, attach, to] of cases) {
     const m = matchSection(name);

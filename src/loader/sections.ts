@@ -4,7 +4,8 @@
  *   "name"   matches exactly,
  *   "name+"  matches "name" or "name/<target>" (target recorded as attachTo),
  *   "name/"  matches any "name/<suffix>".
- * The first matching row wins, so more specific rows come first.
+ * The first matching row wins, so more specific rows come first. Sections
+ * no row matches still yield programs, of type UNSPEC (the caller decides).
  */
 
 export type ProgramTypeName =
@@ -37,7 +38,7 @@ export const ATTACH_TYPES = {
   SK_REUSEPORT_SELECT_OR_MIGRATE: 40, PERF_EVENT: 41, TRACE_KPROBE_MULTI: 42, LSM_CGROUP: 43, STRUCT_OPS: 44,
   NETFILTER: 45, TCX_INGRESS: 46, TCX_EGRESS: 47, TRACE_UPROBE_MULTI: 48, CGROUP_UNIX_CONNECT: 49,
   CGROUP_UNIX_SENDMSG: 50, CGROUP_UNIX_RECVMSG: 51, CGROUP_UNIX_GETPEERNAME: 52, CGROUP_UNIX_GETSOCKNAME: 53,
-  NETKIT_PRIMARY: 54, NETKIT_PEER: 55, TRACE_KPROBE_SESSION: 56,
+  NETKIT_PRIMARY: 54, NETKIT_PEER: 55, TRACE_KPROBE_SESSION: 56, TRACE_UPROBE_SESSION: 57,
 } as const;
 export type AttachTypeName = keyof typeof ATTACH_TYPES;
 
@@ -65,6 +66,8 @@ export const SECTION_DEFS: readonly SectionDef[] = [
   d('kprobe.session+', 'KPROBE', 'TRACE_KPROBE_SESSION'),
   d('uprobe.multi.s+', 'KPROBE', 'TRACE_UPROBE_MULTI', S),
   d('uretprobe.multi.s+', 'KPROBE', 'TRACE_UPROBE_MULTI', S),
+  d('uprobe.session.s+', 'KPROBE', 'TRACE_UPROBE_SESSION', S),
+  d('uprobe.session+', 'KPROBE', 'TRACE_UPROBE_SESSION'),
   d('uprobe.multi+', 'KPROBE', 'TRACE_UPROBE_MULTI'),
   d('uretprobe.multi+', 'KPROBE', 'TRACE_UPROBE_MULTI'),
   d('kprobe+', 'KPROBE'),
@@ -83,15 +86,20 @@ export const SECTION_DEFS: readonly SectionDef[] = [
   d('tcx/egress', 'SCHED_CLS', 'TCX_EGRESS'),
   d('netkit/primary', 'SCHED_CLS', 'NETKIT_PRIMARY'),
   d('netkit/peer', 'SCHED_CLS', 'NETKIT_PEER'),
-  d('tc+', 'SCHED_CLS'),
-  d('classifier+', 'SCHED_CLS'),
-  d('action+', 'SCHED_ACT'),
+  d('tc', 'SCHED_CLS'),
+  d('classifier', 'SCHED_CLS'),
+  d('action', 'SCHED_ACT'),
+  d('tracepoint.s+', 'TRACEPOINT', undefined, S),
+  d('tp.s+', 'TRACEPOINT', undefined, S),
   d('tracepoint+', 'TRACEPOINT'),
   d('tp+', 'TRACEPOINT'),
+  d('raw_tracepoint.s+', 'RAW_TRACEPOINT', undefined, S),
+  d('raw_tp.s+', 'RAW_TRACEPOINT', undefined, S),
   d('raw_tracepoint.w+', 'RAW_TRACEPOINT_WRITABLE'),
   d('raw_tp.w+', 'RAW_TRACEPOINT_WRITABLE'),
   d('raw_tracepoint+', 'RAW_TRACEPOINT'),
   d('raw_tp+', 'RAW_TRACEPOINT'),
+  d('tp_btf.s+', 'TRACING', 'TRACE_RAW_TP', S),
   d('tp_btf+', 'TRACING', 'TRACE_RAW_TP'),
   d('fentry.s+', 'TRACING', 'TRACE_FENTRY', S),
   d('fmod_ret.s+', 'TRACING', 'MODIFY_RETURN', S),
@@ -111,7 +119,7 @@ export const SECTION_DEFS: readonly SectionDef[] = [
   d('xdp.frags/cpumap', 'XDP', 'XDP_CPUMAP', F),
   d('xdp/cpumap', 'XDP', 'XDP_CPUMAP'),
   d('xdp.frags', 'XDP', 'XDP', F),
-  d('xdp+', 'XDP', 'XDP'),
+  d('xdp', 'XDP', 'XDP'),
   d('perf_event', 'PERF_EVENT'),
   d('lwt_in', 'LWT_IN'),
   d('lwt_out', 'LWT_OUT'),
