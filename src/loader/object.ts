@@ -477,6 +477,13 @@ class ObjectParser {
         }
         c = { kind: 'extern', sym, ext, isCall };
       } else if (target && target.type === SectionType.PROGBITS && (target.flags & SHF_EXECINSTR) !== 0) {
+        if (sym.value % INSTRUCTION_BYTES !== 0) throw new LoadError('ElfBadRelocation', place, `function symbol at ${sym.value} is not instruction aligned`);
+        if (isCall && srcOf(sec.data, r.offset / INSTRUCTION_BYTES) !== CallSrc.LOCAL) {
+          throw new LoadError('ElfBadRelocation', place, 'call relocated to a function must be a bpf-to-bpf call (src=1)');
+        }
+        if (!isCall && i32At(sec.data, r.offset + 4) % INSTRUCTION_BYTES !== 0) {
+          throw new LoadError('ElfBadRelocation', place, 'function address addend is not instruction aligned');
+        }
         c = { kind: 'call', sym, pointer: !isCall };
       } else if (entryOnly) {
         throw new LoadError('LoaderNoEntry', place, 'entry function refers to a map or global data');
