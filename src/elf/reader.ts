@@ -88,10 +88,9 @@ export class ElfFile {
   private readonly relCache = new Map<number, readonly ElfRelocation[]>();
   /** REL section index by the index of the section it relocates. */
   private readonly relByTarget = new Map<number, ElfSection>();
-  private readonly view: ByteView;
 
   constructor(readonly bytes: Uint8Array) {
-    const v = this.view = new ByteView(bytes);
+    const v = new ByteView(bytes);
     if (!v.has(0, EHDR_SIZE)) {
       throw new LoadError('ElfTruncated', { offset: 0 }, `file of ${bytes.length} bytes is shorter than the ELF header (${EHDR_SIZE})`);
     }
