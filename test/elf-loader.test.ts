@@ -196,10 +196,13 @@ test('CO-RE: recorded without target, applied with targetBtf', () => {
   assert.is(lddwValue(insnAt(p, 58)), 7n); // ST_GONE
   assert.is(insnAt(p, 53).imm, 16);  // sizeof(struct inner)
   assert.is(p.relocations.find((r) => r.pc === 58)!.core!.result!.target, 7);
-  // applyCoreRelocations on a copy gives the same bytes.
-  const copy = { instructions: p0.instructions.slice(), relocations: [...p0.relocations] };
-  applyCoreRelocations(copy, plain.btf!, target);
-  assert.equal([...copy.instructions], [...p.instructions]);
+  // applyCoreRelocations later (the runtime's path) gives the same program and leaves the spec alone.
+  const before = p0.instructions.slice();
+  const later = applyCoreRelocations(p0, plain.btf!, target);
+  assert.equal([...later.instructions], [...p.instructions]);
+  assert.equal(later.relocations, p.relocations);
+  assert.equal([...p0.instructions], [...before]);
+  assert.is(p0.relocations.find((r) => r.pc === 58)!.core!.result, undefined);
 });
 
 test('CO-RE on loads: offsets move, unsigned fields widen, signed width changes poison', () => {

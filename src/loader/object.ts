@@ -610,7 +610,7 @@ class ObjectParser {
     funcInfo.sort((a, b) => a.pc - b.pc);
     lineInfo.sort((a, b) => a.pc - b.pc);
     const out = { instructions, slotCount: total, functions, relocations, funcInfo, lineInfo };
-    if (this.options.targetBtf && this.btf) applyCoreRelocations(out, this.btf, this.options.targetBtf);
+    if (this.options.targetBtf && this.btf) patchCore(out, this.btf, this.options.targetBtf);
     return out;
   }
 
@@ -703,16 +703,22 @@ function sizeValueOf(bytes: number): SizeValue | undefined {
 /**
  * Resolves every 'core' relocation of a linked program against `target` and
  * patches its instruction like libbpf's bpf_core_patch_insn: ALU immediates,
- * load/store offsets (and load sizes when the field size changed), lddw
+ * load/store offsets (and access sizes when the field width changed), lddw
  * immediates; unsatisfiable relocations poison the instruction with a call
- * to helper 0xbad2310. Mutates `prog.instructions` and the relocation list.
+ * to helper 0xbad2310. Returns patched copies; the input is not modified.
  */
-export function applyCoreRelocations(
-  prog: { instructions: Uint8Array; relocations: ProgramRelocation[] | readonly ProgramRelocation[] },
-  local: Btf, target: Btf,
-): void {
+export function applyCoreRelocations<P extends { readonly instructions: Uint8Array; readonly relocations: readonly ProgramRelocation[] }>(
+  prog: P, local: Btf, target: Btf,
+): P {
+  const copy = { ...prog, instructions: prog.instructions.slice(), relocations: [...prog.relocations] };
+  patchCore(copy, local, target);
+  return copy;
+}
+
+/** applyCoreRelocations in place (the linker's own copy). */
+function patchCore(prog: { instructions: Uint8Array; relocations: ProgramRelocation[] }, local: Btf, target: Btf): void {
   const code = prog.instructions;
-  const relocs = prog.relocations as ProgramRelocation[];
+  const relocs = prog.relocations;
   for (let k = 0; k < relocs.length; k++) {
     const r = relocs[k]!;
     if (r.kind !== 'core' || !r.core) continue;
