@@ -69,6 +69,9 @@ class ObjectParser {
 
   constructor(bytes: Uint8Array, readonly options: ParseOptions, entryOnly = false) {
     this.elf = readElf(bytes);
+    this.collectFunctions();
+    // The conformance entry needs code only: BTF, license and maps are not read.
+    if (entryOnly) { this.license = ''; return; }
     const btfSec = this.elf.sectionByName(Sections.BTF);
     if (btfSec && btfSec.type !== SectionType.NOBITS) {
       this.btf = parseBtf(btfSec.data, { section: Sections.BTF });
@@ -78,8 +81,6 @@ class ObjectParser {
     this.license = this.readLicense();
     const kv = this.readVersion();
     if (kv !== undefined) this.kernelVersion = kv;
-    this.collectFunctions();
-    if (entryOnly) return;
     if (this.btf) this.btf = this.fixupDatasecs(this.btf);
     this.collectLegacyMaps();
     this.collectBtfMaps();
