@@ -305,6 +305,12 @@ test('loader errors name section, offset and symbol', () => {
   dv(c).setBigUint64(shoff + tc.index * 64 + 32, BigInt(tc.size - 3), true);
   e = loadError(() => parseObject(c));
   assert.is(e.section, 'tc');
+  // A .bss claiming a petabyte (NOBITS sizes are not backed by the file).
+  c = fixture('globals.o');
+  const bss = readElf(c).sectionByName('.bss')!;
+  dv(c).setBigUint64(Number(dv(c).getBigUint64(40, true)) + bss.index * 64 + 32, 1n << 50n, true);
+  e = loadError(() => parseObject(c));
+  assert.equal([e.codeName, e.section], ['LoaderBadData', '.bss']);
   // License without NUL.
   c = fixture('core.o');
   const lic = readElf(c).sectionByName('license')!;

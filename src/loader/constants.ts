@@ -41,5 +41,12 @@ export const Sections = {
   BSS: '.bss',
 } as const;
 
+/**
+ * Largest global-data section we materialise. A .bss (NOBITS) size is not
+ * backed by file bytes, so without a bound a corrupt header could demand
+ * terabytes; the kernel caps map values far below this anyway.
+ */
+export const MAX_GLOBAL_DATA_BYTES = 1 << 26;
+
 /** Poison written over instructions whose CO-RE relocation failed (libbpf's). */
 export const CORE_POISON_HELPER = 0xbad2310;

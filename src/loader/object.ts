@@ -14,7 +14,7 @@ import { parseBtfExt, type BtfExt, type CoreRelo } from '../btf/ext.js';
 import { resolveCoreRelo, type CoreResult } from '../btf/core.js';
 import { matchSection } from './sections.js';
 import {
-  BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, CORE_POISON_HELPER, LEGACY_MAP_DEF_SIZE, MAP_TYPE_NAMES, MapType, PinType, Sections,
+  BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, CORE_POISON_HELPER, LEGACY_MAP_DEF_SIZE, MAP_TYPE_NAMES, MAX_GLOBAL_DATA_BYTES, MapType, PinType, Sections,
 } from './constants.js';
 import type {
   DataVariable, ExternSpec, MapSlot, MapSpec, ObjectSpec, ParseOptions, ProgramFuncInfo, ProgramFunction,
@@ -359,6 +359,9 @@ class ObjectParser {
   private collectDataMaps(): void {
     for (const sec of this.elf.sections) {
       if (!isDataSection(sec) || sec.size === 0) continue;
+      if (sec.size > MAX_GLOBAL_DATA_BYTES) {
+        throw new LoadError('LoaderBadData', { section: sec.name }, `section of ${sec.size} bytes exceeds the ${MAX_GLOBAL_DATA_BYTES}-byte limit for global data`);
+      }
       const ro = sec.name.startsWith(Sections.RODATA);
       const ds = this.btf?.types.find((t) => t.kind === 'DATASEC' && t.name === sec.name);
       const varTypes = new Map<string, number>();
@@ -436,6 +439,7 @@ class ObjectParser {
       off += k.size;
     }
     const size = Math.ceil(off / 8) * 8;
+    if (size > MAX_GLOBAL_DATA_BYTES) throw new LoadError('LoaderBadData', { section: Sections.KCONFIG }, `externs need ${size} bytes, over the global data limit`);
     this.kconfigMapIndex = this.addMap({
       name: Sections.KCONFIG, section: Sections.KCONFIG, definition: 'kconfig', type: MapType.ARRAY, typeName: 'ARRAY',
       keySize: 4, valueSize: size, maxEntries: 1, flags: BPF_F_MMAPABLE | BPF_F_RDONLY_PROG, pinning: PinType.NONE, numaNode: 0,
