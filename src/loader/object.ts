@@ -6,10 +6,13 @@
  * info and CO-RE records.
  */
 import { LoadError } from '../diagnostics/index.js';
-import { CallSrc, Class, LddwSrc, INSTRUCTION_BYTES, Mode, Size, SIZE_BYTES, SOURCE_MASK, type SizeValue } from '../isa/opcodes.js';
+import {
+  CallSrc, Class, CLASS_MASK, JmpOp, LddwSrc, INSTRUCTION_BYTES, Mode, MODE_MASK, Size, SIZE_BYTES, SIZE_MASK, SOURCE_MASK, type SizeValue,
+} from '../isa/opcodes.js';
 import { readElf, ByteView, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
 import { RelocType, SHF_ALLOC, SHF_EXECINSTR, SHN_UNDEF, SectionType, SymbolBind, SymbolType } from '../elf/constants.js';
 import { parseBtf, type Btf, type BtfType } from '../btf/btf.js';
+import { FuncLinkage } from '../btf/kinds.js';
 import { parseBtfExt, type BtfExt, type CoreRelo } from '../btf/ext.js';
 import { resolveCoreRelo, type CoreResult } from '../btf/core.js';
 import { matchSection } from './sections.js';
@@ -22,7 +25,7 @@ import type {
 } from './spec.js';
 
 const LDDW_OPCODE = Class.LD | Mode.IMM | Size.DW; // 0x18
-const CALL_OPCODE = Class.JMP | 0x80; // BPF_JMP | BPF_CALL
+const CALL_OPCODE = Class.JMP | JmpOp.CALL; // 0x85
 
 /** A function: a FUNC symbol's bytes inside an executable section. */
 interface Func {
@@ -397,7 +400,7 @@ class ObjectParser {
             const v = btf.type(vi.type);
             btfKind.set(v.name, { kind: t.name === Sections.KCONFIG ? 'kconfig' : 'ksym', id: v.id, func: v.kind === 'FUNC' });
           }
-        } else if (t.kind === 'FUNC' && t.linkage === 2 && !btfKind.has(t.name)) {
+        } else if (t.kind === 'FUNC' && t.linkage === FuncLinkage.EXTERN && !btfKind.has(t.name)) {
           btfKind.set(t.name, { kind: 'ksym', id: t.id, func: true });
         }
       }
@@ -733,8 +736,8 @@ function patchCore(prog: { instructions: Uint8Array; relocations: ProgramRelocat
     const result: CoreResult = resolveCoreRelo(local, r.core as CoreRelo, target);
     relocs[k] = { ...r, core: { ...r.core, result } };
     const opcode = code[o]!;
-    const cls = opcode & 0x07;
-    const isMem = (cls === Class.LDX || cls === Class.ST || cls === Class.STX) && (opcode & 0xe0) === Mode.MEM;
+    const cls = opcode & CLASS_MASK;
+    const isMem = (cls === Class.LDX || cls === Class.ST || cls === Class.STX) && (opcode & MODE_MASK) === Mode.MEM;
     const sizeChanges = result.targetFieldSize !== undefined && result.targetFieldSize !== result.localFieldSize;
     if (result.poison || (isMem && sizeChanges && result.failMemSizeAdjust)) {
       poisonAt(code, o);
@@ -763,12 +766,12 @@ function patchCore(prog: { instructions: Uint8Array; relocations: ProgramRelocat
       code[o + 2] = v & 0xff; code[o + 3] = (v >> 8) & 0xff;
       if (sizeChanges) {
         // Same field, different width (u32 → u64, 32-bit pointers): change the access size.
-        if (SIZE_BYTES[(opcode & 0x18) as SizeValue] !== result.localFieldSize) {
+        if (SIZE_BYTES[(opcode & SIZE_MASK) as SizeValue] !== result.localFieldSize) {
           throw new LoadError('CoreRelocation', at, `access size does not match the local field size ${result.localFieldSize}`);
         }
         const sz = sizeValueOf(result.targetFieldSize!);
         if (sz === undefined) throw new LoadError('CoreRelocation', at, `field size ${result.targetFieldSize} cannot be accessed`);
-        code[o] = (opcode & ~0x18) | sz;
+        code[o] = (opcode & ~SIZE_MASK) | sz;
       }
     } else {
       throw new LoadError('CoreRelocation', at, `cannot apply ${result.kind} to opcode 0x${opcode.toString(16)}`);
