@@ -5,7 +5,7 @@ import {
   parseBtf, parseBtfExt, resolveCoreRelo, essentialName, coreCandidates, BtfKind, BTF_MAGIC, type Btf, type CoreRelo,
 } from '../src/btf/index.js';
 import { parseObject } from '../src/loader/index.js';
-import { dv, fixture, loadError } from './elf-helpers.js';
+import { dv, fixture, loadError } from './fixtures/elf/helpers.js';
 
 function btfOf(name: string): Btf {
   return parseBtf(readElf(fixture(name)).sectionByName('.BTF')!.data);

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { decode, jumpTarget, lddwValue, CallSrc, LddwSrc } from '../src/isa/index.js';
 import { parseObject, loadElfEntry, matchSection, applyCoreRelocations, MapType, BPF_F_RDONLY_PROG, CORE_POISON_HELPER, type ObjectSpec, type ProgramSpec } from '../src/loader/index.js';
 import { readElf } from '../src/elf/index.js';
-import { dv, fixture, llvm, loadError, FIXTURES } from './elf-helpers.js';
+import { dv, fixture, llvm, loadError, FIXTURES } from './fixtures/elf/helpers.js';
 
 const spec = (name: string, target?: ObjectSpec['btf']): ObjectSpec => parseObject(fixture(name), target ? { targetBtf: target } : {});
 const prog = (s: ObjectSpec, name: string): ProgramSpec => {

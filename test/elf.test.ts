@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { readElf, RelocType, SectionType, SymbolBind, SymbolType, SHDR_SIZE } from '../src/elf/index.js';
 import { parseObject, loadElfEntry } from '../src/loader/index.js';
 import { LoadError } from '../src/diagnostics/index.js';
-import { dv, fixture, llvm, loadError, rng, FIXTURES } from './elf-helpers.js';
+import { dv, fixture, llvm, loadError, rng, FIXTURES } from './fixtures/elf/helpers.js';
 
 const FIXTURE_NAMES = ['progs.o', 'progs-v4.o', 'maps.o', 'globals.o', 'core.o', 'main.o', 'kinds.o', 'core_target.o'];
 
