@@ -215,6 +215,20 @@ test('CO-RE on loads: offsets move, unsigned fields widen, signed width changes 
   assert.equal([same.opcode, same.off], [0x69, 0]);
 });
 
+test('CO-RE errors name the program section and record offset', () => {
+  const b = fixture('core.o');
+  const btf = readElf(b).sectionByName('.BTF')!;
+  const text = new TextDecoder('latin1').decode(b.subarray(btf.offset, btf.offset + btf.size));
+  const at = text.indexOf('\u00000:3:1\u0000');
+  assert.ok(at > 0);
+  const c = b.slice();
+  c[btf.offset + at + 3] = '9'.charCodeAt(0); // 0:3:1 → 0:9:1, member 9 of struct task does not exist
+  parseObject(c); // recorded only: fine without a target
+  const e = loadError(() => parseObject(c, { targetBtf: spec('core_target.o').btf! }));
+  assert.equal([e.codeName, e.section, e.offset, e.symbol], ['CoreRelocation', 'kprobe/core_test', 64, 'task']);
+  assert.match(e.message, /member 9 out of range/);
+});
+
 test('deterministic: same bytes give deep-equal specs; input is not modified', () => {
   for (const f of ['progs.o', 'progs-v4.o', 'maps.o', 'globals.o', 'core.o', 'kinds.o', 'main.o']) {
     const b = fixture(f), before = b.slice();

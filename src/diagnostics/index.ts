@@ -124,6 +124,8 @@ export class LoadError extends EbpfError {
   readonly section?: string;
   readonly offset?: number;
   readonly symbol?: string;
+  /** The message without its place prefix (to re-raise with a fuller place). */
+  readonly detail: string;
   constructor(codeName: DiagnosticCodeName, place: LoadPlace, message: string) {
     const where: string[] = [];
     if (place.section !== undefined) where.push(`section ${place.section}`);
@@ -131,6 +133,7 @@ export class LoadError extends EbpfError {
     if (place.symbol !== undefined) where.push(`symbol ${place.symbol}`);
     super(codeName, `${where.length ? where.join(', ') + ': ' : ''}${message}`);
     this.name = 'LoadError';
+    this.detail = message;
     if (place.section !== undefined) this.section = place.section;
     if (place.offset !== undefined) this.offset = place.offset;
     if (place.symbol !== undefined) this.symbol = place.symbol;

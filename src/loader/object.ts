@@ -636,7 +636,7 @@ class ObjectParser {
     }
     for (const cr of ext.coreRelos.get(sec) ?? []) {
       if (!inside(cr.insnOff)) continue;
-      relocations.push({ pc: pcOf(cr.insnOff), kind: 'core', symbol: this.btf!.type(cr.typeId).name, core: { ...cr } });
+      relocations.push({ pc: pcOf(cr.insnOff), kind: 'core', symbol: this.btf!.type(cr.typeId).name, core: { ...cr, section: sec } });
     }
   }
 
@@ -731,9 +731,16 @@ function patchCore(prog: { instructions: Uint8Array; relocations: ProgramRelocat
     const r = relocs[k]!;
     if (r.kind !== 'core' || !r.core) continue;
     const o = r.pc * INSTRUCTION_BYTES;
-    const at = { offset: r.core.insnOff, symbol: r.symbol };
+    const at = { section: r.core.section, offset: r.core.insnOff, symbol: r.symbol };
     if (o + INSTRUCTION_BYTES > code.length) throw new LoadError('CoreRelocation', at, `pc ${r.pc} outside the program`);
-    const result: CoreResult = resolveCoreRelo(local, r.core as CoreRelo, target);
+    let result: CoreResult;
+    try {
+      result = resolveCoreRelo(local, r.core, target);
+    } catch (e) {
+      // Name the program section the record belongs to.
+      if (e instanceof LoadError && e.section === undefined) throw new LoadError(e.codeName, at, e.detail);
+      throw e;
+    }
     relocs[k] = { ...r, core: { ...r.core, result } };
     const opcode = code[o]!;
     const cls = opcode & CLASS_MASK;

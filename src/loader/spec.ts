@@ -39,8 +39,8 @@ export interface ProgramRelocation {
   readonly pointer?: boolean;
   /** ksym / kconfig: declared weak (may stay unresolved). */
   readonly weak?: boolean;
-  /** core: the BTF.ext record and, if resolved, its result. */
-  readonly core?: CoreRelo & { readonly result?: CoreResult };
+  /** core: the BTF.ext record (insnOff is relative to `section`) and, if resolved, its result. */
+  readonly core?: CoreRelo & { readonly section: string; readonly result?: CoreResult };
 }
 
 export interface ProgramFunction {
