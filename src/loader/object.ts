@@ -13,7 +13,7 @@ import { readElf, ByteView, type ElfFile, type ElfSection, type ElfSymbol } from
 import { RelocType, SHF_ALLOC, SHF_EXECINSTR, SHN_UNDEF, SectionType, SymbolBind, SymbolType } from '../elf/constants.js';
 import { parseBtf, type Btf, type BtfType } from '../btf/btf.js';
 import { FuncLinkage } from '../btf/kinds.js';
-import { parseBtfExt, type BtfExt, type CoreRelo } from '../btf/ext.js';
+import { parseBtfExt, type BtfExt } from '../btf/ext.js';
 import { resolveCoreRelo, type CoreResult } from '../btf/core.js';
 import { matchSection } from './sections.js';
 import {
