@@ -23,7 +23,9 @@ test('programs by SEC: several per section and several sections', () => {
     ['kprobe_open', 'kprobe/do_sys_open', 'KPROBE', null, 'do_sys_open'],
     ['tp_execve', 'tracepoint/syscalls/sys_enter_execve', 'TRACEPOINT', null, 'syscalls/sys_enter_execve'],
     ['cg_egress', 'cgroup_skb/egress', 'CGROUP_SKB', 'CGROUP_INET_EGRESS', null],
+    ['optional_prog', '?tc', 'SCHED_CLS', null, null],
   ]);
+  assert.equal(s.programs.map((p) => p.autoload), [true, true, true, true, true, true, true, false]);
   assert.is(s.license, 'GPL');
   assert.is(s.kernelVersion, 0x050a00);
   assert.ok(s.programs.every((p) => p.license === 'GPL'));
@@ -325,6 +327,9 @@ test('loader errors name section, offset and symbol', () => {
   dv(c).setBigUint64(Number(dv(c).getBigUint64(40, true)) + bss.index * 64 + 32, 1n << 50n, true);
   e = loadError(() => parseObject(c));
   assert.equal([e.codeName, e.section], ['LoaderBadData', '.bss']);
+  // A call to an undefined function that is not a __ksym extern.
+  e = loadError(() => parseObject(fixture('extern_bad.o')));
+  assert.equal([e.codeName, e.section, e.symbol], ['ElfMissingSymbol', '.relxdp', 'defined_elsewhere']);
   // License without NUL.
   c = fixture('core.o');
   const lic = readElf(c).sectionByName('license')!;

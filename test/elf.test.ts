@@ -5,7 +5,7 @@ import { parseObject, loadElfEntry } from '../src/loader/index.js';
 import { LoadError } from '../src/diagnostics/index.js';
 import { dv, fixture, llvm, loadError, rng, FIXTURES } from './fixtures/elf/helpers.js';
 
-const FIXTURE_NAMES = ['progs.o', 'progs-v4.o', 'maps.o', 'globals.o', 'core.o', 'main.o', 'kinds.o', 'core_target.o'];
+const FIXTURE_NAMES = ['progs.o', 'progs-v4.o', 'maps.o', 'globals.o', 'core.o', 'main.o', 'kinds.o', 'core_target.o', 'extern_bad.o'];
 
 /** Byte offset of section header `i`. */
 function shdr(b: Uint8Array, i: number): number {

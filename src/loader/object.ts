@@ -12,7 +12,6 @@ import {
 import { readElf, ByteView, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
 import { RelocType, SHF_ALLOC, SHF_EXECINSTR, SHN_UNDEF, SectionType, SymbolBind, SymbolType } from '../elf/constants.js';
 import { parseBtf, type Btf, type BtfType } from '../btf/btf.js';
-import { FuncLinkage } from '../btf/kinds.js';
 import { parseBtfExt, type BtfExt } from '../btf/ext.js';
 import { resolveCoreRelo, type CoreResult } from '../btf/core.js';
 import { matchSection } from './sections.js';
@@ -400,8 +399,6 @@ class ObjectParser {
             const v = btf.type(vi.type);
             btfKind.set(v.name, { kind: t.name === Sections.KCONFIG ? 'kconfig' : 'ksym', id: v.id, func: v.kind === 'FUNC' });
           }
-        } else if (t.kind === 'FUNC' && t.linkage === FuncLinkage.EXTERN && !btfKind.has(t.name)) {
-          btfKind.set(t.name, { kind: 'ksym', id: t.id, func: true });
         }
       }
     }
@@ -412,6 +409,9 @@ class ObjectParser {
       if (this.externByName.has(s.name)) continue;
       const weak = s.bind === SymbolBind.WEAK;
       const b = btfKind.get(s.name);
+      // With BTF, like libbpf, only declarations in .kconfig / .ksyms are externs;
+      // a relocation against any other undefined symbol is an error.
+      if (btf && !b) continue;
       const kind = b?.kind ?? (s.name.startsWith('CONFIG_') || s.name.startsWith('LINUX_') ? 'kconfig' : 'ksym');
       if (kind === 'kconfig') {
         let size = 8;
@@ -481,7 +481,7 @@ class ObjectParser {
         const ext = this.externByName.get(sym.name);
         if (!ext) {
           if (entryOnly) throw new LoadError('LoaderNoEntry', place, 'entry function refers to an extern');
-          throw new LoadError('ElfMissingSymbol', place, 'relocation against an undefined symbol that is not an extern');
+          throw new LoadError('ElfMissingSymbol', place, 'relocation against an undefined symbol that is not a .kconfig or .ksyms extern');
         }
         c = { kind: 'extern', sym, ext, isCall };
       } else if (target && target.type === SectionType.PROGBITS && (target.flags & SHF_EXECINSTR) !== 0) {
@@ -515,7 +515,7 @@ class ObjectParser {
   // ---- linking ----------------------------------------------------------------
 
   /** Links function `entry` with every function it reaches, like libbpf appends subprograms. */
-  link(entry: Func, entryOnly: boolean): Omit<ProgramSpec, 'name' | 'section' | 'type' | 'sleepable' | 'frags' | 'license'> {
+  link(entry: Func, entryOnly: boolean): Omit<ProgramSpec, 'name' | 'section' | 'type' | 'sleepable' | 'frags' | 'license' | 'autoload'> {
     const placed = new Map<Func, number>([[entry, 0]]);
     const order: Func[] = [entry];
     let total = entry.size / INSTRUCTION_BYTES;
@@ -645,11 +645,13 @@ class ObjectParser {
     for (const [shndx, list] of [...this.funcs].sort((a, b) => a[0] - b[0])) {
       const sec = this.elf.sections[shndx]!;
       if (sec.name === Sections.TEXT || sec.name.startsWith(Sections.TEXT + '.')) continue; // subprograms
-      const m = matchSection(sec.name);
+      // libbpf: SEC("?name") declares a program that is not loaded by default.
+      const autoload = !sec.name.startsWith('?');
+      const m = matchSection(autoload ? sec.name : sec.name.slice(1));
       for (const f of list) {
         const linked = this.link(f, false);
         out.push({
-          name: f.name, section: sec.name, type: m.type, ...(m.attach ? { attachType: m.attach } : {}),
+          name: f.name, section: sec.name, type: m.type, autoload, ...(m.attach ? { attachType: m.attach } : {}),
           ...(m.attachTo !== undefined ? { attachTo: m.attachTo } : {}), sleepable: m.sleepable, frags: m.frags,
           license: this.license, ...linked,
         });

@@ -65,6 +65,8 @@ export interface ProgramSpec {
   readonly attachTo?: string;
   readonly sleepable: boolean;
   readonly frags: boolean;
+  /** False for SEC("?...") programs, which libbpf does not load unless asked. */
+  readonly autoload: boolean;
   readonly license: string;
   /** Linked instructions: the entry function, then every reachable subprogram. */
   readonly instructions: Uint8Array;
