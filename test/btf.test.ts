@@ -56,6 +56,7 @@ test('struct members, bitfields, sizes and resolution', () => {
   assert.is(btf.sizeof(m['arr']!.type), 15);
   assert.is(btf.sizeof(m['u']!.type), 8);
   assert.is(btf.sizeof(m['fn']!.type), 8);
+  assert.equal([btf.alignof(s.id), btf.alignof(m['arr']!.type), btf.alignof(m['bits_b']!.type), btf.alignof(m['u']!.type)], [8, 1, 1, 8]);
   const cv = btf.resolve(m['cv']!.type);
   assert.equal([cv.kind, cv.name], ['INT', 'unsigned long']);
   assert.is(btf.skipModifiers(m['cv']!.type).kind, 'TYPEDEF');

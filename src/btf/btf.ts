@@ -123,6 +123,24 @@ export class Btf {
     }
   }
 
+  /** Natural alignment of a type (libbpf's btf__align_of, without packed-struct detection). */
+  alignof(id: number, depth = 0): number {
+    if (depth > MAX_RESOLVE_DEPTH) throw new LoadError('BtfBad', { section: this.source.section }, `type ${id} nests too deeply`);
+    const t = this.resolve(id);
+    switch (t.kind) {
+      case 'INT': case 'ENUM': case 'ENUM64': case 'FLOAT': return Math.max(1, Math.min(t.size, 8));
+      case 'PTR': return 8;
+      case 'ARRAY': return this.alignof(t.type, depth + 1);
+      case 'STRUCT': case 'UNION': {
+        let a = 1;
+        for (const m of t.members) a = Math.max(a, this.alignof(m.type, depth + 1));
+        return a;
+      }
+      case 'VAR': return this.alignof(t.type, depth + 1);
+      default: throw new LoadError('BtfBad', { section: this.source.section }, `type ${id} (${t.kind}) has no alignment`);
+    }
+  }
+
   /** A C-like description for messages: "struct task", "int", "u32 *". */
   describe(id: number, depth = 0): string {
     const t = this.type(id);

@@ -390,7 +390,7 @@ class ObjectParser {
 
   private collectExterns(): void {
     const btf = this.btf;
-    /** name → [section, VAR/FUNC id] from the .kconfig / .ksyms DATASECs and extern FUNCs. */
+    /** name → kind and VAR/FUNC id, from the .kconfig / .ksyms DATASECs. */
     const btfKind = new Map<string, { kind: 'kconfig' | 'ksym'; id: number; func: boolean }>();
     if (btf) {
       for (const t of btf.types) {
@@ -414,12 +414,13 @@ class ObjectParser {
       if (btf && !b) continue;
       const kind = b?.kind ?? (s.name.startsWith('CONFIG_') || s.name.startsWith('LINUX_') ? 'kconfig' : 'ksym');
       if (kind === 'kconfig') {
-        let size = 8;
+        let size = 8, align = 8;
         if (b && btf) {
           const v = btf.type(b.id);
-          if (v.kind === 'VAR') size = btf.sizeof(v.type);
+          if (v.kind !== 'VAR') throw new LoadError('LoaderBadData', { section: Sections.KCONFIG, symbol: s.name }, 'a .kconfig extern must be a variable');
+          size = btf.sizeof(v.type);
+          align = btf.alignof(v.type);
         }
-        const align = size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1;
         kconfig.push({ name: s.name, weak, ...(b ? { typeId: b.id } : {}), size, align });
       } else {
         const func = b ? b.func : s.type === SymbolType.FUNC;
@@ -429,8 +430,8 @@ class ObjectParser {
       }
     }
     if (kconfig.length === 0) return;
-    // libbpf orders .kconfig externs by alignment (largest first), then name.
-    kconfig.sort((a, b) => b.align - a.align || (a.name < b.name ? -1 : 1));
+    // libbpf's layout: alignment descending, then size ascending, then name.
+    kconfig.sort((a, b) => b.align - a.align || a.size - b.size || (a.name < b.name ? -1 : 1));
     let off = 0;
     const variables: DataVariable[] = [];
     for (const k of kconfig) {
