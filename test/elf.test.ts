@@ -257,6 +257,29 @@ test('section-targeted fuzz: flips inside code, maps, BTF, BTF.ext, symbols and 
   for (const code of ['ok', 'BtfBadTypeId', 'BtfExtBad', 'ElfBadRelocation', 'ElfMissingSymbol']) assert.ok(seen.has(code), code);
 });
 
+test('section-header fuzz: extreme values in every header field', () => {
+  const next = rng(0x5ec7);
+  for (const f of ['progs.o', 'maps.o', 'globals.o', 'core.o']) {
+    const b = fixture(f);
+    const shnum = dv(b).getUint16(60, true);
+    for (let iter = 0; iter < 600; iter++) {
+      const c = b.slice();
+      const h = shdr(c, Math.floor(next() * shnum));
+      const field = [0, 4, 8, 24, 32, 40, 44, 48, 56][Math.floor(next() * 9)]!;
+      const val = [0n, 1n, 0xffffffffn, 0x7fffffffn, 0xffffffffffffffffn, BigInt(c.length), BigInt(Math.floor(next() * c.length)), 1n << 40n][Math.floor(next() * 8)]!;
+      if (field === 0 || field === 4 || field === 40 || field === 44) dv(c).setUint32(h + field, Number(val & 0xffffffffn), true);
+      else dv(c).setBigUint64(h + field, val, true);
+      try { parseObject(c); } catch (e) {
+        if (!(e instanceof LoadError)) throw new Error(`${f} header 0x${h.toString(16)} field ${field} = ${val}: ${(e as Error).stack}`);
+      }
+    }
+  }
+  // The case that once escaped: the legacy maps section turned into SHT_NULL.
+  const c = fixture('progs.o');
+  dv(c).setUint32(shdr(c, sectionIndex(c, 'maps')) + 4, SectionType.NULL, true);
+  assert.equal(loadError(() => parseObject(c)).section, 'maps');
+});
+
 test('RELA sections and data relocation types in code are rejected', () => {
   const b = fixture('progs.o');
   const elf = readElf(b);

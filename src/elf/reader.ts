@@ -45,6 +45,11 @@ export interface ElfRelocation {
   readonly symbol: number;
 }
 
+/** Whether a section's contents are file bytes (`data.length === size`): not NULL or NOBITS. */
+export function hasFileData(s: ElfSection): boolean {
+  return s.index !== 0 && s.type !== SectionType.NULL && s.type !== SectionType.NOBITS;
+}
+
 /** Little-endian reads over a byte array; callers check bounds first. */
 export class ByteView {
   private readonly dv: DataView;

@@ -9,7 +9,7 @@ import { LoadError } from '../diagnostics/index.js';
 import {
   CallSrc, Class, CLASS_MASK, JmpOp, LddwSrc, INSTRUCTION_BYTES, Mode, MODE_MASK, Size, SIZE_BYTES, SIZE_MASK, SOURCE_MASK, type SizeValue,
 } from '../isa/opcodes.js';
-import { readElf, ByteView, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
+import { readElf, hasFileData, ByteView, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
 import { RelocType, SHF_ALLOC, SHF_EXECINSTR, SHN_UNDEF, SectionType, SymbolBind, SymbolType } from '../elf/constants.js';
 import { parseBtf, type Btf, type BtfType } from '../btf/btf.js';
 import { parseBtfExt, type BtfExt } from '../btf/ext.js';
@@ -75,10 +75,10 @@ class ObjectParser {
     // The conformance entry needs code only: BTF, license and maps are not read.
     if (entryOnly) { this.license = ''; return; }
     const btfSec = this.elf.sectionByName(Sections.BTF);
-    if (btfSec && btfSec.type !== SectionType.NOBITS) {
+    if (btfSec && hasFileData(btfSec)) {
       this.btf = parseBtf(btfSec.data, { section: Sections.BTF });
       const extSec = this.elf.sectionByName(Sections.BTF_EXT);
-      if (extSec && extSec.type !== SectionType.NOBITS) this.ext = parseBtfExt(extSec.data, this.btf);
+      if (extSec && hasFileData(extSec)) this.ext = parseBtfExt(extSec.data, this.btf);
     }
     this.license = this.readLicense();
     const kv = this.readVersion();
@@ -92,7 +92,7 @@ class ObjectParser {
 
   private readLicense(): string {
     const s = this.elf.sectionByName(Sections.LICENSE);
-    if (!s || s.type === SectionType.NOBITS) return '';
+    if (!s || !hasFileData(s)) return '';
     const end = s.data.indexOf(0);
     if (end < 0) throw new LoadError('LoaderBadData', { section: s.name }, 'license is not NUL-terminated');
     return new TextDecoder().decode(s.data.subarray(0, end));
@@ -100,7 +100,7 @@ class ObjectParser {
 
   private readVersion(): number | undefined {
     const s = this.elf.sectionByName(Sections.VERSION);
-    if (!s || s.type === SectionType.NOBITS) return undefined;
+    if (!s || !hasFileData(s)) return undefined;
     if (s.size !== 4) throw new LoadError('LoaderBadData', { section: s.name }, `version section is ${s.size} bytes, expected 4`);
     return u32At(s.data, 0);
   }
@@ -186,7 +186,7 @@ class ObjectParser {
   private collectLegacyMaps(): void {
     const sec = this.elf.sectionByName(Sections.LEGACY_MAPS);
     if (!sec) return;
-    if (sec.type === SectionType.NOBITS) throw new LoadError('LoaderBadMap', { section: sec.name }, 'legacy maps section has no data');
+    if (!hasFileData(sec)) throw new LoadError('LoaderBadMap', { section: sec.name }, 'legacy maps section has no data');
     const syms = this.objectSymbols(sec).filter((s) => s.bind !== SymbolBind.LOCAL || s.type === SymbolType.OBJECT);
     if (syms.length === 0) return;
     if (sec.size % syms.length !== 0) {
