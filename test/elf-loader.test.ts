@@ -24,8 +24,9 @@ test('programs by SEC: several per section and several sections', () => {
     ['tp_execve', 'tracepoint/syscalls/sys_enter_execve', 'TRACEPOINT', null, 'syscalls/sys_enter_execve'],
     ['cg_egress', 'cgroup_skb/egress', 'CGROUP_SKB', 'CGROUP_INET_EGRESS', null],
     ['optional_prog', '?tc', 'SCHED_CLS', null, null],
+    ['dfs_order', 'tc/ingress', 'SCHED_CLS', 'TCX_INGRESS', null],
   ]);
-  assert.equal(s.programs.map((p) => p.autoload), [true, true, true, true, true, true, true, false]);
+  assert.equal(s.programs.map((p) => p.autoload), [true, true, true, true, true, true, true, false, true]);
   assert.is(s.license, 'GPL');
   assert.is(s.kernelVersion, 0x050a00);
   assert.ok(s.programs.every((p) => p.license === 'GPL'));
@@ -54,6 +55,10 @@ test('.text subprograms are appended and calls fixed like libbpf', () => {
   // BTF func_info follows the functions to their new places.
   assert.equal(drop.funcInfo.map((f) => [f.pc, f.name]), [[0, 'xdp_drop'], [17, 'loop_cb'], [23, 'global_mul'], [29, 'add3']]);
   assert.ok(drop.lineInfo.some((l) => l.pc >= 29 && l.source.includes('x + 3')));
+  // Depth-first placement, as libbpf: a callee's own callees come before the caller's next callee.
+  const dfs = prog(s, 'dfs_order');
+  assert.equal(dfs.functions.map((f) => [f.name, f.pc]), [['dfs_order', 0], ['mid_a', 7], ['leaf_c', 10], ['mid_b', 13]]);
+  assert.equal([jumpTarget(insnAt(dfs, 1)), jumpTarget(insnAt(dfs, 5)), jumpTarget(insnAt(dfs, 7))], [7, 13, 10]);
   // Programs without calls get no subprograms.
   assert.equal(prog(s, 'tp_execve').functions.length, 1);
 });

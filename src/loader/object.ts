@@ -517,29 +517,38 @@ class ObjectParser {
 
   /** Links function `entry` with every function it reaches, like libbpf appends subprograms. */
   link(entry: Func, entryOnly: boolean): Omit<ProgramSpec, 'name' | 'section' | 'type' | 'sleepable' | 'frags' | 'license' | 'autoload'> {
-    const placed = new Map<Func, number>([[entry, 0]]);
-    const order: Func[] = [entry];
-    let total = entry.size / INSTRUCTION_BYTES;
+    // Depth-first like libbpf's bpf_object__reloc_code: a subprogram is appended
+    // when first called and processed at once, before its caller continues.
+    interface Frame { readonly f: Func; readonly base: number; readonly code: Uint8Array; readonly slots: number; next: number }
+    const placed = new Map<Func, Frame>();
+    const order: Frame[] = [];
+    let total = 0;
+    const functions: ProgramFunction[] = [];
+    let descend: Frame | undefined;
     const place = (f: Func): number => {
-      let base = placed.get(f);
-      if (base === undefined) { base = total; placed.set(f, base); order.push(f); total += f.size / INSTRUCTION_BYTES; }
-      return base;
+      const known = placed.get(f);
+      if (known) return known.base;
+      const frame: Frame = { f, base: total, code: f.section.data.slice(f.start, f.start + f.size), slots: f.size / INSTRUCTION_BYTES, next: 0 };
+      placed.set(f, frame);
+      order.push(frame);
+      functions.push({ name: f.name, pc: frame.base, slots: frame.slots, section: f.section.name, sectionOffset: f.start });
+      total += frame.slots;
+      descend = frame;
+      return frame.base;
     };
-    const chunks: Uint8Array[] = [];
     const relocations: ProgramRelocation[] = [];
     const funcInfo: ProgramFuncInfo[] = [];
     const lineInfo: ProgramLineInfo[] = [];
-    const functions: ProgramFunction[] = [];
-    for (let qi = 0; qi < order.length; qi++) {
-      const f = order[qi]!;
-      const base = placed.get(f)!;
+    place(entry);
+    const stack: Frame[] = [order[0]!];
+    descend = undefined;
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      const { f, base, code, slots } = frame;
       const sec = f.section;
-      const code = sec.data.slice(f.start, f.start + f.size);
-      const slots = f.size / INSTRUCTION_BYTES;
-      chunks.push(code);
-      functions.push({ name: f.name, pc: base, slots, section: sec.name, sectionOffset: f.start });
       const relocs = this.codeRelocs(sec, entryOnly);
-      for (let i = 0; i < slots;) {
+      while (frame.next < slots && descend === undefined) {
+        const i = frame.next;
         const o = i * INSTRUCTION_BYTES;
         const opcode = code[o]!;
         const width = opcode === LDDW_OPCODE ? 2 : 1;
@@ -608,13 +617,14 @@ class ObjectParser {
           setI32(code, o + 4, cb - pc - 1);
           relocations.push({ pc, kind: 'call', symbol: callee.name, target: callee.name });
         }
-        i += width;
+        frame.next = i + width;
       }
+      if (descend !== undefined) { stack.push(descend); descend = undefined; continue; }
+      stack.pop();
       this.collectExt(f, base, relocations, funcInfo, lineInfo);
     }
     const instructions = new Uint8Array(total * INSTRUCTION_BYTES);
-    let off = 0;
-    for (const c of chunks) { instructions.set(c, off); off += c.length; }
+    for (const fr of order) instructions.set(fr.code, fr.base * INSTRUCTION_BYTES);
     relocations.sort((a, b) => a.pc - b.pc || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
     funcInfo.sort((a, b) => a.pc - b.pc);
     lineInfo.sort((a, b) => a.pc - b.pc);
