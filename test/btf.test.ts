@@ -92,7 +92,7 @@ test('BTF.ext func_info, line_info and CO-RE records', () => {
   const { btf, ext } = extOf('progs.o');
   const xdp = ext.funcInfo.get('xdp')!.map((f) => [f.insnOff, btf.type(f.typeId).name]);
   assert.equal(xdp, [[0, 'xdp_pass'], [136, 'xdp_drop']]);
-  assert.equal(ext.funcInfo.get('.text')!.map((f) => btf.type(f.typeId).name), ['global_mul', 'add3', 'loop_cb']);
+  assert.equal(ext.funcInfo.get('.text')!.map((f) => btf.type(f.typeId).name), ['global_mul', 'add3', 'loop_cb', 'mid_a', 'mid_b', 'leaf_c']);
   const lines = ext.lineInfo.get('xdp')!;
   assert.ok(lines.length > 5);
   assert.ok(lines.every((l) => l.fileName.endsWith('progs.c') && l.line > 0));
