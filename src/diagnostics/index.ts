@@ -33,6 +33,9 @@ export const DiagnosticCode = {
   UnsupportedInstruction: 3007,
   HelperFault: 3008,
   TailCallLimit: 3009,
+  // maps
+  MapOperation: 6001,
+  MapBadFd: 6002,
   // JIT
   JitUnsupported: 7001,
   JitTooLarge: 7002,
@@ -87,5 +90,20 @@ export class AsmError extends EbpfError {
     super(codeName, `line ${line}: ${message}`);
     this.name = 'AsmError';
     this.line = line;
+  }
+}
+
+/**
+ * A failed map operation: the errno the kernel returns for the same operation
+ * on the same map type (name and number), plus a message saying why.
+ */
+export class MapError extends EbpfError {
+  readonly errno: number;
+  readonly errnoName: string;
+  constructor(errnoName: string, errno: number, message: string, codeName: DiagnosticCodeName = 'MapOperation') {
+    super(codeName, `${errnoName}: ${message}`);
+    this.name = 'MapError';
+    this.errno = errno;
+    this.errnoName = errnoName;
   }
 }
