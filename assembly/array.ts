@@ -73,7 +73,8 @@ export function arrayUpdate(map: usize, key: usize, value: usize, flags: u64, al
   if (t == T_PERCPU_ARRAY) {
     const stride = <usize>load<u32>(map, M_VSTRIDE);
     const vs = load<u32>(map, M_VALUE);
-    if (allCpus) for (let c: u32 = 0; c < ncpus; c++) memory.copy(p + <usize>c * stride, value + <usize>c * stride, vs);
+    // user space passes 8-byte-rounded slots and the kernel stores them whole
+    if (allCpus) memory.copy(p, value, stride * ncpus);
     else memory.copy(p + <usize>cpu * stride, value, vs);
     return 0;
   }

@@ -239,7 +239,8 @@ function writeValue(map: usize, t: u32, e: usize, value: usize, allCpus: bool, f
     const stride = <usize>load<u32>(map, M_VSTRIDE);
     const vs = load<u32>(map, M_VALUE);
     if (allCpus) {
-      for (let c: u32 = 0; c < ncpus; c++) memory.copy(v + <usize>c * stride, value + <usize>c * stride, vs);
+      // user space passes 8-byte-rounded slots and the kernel stores them whole
+      memory.copy(v, value, stride * ncpus);
     } else {
       if (fresh) memory.fill(v, 0, stride * ncpus);
       memory.copy(v + <usize>cpu * stride, value, vs);

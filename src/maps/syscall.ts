@@ -344,7 +344,15 @@ export class BpfMaps {
     const vsz = FD_VALUE_TYPES.has(m.type) ? 4 : this.userValueSize(m);
     this.checkValue(m, value, vsz);
     let stored = value;
-    if (FD_VALUE_TYPES.has(m.type)) stored = this.resolveFdValue(m, value, flags);
+    if (FD_VALUE_TYPES.has(m.type)) {
+      // fd arrays check flags and the index before resolving the fd
+      if (m.type !== T.hash_of_maps) {
+        if (flags !== BPF_ANY) fail('EINVAL', `${mapTypeName(m.type)} updates take BPF_ANY only`);
+        const index = new DataView(key!.buffer, key!.byteOffset).getUint32(0, true);
+        if (index >= m.maxEntries) fail('E2BIG', `index ${index} out of range (max_entries ${m.maxEntries})`);
+      }
+      stored = this.resolveFdValue(m, value, flags);
+    }
     const s = this.scratchFor(ks + round8(vsz));
     const mem = this.bytes();
     if (m.keySize) mem.set(key!.subarray(0, m.keySize), s);
