@@ -73,6 +73,7 @@ function prefixMatch(map: usize, node: usize, key: usize): u32 {
 
 export function lpmLookup(map: usize, key: usize): usize {
   const maxp = load<u32>(map, L_MAXPLEN);
+  if (load<u32>(key) > maxp) return 0;
   let found: usize = 0;
   let node = <usize>atomic.load<u32>(map + L_ROOT);
   while (node != 0) {

@@ -61,7 +61,7 @@ export function generateOps(kind: Kind, seed: number, n: number, ncpus: number):
     }
   };
   switch (kind) {
-    case 'hash': hashLike(T.hash, 8, 256, 0, 400, false); break;
+    case 'hash': hashLike(T.hash, 8, 128, 0, 600, false); break;
     case 'hash_noprealloc': hashLike(T.hash, 12, 200, MAP_FLAG.NO_PREALLOC, 300, false); break;
     case 'percpu_hash': hashLike(T.percpu_hash, 12, 128, 0, 200, true); break;
     case 'lru_hash': hashLike(T.lru_hash, 8, 2048, 0, 300, false); break;
@@ -85,12 +85,19 @@ export function generateOps(kind: Kind, seed: number, n: number, ncpus: number):
     }
     case 'lpm_trie': {
       ops.push(`C ${T.lpm_trie} 8 4 96 ${MAP_FLAG.NO_PREALLOC} 0 -1`);
-      const key = (plen: number): string => u32hex(plen) + hex(new Uint8Array([pick([10, 192, 172]), int(4) * 64, int(3) << 4, int(256)]));
+      const fresh = (plen: number): string => u32hex(plen) + hex(new Uint8Array([pick([10, 192, 172]), int(4) * 64, int(3) << 4, int(256)]));
+      const used: string[] = [];
+      // reuse inserted prefixes so deletes and get_next_key hit existing nodes
+      const key = (plen: number): string => (used.length > 0 && r() < 0.6 ? pick(used) : fresh(plen));
       for (let i = 0; i < n; i++) {
         const x = r();
-        if (x < 0.35) ops.push(`U ${m} ${key(r() < 0.02 ? 33 + int(5) : int(33))} ${bytes(4)} ${r() < 0.7 ? 0 : pick([1, 2, 3])}`);
-        else if (x < 0.6) ops.push(`L ${m} ${key(r() < 0.7 ? 32 : int(33))} 0`);
-        else if (x < 0.8) ops.push(`D ${m} ${key(r() < 0.02 ? 40 : int(33))}`);
+        if (x < 0.3) {
+          const k = r() < 0.5 ? key(int(33)) : fresh(r() < 0.02 ? 33 + int(5) : int(33));
+          used.push(k);
+          if (used.length > 200) used.splice(int(used.length), 1);
+          ops.push(`U ${m} ${k} ${bytes(4)} ${r() < 0.7 ? 0 : pick([1, 2, 3])}`);
+        } else if (x < 0.55) ops.push(`L ${m} ${r() < 0.7 ? fresh(32) : key(int(33))} 0`);
+        else if (x < 0.8) ops.push(`D ${m} ${r() < 0.02 ? fresh(40) : key(int(33))}`);
         else if (x < 0.97) ops.push(`N ${m} ${r() < 0.1 ? '-' : key(int(33))}`);
         else if (x < 0.98) ops.push(`X ${m} ${key(32)} 0`);
         else ops.push(`I ${m}`);
