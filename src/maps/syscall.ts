@@ -139,7 +139,11 @@ export class BpfMaps {
 
   map(fd: number): MapInfo {
     const m = this.fds.get(fd);
-    if (!m || !('handle' in m)) fail('EBADF', `fd ${fd} is not a map`);
+    if (!m || !('handle' in m)) {
+      // an open fd of another kind (stdio, a program) is EINVAL; a closed one EBADF
+      if (fd >= 0 && fd <= 2 || m) fail('EINVAL', `fd ${fd} is not a map`);
+      fail('EBADF', `fd ${fd} is not open`);
+    }
     return m;
   }
 
@@ -187,9 +191,7 @@ export class BpfMaps {
     let inner: MapInfo | undefined;
     if (MAP_IN_MAP.has(type)) {
       // the kernel builds the inner map template before the size checks
-      const ifd = opts.inner_map_fd ?? 0;
-      const im = this.fds.get(ifd);
-      if (!im || !('handle' in im)) fail('EBADF', `inner_map_fd ${ifd} is not a map`);
+      const im = this.map(opts.inner_map_fd ?? 0);
       if (MAP_IN_MAP.has(im.type)) fail('EINVAL', 'an inner map cannot itself hold maps');
       if (!INNER_OK.has(im.type)) fail('ENOTSUPP', `a ${mapTypeName(im.type)} map cannot be an inner map`);
       inner = im;
@@ -246,7 +248,7 @@ export class BpfMaps {
       }
       if (flags & MAP_FLAG.PRESERVE_ELEMS) fail('EINVAL', 'BPF_F_PRESERVE_ELEMS is for perf event arrays');
       if (percpu && (flags & MAP_FLAG.MMAPABLE)) fail('EINVAL', 'a per-CPU array cannot be mmapable');
-      if (vs > KMALLOC_MAX_SIZE) fail('E2BIG', `value_size ${vs} above ${KMALLOC_MAX_SIZE}`);
+      if (vs > 0x7fffffff) fail('E2BIG', `value_size ${vs} above INT_MAX`);
       if (percpu && round8(vs) > PCPU_MIN_UNIT_SIZE) fail('E2BIG', `per-CPU value_size ${vs} above ${PCPU_MIN_UNIT_SIZE}`);
       return;
     }
@@ -373,13 +375,13 @@ export class BpfMaps {
       dv.setUint32(0, obj.id, true);
       return out;
     }
-    if (!obj || !('handle' in obj)) fail('EBADF', `fd ${fd} is not a map`);
+    const im = this.map(fd);
     const t = m.inner!;
-    const sameMax = obj.maxEntries === t.maxEntries || (t.flags & MAP_FLAG.INNER_MAP) !== 0;
-    if (obj.type !== t.type || obj.keySize !== t.keySize || obj.valueSize !== t.valueSize || obj.flags !== t.flags || !sameMax) {
+    const sameMax = im.maxEntries === t.maxEntries || (t.flags & MAP_FLAG.INNER_MAP) !== 0;
+    if (im.type !== t.type || im.keySize !== t.keySize || im.valueSize !== t.valueSize || im.flags !== t.flags || !sameMax) {
       fail('EINVAL', `map fd ${fd} does not match the inner map template`);
     }
-    dv.setUint32(0, obj.handle, true);
+    dv.setUint32(0, im.handle, true);
     return out;
   }
 
@@ -439,7 +441,8 @@ export class BpfMaps {
 
   bpf_map_freeze(fd: number): void {
     const m = this.map(fd);
-    if (m.frozen) fail('EBUSY', 'map is already frozen');
+    // a frozen map has lost write permission, which freeze checks first
+    if (m.frozen || (m.flags & MAP_FLAG.RDONLY)) fail('EPERM', 'map is already frozen or read-only');
     m.frozen = true;
   }
 

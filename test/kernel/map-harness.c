@@ -138,7 +138,8 @@ int main(int argc, char **argv) {
     }
     case 'I': {
       int m = atoi(tok[1]), n = 0;
-      static char buf[1 << 24]; int off = 0;
+      if (m >= nmaps) { printf("-9\n"); break; }
+      static char buf[1 << 24]; int off = 0; buf[0] = 0;
       void *prev = NULL;
       while (bpf_map_get_next_key(maps[m], prev, key2) == 0) {
         memcpy(key, key2, mks[m]); prev = key;

@@ -238,7 +238,8 @@ export function runOurs(maps: BpfMaps, ops: readonly string[]): string[] {
           out.push('0');
           break;
         case 'I': {
-          const fd = fds[Number(t[1])]!;
+          const fd = fds[Number(t[1])];
+          if (fd === undefined) { out.push('-9'); break; }
           const parts: string[] = [];
           let k: Uint8Array | null = null;
           for (;;) {
@@ -285,4 +286,23 @@ export function compareResults(kind: Kind, ops: readonly string[], ours: readonl
     mismatches.push({ index: i, op, ours: a, kernel: b });
   }
   return { mismatches, bloomFalsePositives: fp };
+}
+
+/** A compact, order-independent digest of an iteration line ("n k=v ..." → "n h:<fnv1a>"), for stored expectations. */
+export function digestIterLine(line: string): string {
+  const parts = line.split(' ');
+  if (parts.length === 1 || !/^\d+$/.test(parts[0]!)) return line;
+  const s = parts.slice(1).sort().join(' ');
+  let h1 = 0x811c9dc5, h2 = 0x01000193;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  return `${parts[0]} h:${h1.toString(16)}${h2.toString(16)}`;
+}
+
+/** Replaces iteration results by their digests. */
+export function digestResults(ops: readonly string[], results: readonly string[]): string[] {
+  return results.map((r, i) => (ops[i]!.startsWith('I ') ? digestIterLine(r) : r));
 }
