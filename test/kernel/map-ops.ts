@@ -137,9 +137,10 @@ export function generateOps(kind: Kind, seed: number, n: number, ncpus: number):
       for (let i = 0; i < n; i++) {
         const x = r();
         const key = u32hex(int(20));
-        if (x < 0.4) ops.push(`U ${m} ${key} #${r() < 0.9 ? int(4) : pick([4, -1])} ${r() < 0.85 ? 0 : pick([1, 2])}`);
-        else if (x < 0.7) ops.push(`L ${m} ${key} 0`);
-        else if (x < 0.85) ops.push(`D ${m} ${key}`);
+        // few updates and deletes: the kernel waits for an RCU grace period when it drops an inner map
+        if (x < 0.15) ops.push(`U ${m} ${key} #${r() < 0.9 ? int(4) : pick([4, -1])} ${r() < 0.85 ? 0 : pick([1, 2])}`);
+        else if (x < 0.65) ops.push(`L ${m} ${key} 0`);
+        else if (x < 0.72) ops.push(`D ${m} ${key}`);
         else if (x < 0.97) ops.push(`N ${m} ${kind === 'hash_of_maps' ? '-' : key}`);
         else ops.push(`I ${m}`);
       }
