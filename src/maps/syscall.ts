@@ -109,8 +109,17 @@ export class BpfMaps {
   /** The current byte view of linear memory (renewed after growth). */
   bytes(): Uint8Array {
     const buf = this.memory.buffer;
-    if (this.u8.buffer !== buf || this.u8.byteLength !== buf.byteLength) this.u8 = new Uint8Array(buf);
+    if (this.u8.byteLength !== buf.byteLength || this.u8.buffer !== buf) this.u8 = new Uint8Array(buf);
     return this.u8;
+  }
+
+  /**
+   * The cached view on hot paths: growth detaches a plain memory's buffer
+   * (byteLength 0); a shared memory only grows inside allocating kernel calls,
+   * after which callers use bytes().
+   */
+  private view(): Uint8Array {
+    return this.u8.byteLength === 0 ? this.bytes() : this.u8;
   }
 
   /** Scratch space in linear memory for keys and values passed to the kernels. */
@@ -123,6 +132,7 @@ export class BpfMaps {
       if (!p) fail('ENOMEM', 'no memory for a user-space buffer');
       this.scratch = p;
       this.scratchBytes = n;
+      this.bytes();
     }
     return this.scratch;
   }
@@ -309,28 +319,27 @@ export class BpfMaps {
     if ((m.type === T.queue || m.type === T.stack || m.type === T.bloom_filter) && flags) fail('EINVAL', 'flags on a queue/stack/bloom lookup');
     this.checkKey(m, key);
     const ks = round8(m.keySize);
-    const vsz = FD_VALUE_TYPES.has(m.type) ? 4 : this.userValueSize(m);
+    const fdVal = FD_VALUE_TYPES.has(m.type);
+    const vsz = fdVal ? 4 : this.userValueSize(m);
     const s = this.scratchFor(ks + round8(vsz));
-    const mem = this.bytes();
-    if (m.keySize) mem.set(key!.subarray(0, m.keySize), s);
-    let vptr = s + ks;
+    const mem = this.view();
+    if (m.keySize) copyIn(mem, key!, s, m.keySize);
+    const vptr = s + ks;
     if (m.type === T.bloom_filter) {
       // a bloom lookup tests the value user space passes
       if (!value) fail('EINVAL', 'bloom filter lookup needs the value to test');
       this.checkValue(m, value, m.valueSize);
-      mem.set(value.subarray(0, m.valueSize), vptr);
+      copyIn(mem, value, vptr, m.valueSize);
     }
-    const r = this.k.sys_lookup(m.handle, s, vptr, BigInt(flags));
+    const r = this.k.sys_lookup(m.handle, s, vptr, flags === 0 ? 0n : BigInt(flags));
     if (r < 0) failNo(-r, this.elemMessage(m, 'lookup', -r));
-    const outLen = m.type === T.array_of_maps || m.type === T.hash_of_maps || m.type === T.prog_array ? 4 : vsz;
-    const out = value ?? new Uint8Array(outLen);
-    const mem2 = this.bytes();
+    const out = value ?? new Uint8Array(fdVal && m.type !== T.prog_array ? 4 : vsz);
     if (m.type === T.array_of_maps || m.type === T.hash_of_maps) {
       // user space sees the inner map's id
-      const addr = new DataView(mem2.buffer).getUint32(vptr, true);
+      const addr = mem[vptr]! | (mem[vptr + 1]! << 8) | (mem[vptr + 2]! << 16) | (mem[vptr + 3]! << 24);
       new DataView(out.buffer, out.byteOffset).setUint32(0, this.byHandle.get(addr)?.id ?? 0, true);
     } else if (m.type !== T.bloom_filter) {
-      out.set(mem2.subarray(vptr, vptr + outLen));
+      for (let i = 0; i < vsz; i++) out[i] = mem[vptr + i]!;
     }
     return out;
   }
@@ -356,10 +365,12 @@ export class BpfMaps {
       stored = this.resolveFdValue(m, value, flags);
     }
     const s = this.scratchFor(ks + round8(vsz));
-    const mem = this.bytes();
-    if (m.keySize) mem.set(key!.subarray(0, m.keySize), s);
-    mem.set(stored.subarray(0, vsz), s + ks);
-    const r = this.k.sys_update(m.handle, s, s + ks, BigInt(flags));
+    const mem = this.view();
+    if (m.keySize) copyIn(mem, key!, s, m.keySize);
+    copyIn(mem, stored, s + ks, vsz);
+    const r = this.k.sys_update(m.handle, s, s + ks, flags === 0 ? 0n : BigInt(flags));
+    // the update may have grown memory
+    if (this.u8.byteLength === 0 || this.u8.byteLength !== this.memory.buffer.byteLength) this.bytes();
     if (r < 0) failNo(-r, this.elemMessage(m, 'update', -r, flags));
   }
 
@@ -568,6 +579,12 @@ export class BpfMaps {
     }
     fail('EINVAL', `bpf command ${cmd} is not a map command this engine implements`);
   }
+}
+
+/** Copies n bytes in; a loop beats subarray+set for the small keys and values maps hold. */
+function copyIn(mem: Uint8Array, src: Uint8Array, at: number, n: number): void {
+  if (n > 64) { mem.set(src.length === n ? src : src.subarray(0, n), at); return; }
+  for (let i = 0; i < n; i++) mem[at + i] = src[i]!;
 }
 
 function need(fd: number | undefined): number {
