@@ -88,6 +88,16 @@ export function setNcpus(n: u32): void { ncpus = n; }
 
 /** murmur3-style 32-bit hash of n bytes. */
 export function hashBytes(p: usize, n: u32, seed: u32): u32 {
+  if (n == 4) {
+    // u32 keys: one murmur3 round and the finaliser
+    let h: u32 = seed ^ 0x9e3779b1 * 4;
+    let k = load<u32>(p) * 0xcc9e2d51;
+    k = rotl<u32>(k, 15) * 0x1b873593;
+    h ^= k;
+    h = rotl<u32>(h, 13) * 5 + 0xe6546b64;
+    h ^= h >> 16; h *= 0x85ebca6b; h ^= h >> 13; h *= 0xc2b2ae35; h ^= h >> 16;
+    return h;
+  }
   let h: u32 = seed ^ (n * 0x9e3779b1);
   let i: u32 = 0;
   for (; i + 4 <= n; i += 4) {
@@ -109,6 +119,9 @@ export function hashBytes(p: usize, n: u32, seed: u32): u32 {
 }
 
 export function bytesEqual(a: usize, b: usize, n: u32): bool {
+  // the common key sizes compare in one load
+  if (n == 4) return load<u32>(a) == load<u32>(b);
+  if (n == 8) return load<u64>(a) == load<u64>(b);
   let i: u32 = 0;
   for (; i + 8 <= n; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
   for (; i < n; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
