@@ -37,7 +37,7 @@ test('bad input: stored kernel errnos', () => {
 });
 
 test('summary', () => {
-  console.log(`NOTE: compared ${total} operations with stored kernel results`);
+  console.log(`\nNOTE: compared ${total} operations with stored kernel results`);
 });
 
 test.run();

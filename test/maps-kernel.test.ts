@@ -20,7 +20,7 @@ if (!status.ok) {
       assert.unreachable(`running as root but the kernel comparison cannot run: ${status.reason}`);
     });
   } else {
-    console.log(`SKIP: kernel map differential needs root and bpf(): ${status.reason}`);
+    console.log(`\nSKIP: kernel map differential needs root and bpf(): ${status.reason}`);
     test('kernel differential skipped (not root)', () => {});
   }
 } else {
@@ -38,7 +38,7 @@ if (!status.ok) {
         const shown = mismatches.slice(0, 5).map((m) => `  #${m.index} ${m.op.slice(0, 90)}\n    ours:   ${m.ours.slice(0, 120)}\n    kernel: ${m.kernel.slice(0, 120)}`);
         assert.unreachable(`${mismatches.length} of ${ops.length} results differ:\n${shown.join('\n')}`);
       }
-      if (kind === 'bloom_filter') console.log(`NOTE: bloom filter: ${bloomFalsePositives} lookups differ only by a false positive`);
+      if (kind === 'bloom_filter') console.log(`\nNOTE: bloom filter: ${bloomFalsePositives} lookups differ only by a false positive`);
       // the final contents were compared by the last script line
       assert.ok(ops[ops.length - 1]!.startsWith('I '));
     });
@@ -77,21 +77,21 @@ if (!status.ok) {
     const tOurs = Date.now() - t0;
     t0 = Date.now();
     const kernel = runKernel(harness, ops, true);
-    console.log(`NOTE: LRU pressure script: ours ${tOurs} ms, kernel ${Date.now() - t0} ms`);
+    console.log(`\nNOTE: LRU pressure script: ours ${tOurs} ms, kernel ${Date.now() - t0} ms`);
     total += ops.length;
     for (const [name, res] of [['ours', ours], ['kernel', kernel]] as const) {
       const count = Number(res[res.length - 1]!.split(' ')[0]);
       assert.ok(count <= max, `${name}: ${count} entries above max_entries ${max}`);
       const lostNewest = checks.filter((c) => c.kind === 'newest' && res[c.line] === '-2').length;
       const lostHot = checks.filter((c) => c.kind === 'hot' && res[c.line] === '-2').length;
-      console.log(`NOTE: LRU ${name}: ${count}/${max} entries at the end, newest lost ${lostNewest}/4000, hot lost ${lostHot}/${hot.length}`);
+      console.log(`\nNOTE: LRU ${name}: ${count}/${max} entries at the end, newest lost ${lostNewest}/4000, hot lost ${lostHot}/${hot.length}`);
       assert.is(lostNewest, 0, `${name}: a just-inserted entry was evicted`);
       assert.is(lostHot, 0, `${name}: a hot entry was evicted`);
     }
   });
 
   test('summary', () => {
-    console.log(`NOTE: ran ${total} map operations against the kernel (${KINDS.length} scripts x ${OPS_PER_TYPE} + bad input + LRU pressure, ${ncpus} CPUs)`);
+    console.log(`\nNOTE: ran ${total} map operations against the kernel (${KINDS.length} scripts x ${OPS_PER_TYPE} + bad input + LRU pressure, ${ncpus} CPUs)`);
     assert.ok(total >= KINDS.length * OPS_PER_TYPE);
   });
 }

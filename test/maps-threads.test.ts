@@ -89,7 +89,7 @@ test(`${WORKERS} threads share hash, LRU and queue maps without losing or duplic
     try { popped.add(u32.decode(maps.bpf_map_lookup_and_delete_elem(queue, null))); } catch { break; }
   }
   assert.is(popped.size, results.reduce((a, r) => a + r.pushed, 0));
-  console.log(`NOTE: ${WORKERS} threads x ${PER_WORKER} iterations: ${ownEntries} own entries, ${popped.size} queue values`);
+  console.log(`\nNOTE: ${WORKERS} threads x ${PER_WORKER} iterations: ${ownEntries} own entries, ${popped.size} queue values`);
 });
 
 test.run();
