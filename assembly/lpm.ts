@@ -55,6 +55,16 @@ function prefixMatch(map: usize, node: usize, key: usize): u32 {
   const b = key + 4;
   let bits: u32 = 0;
   let i: usize = 0;
+  // 32 bits at a time (big-endian bit order), then bytes
+  while (bits + 32 <= limit) {
+    const x = bswap<u32>(load<u32>(a + i) ^ load<u32>(b + i));
+    if (x != 0) {
+      bits += clz<u32>(x);
+      return bits < limit ? bits : limit;
+    }
+    bits += 32;
+    i += 4;
+  }
   while (bits < limit) {
     const x = load<u8>(a + i) ^ load<u8>(b + i);
     if (x != 0) {

@@ -6,7 +6,7 @@
 import { Bench } from 'tinybench';
 import binaryen from 'binaryen';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { newMaps, ROOT } from '../test/kernel/map-setup.js';
 import { MAP_TYPE as T, MAP_FLAG } from '../src/maps/constants.js';
@@ -75,9 +75,10 @@ function fill(maps: BpfMaps, fd: number, c: Case): void {
 
 function kernelFigure(kind: string, entries: number, op: string): string {
   const bin = join(ROOT, 'dist', 'test', 'kernel', 'map-bench');
-  if (!existsSync(bin)) {
+  const src = join(ROOT, 'test', 'kernel', 'map-bench.c');
+  if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
     mkdirSync(join(ROOT, 'dist', 'test', 'kernel'), { recursive: true });
-    const cc = spawnSync('gcc', ['-O2', '-o', bin, join(ROOT, 'test', 'kernel', 'map-bench.c'), '-lbpf']);
+    const cc = spawnSync('gcc', ['-O2', '-o', bin, src, '-lbpf']);
     if (cc.status !== 0) return 'n/a (gcc/libbpf)';
   }
   const r = spawnSync(bin, [kind, String(entries), op], { encoding: 'utf8' });

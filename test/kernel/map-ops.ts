@@ -28,7 +28,7 @@ const unhex = (s: string): Uint8Array => {
 const u32hex = (n: number): string => hex(new Uint8Array(new Uint32Array([n >>> 0]).buffer));
 
 export const KINDS = [
-  'hash', 'hash_noprealloc', 'percpu_hash', 'lru_hash', 'lru_percpu_hash', 'array', 'percpu_array', 'lpm_trie',
+  'hash', 'hash_noprealloc', 'percpu_hash', 'lru_hash', 'lru_percpu_hash', 'array', 'percpu_array', 'lpm_trie', 'lpm_trie_v6',
   'queue', 'stack', 'bloom_filter', 'array_of_maps', 'hash_of_maps', 'prog_array',
 ] as const;
 export type Kind = (typeof KINDS)[number];
@@ -83,9 +83,15 @@ export function generateOps(kind: Kind, seed: number, n: number, ncpus: number):
       }
       break;
     }
-    case 'lpm_trie': {
-      ops.push(`C ${T.lpm_trie} 8 4 96 ${MAP_FLAG.NO_PREALLOC} 0 -1`);
-      const fresh = (plen: number): string => u32hex(plen) + hex(new Uint8Array([pick([10, 192, 172]), int(4) * 64, int(3) << 4, int(256)]));
+    case 'lpm_trie': case 'lpm_trie_v6': {
+      // IPv4-like 4-byte data, or IPv6-like 16-byte data with prefixes up to 128
+      const v6 = kind === 'lpm_trie_v6';
+      const maxp = v6 ? 128 : 32;
+      ops.push(`C ${T.lpm_trie} ${v6 ? 20 : 8} 4 96 ${MAP_FLAG.NO_PREALLOC} 0 -1`);
+      const data = (): number[] => v6
+        ? [0x20, 0x01, 0x0d, 0xb8, int(3), 0, 0, int(4) * 64, 0, 0, 0, 0, 0, int(3) << 4, 0, int(256)]
+        : [pick([10, 192, 172]), int(4) * 64, int(3) << 4, int(256)];
+      const fresh = (plen: number): string => u32hex(plen === 32 ? maxp : plen === 33 ? maxp + 1 : v6 ? Math.floor(plen * 4) : plen) + hex(new Uint8Array(data()));
       const used: string[] = [];
       // reuse inserted prefixes so deletes and get_next_key hit existing nodes
       const key = (plen: number): string => (used.length > 0 && r() < 0.6 ? pick(used) : fresh(plen));
