@@ -457,12 +457,18 @@ export class BpfMaps {
     m.frozen = true;
   }
 
-  /** Batch lookup (and delete): up to `count` entries after `inBatch` (a key); `done` when the map is exhausted (the kernel's ENOENT). */
-  bpf_map_lookup_batch(fd: number, inBatch: Uint8Array | null, count: number, del = false): { keys: Uint8Array[]; values: Uint8Array[]; outBatch: Uint8Array | null; done: boolean } {
+  /**
+   * Batch lookup (and delete): up to `count` entries after the cursor
+   * `inBatch` (here the last key returned; null starts). `done` is the
+   * kernel's ENOENT: the map is exhausted.
+   */
+  bpf_map_lookup_batch(fd: number, inBatch: Uint8Array | null, count: number, opts: BatchOpts = {}, del = false): BatchResult {
     const m = this.map(fd);
-    if (!HASH_TYPES.has(m.type) && !ARRAY_TYPES.has(m.type) && m.type !== T.lpm_trie) fail('EINVAL', `batch operations are not supported on ${mapTypeName(m.type)} maps`);
-    if (del && ARRAY_TYPES.has(m.type)) fail('EINVAL', 'arrays cannot delete');
-    if (count <= 0) fail('EINVAL', 'batch count must be positive');
+    const elemFlags = opts.elem_flags ?? 0;
+    const batchable = HASH_TYPES.has(m.type) || m.type === T.array || m.type === T.percpu_array || m.type === T.lpm_trie;
+    if (!batchable || (del && !HASH_TYPES.has(m.type))) fail('ENOTSUPP', `batch ${del ? 'lookup_and_delete' : 'lookup'} is not supported on ${mapTypeName(m.type)} maps`);
+    if ((elemFlags & ~BPF_F_LOCK) || opts.flags) fail('EINVAL', `invalid batch flags (elem_flags 0x${elemFlags.toString(16)})`);
+    this.checkLockFlag(m, elemFlags);
     const keys: Uint8Array[] = [];
     const values: Uint8Array[] = [];
     let cur = inBatch;
@@ -470,32 +476,56 @@ export class BpfMaps {
     while (keys.length < count) {
       let k: Uint8Array;
       try {
+        // deleted entries make iteration restart from the first key, which is where the rest is
         k = this.bpf_map_get_next_key(fd, del ? null : cur);
       } catch (e) {
         if (isErrno(e, 'ENOENT')) { done = true; break; }
         throw e;
       }
-      // deleted entries restart iteration from the first key; skip what we already took
       keys.push(k);
-      values.push(del ? this.bpf_map_lookup_and_delete_elem(fd, k) : this.bpf_map_lookup_elem(fd, k));
+      values.push(del ? this.bpf_map_lookup_and_delete_elem(fd, k, undefined, elemFlags) : this.bpf_map_lookup_elem_flags(fd, k, undefined, elemFlags));
       cur = k;
     }
     return { keys, values, outBatch: cur, done };
   }
 
-  bpf_map_lookup_and_delete_batch(fd: number, inBatch: Uint8Array | null, count: number): { keys: Uint8Array[]; values: Uint8Array[]; outBatch: Uint8Array | null; done: boolean } {
-    return this.bpf_map_lookup_batch(fd, inBatch, count, true);
+  bpf_map_lookup_and_delete_batch(fd: number, inBatch: Uint8Array | null, count: number, opts: BatchOpts = {}): BatchResult {
+    return this.bpf_map_lookup_batch(fd, inBatch, count, opts, true);
   }
 
-  /** Returns how many entries were updated; throws at the first failure (its errno), as the kernel stops there. */
-  bpf_map_update_batch(fd: number, keys: readonly Uint8Array[], values: readonly Uint8Array[], elemFlags = BPF_ANY): number {
+  /**
+   * Updates entries in order; stops at the first failure, throwing its errno
+   * with `opts.count` set to the entries done (the kernel's batch.count).
+   */
+  bpf_map_update_batch(fd: number, keys: readonly Uint8Array[], values: readonly Uint8Array[], opts: BatchOpts = {}): number {
+    const m = this.map(fd);
+    const elemFlags = opts.elem_flags ?? 0;
+    if (!HASH_TYPES.has(m.type) && m.type !== T.array && m.type !== T.percpu_array && m.type !== T.lpm_trie) {
+      fail('ENOTSUPP', `batch update is not supported on ${mapTypeName(m.type)} maps`);
+    }
+    if ((elemFlags & ~BPF_F_LOCK) || opts.flags) fail('EINVAL', `invalid batch flags (elem_flags 0x${elemFlags.toString(16)})`);
+    this.checkLockFlag(m, elemFlags);
     if (keys.length !== values.length) fail('EINVAL', 'keys and values differ in count');
-    for (let i = 0; i < keys.length; i++) this.bpf_map_update_elem(fd, keys[i]!, values[i]!, elemFlags);
+    for (let i = 0; i < keys.length; i++) {
+      opts.count = i;
+      this.bpf_map_update_elem(fd, keys[i]!, values[i]!, elemFlags);
+    }
+    opts.count = keys.length;
     return keys.length;
   }
 
-  bpf_map_delete_batch(fd: number, keys: readonly Uint8Array[]): number {
-    for (const k of keys) this.bpf_map_delete_elem(fd, k);
+  bpf_map_delete_batch(fd: number, keys: readonly Uint8Array[], opts: BatchOpts = {}): number {
+    const m = this.map(fd);
+    const elemFlags = opts.elem_flags ?? 0;
+    // arrays cannot delete, so they have no batch delete
+    if (!HASH_TYPES.has(m.type) && m.type !== T.lpm_trie) fail('ENOTSUPP', `batch delete is not supported on ${mapTypeName(m.type)} maps`);
+    if ((elemFlags & ~BPF_F_LOCK) || opts.flags) fail('EINVAL', `invalid batch flags (elem_flags 0x${elemFlags.toString(16)})`);
+    this.checkLockFlag(m, elemFlags);
+    for (let i = 0; i < keys.length; i++) {
+      opts.count = i;
+      this.bpf_map_delete_elem(fd, keys[i]!);
+    }
+    opts.count = keys.length;
     return keys.length;
   }
 
@@ -545,7 +575,8 @@ export class BpfMaps {
         return 0;
       case BPF_CMD.MAP_LOOKUP_BATCH:
       case BPF_CMD.MAP_LOOKUP_AND_DELETE_BATCH: {
-        const r = this.bpf_map_lookup_batch(need(attr.map_fd), attr.in_batch ?? null, attr.count ?? 0, cmd === BPF_CMD.MAP_LOOKUP_AND_DELETE_BATCH);
+        const r = this.bpf_map_lookup_batch(need(attr.map_fd), attr.in_batch ?? null, attr.count ?? 0,
+          { elem_flags: attr.elem_flags, flags: attr.flags }, cmd === BPF_CMD.MAP_LOOKUP_AND_DELETE_BATCH);
         const m = this.map(need(attr.map_fd));
         const vs = FD_VALUE_TYPES.has(m.type) ? 4 : this.userValueSize(m);
         r.keys.forEach((k, i) => attr.keys?.set(k, i * m.keySize));
@@ -561,9 +592,14 @@ export class BpfMaps {
         const n = attr.count ?? 0;
         const vs = FD_VALUE_TYPES.has(m.type) ? 4 : this.userValueSize(m);
         const keys = Array.from({ length: n }, (_, i) => (attr.keys ?? new Uint8Array()).subarray(i * m.keySize, (i + 1) * m.keySize));
-        if (cmd === BPF_CMD.MAP_DELETE_BATCH) return this.bpf_map_delete_batch(m.fd, keys);
-        const values = Array.from({ length: n }, (_, i) => (attr.values ?? new Uint8Array()).subarray(i * vs, (i + 1) * vs));
-        return this.bpf_map_update_batch(m.fd, keys, values, attr.elem_flags ?? 0);
+        const opts: BatchOpts = { elem_flags: attr.elem_flags, flags: attr.flags, count: n };
+        try {
+          if (cmd === BPF_CMD.MAP_DELETE_BATCH) return this.bpf_map_delete_batch(m.fd, keys, opts);
+          const values = Array.from({ length: n }, (_, i) => (attr.values ?? new Uint8Array()).subarray(i * vs, (i + 1) * vs));
+          return this.bpf_map_update_batch(m.fd, keys, values, opts);
+        } finally {
+          attr.count = opts.count;
+        }
       }
       case BPF_CMD.MAP_GET_FD_BY_ID: {
         const m = this.byId.get(attr.map_id ?? 0);
@@ -591,6 +627,15 @@ function need(fd: number | undefined): number {
   if (fd === undefined) fail('EBADF', 'map_fd missing');
   return fd;
 }
+
+export interface BatchOpts {
+  elem_flags?: number;
+  flags?: number;
+  /** Out: entries processed (set also when an update/delete batch fails part-way). */
+  count?: number;
+}
+
+export interface BatchResult { keys: Uint8Array[]; values: Uint8Array[]; outBatch: Uint8Array | null; done: boolean }
 
 /** The fields of union bpf_attr used by the map commands. */
 export interface BpfAttr {

@@ -12,6 +12,9 @@
  *   F map#                        -> "0" | "-errno"   (freeze)
  *   I map#                        -> "<n> k=v k=v ..." (every entry, kernel order)
  *   P n                           -> "0" (loads n trivial programs: objects #0..n-1 for prog arrays)
+ *   B map# chunk del elem_flags   -> "<n> k=v ... rc=<final errno>" (lookup[_and_delete]_batch until it stops)
+ *   Y map# elem_flags k,k,.. v,v,.. -> "<errno or 0> <count>" (update_batch)
+ *   Z map# elem_flags k,k,..      -> "<errno or 0> <count>" (delete_batch)
  * Keys and values are hex ("-" for none). Map-in-map lookups print the inner map's #, prog arrays the program's #.
  * Build: gcc -O2 -o map-harness map-harness.c -lbpf
  */
@@ -157,6 +160,47 @@ int main(int argc, char **argv) {
         if (off > (1 << 24) - (1 << 21)) break;
       }
       printf("%d%s\n", n, buf);
+      break;
+    }
+    case 'B': {
+      int m = atoi(tok[1]), chunk = atoi(tok[2]), del = atoi(tok[3]), n = 0;
+      LIBBPF_OPTS(bpf_map_batch_opts, bo, .elem_flags = strtoull(tok[4], 0, 0));
+      static unsigned char keys[1 << 20], vals[1 << 22], inb[1024], outb[1024];
+      static char buf[1 << 24]; int off = 0; buf[0] = 0;
+      void *in = NULL;
+      int rc = 0;
+      for (int guard = 0; guard < 100000; guard++) {
+        __u32 count = chunk;
+        int r2 = del ? bpf_map_lookup_and_delete_batch(maps[m], in, outb, keys, vals, &count, &bo)
+                     : bpf_map_lookup_batch(maps[m], in, outb, keys, vals, &count, &bo);
+        rc = r2 < 0 ? -errno : 0;
+        if (rc != 0 && rc != -ENOENT) count = 0; /* early errors leave count alone */
+        for (__u32 i = 0; i < count; i++) {
+          n++;
+          off += sprintf(buf + off, " ");
+          for (int j = 0; j < mks[m]; j++) off += sprintf(buf + off, "%02x", keys[i * mks[m] + j]);
+          off += sprintf(buf + off, "=");
+          for (int j = 0; j < uvsize(m); j++) off += sprintf(buf + off, "%02x", vals[i * uvsize(m) + j]);
+        }
+        if (rc != 0) break;
+        memcpy(inb, outb, sizeof inb); in = inb;
+      }
+      printf("%d%s rc=%d\n", n, buf, rc);
+      break;
+    }
+    case 'Y': case 'Z': {
+      int m = atoi(tok[1]);
+      LIBBPF_OPTS(bpf_map_batch_opts, bo, .elem_flags = strtoull(tok[2], 0, 0));
+      static unsigned char keys[1 << 16], vals[1 << 20];
+      __u32 count = 0;
+      for (char *p = strtok(tok[3], ","); p; p = strtok(NULL, ",")) unhex(p, keys + mks[m] * count++, mks[m]);
+      int r2;
+      if (tok[0][0] == 'Y') {
+        __u32 c2 = 0;
+        for (char *p = strtok(tok[4], ","); p; p = strtok(NULL, ",")) unhex(p, vals + uvsize(m) * c2++, uvsize(m));
+        r2 = bpf_map_update_batch(maps[m], keys, vals, &count, &bo);
+      } else r2 = bpf_map_delete_batch(maps[m], keys, &count, &bo);
+      printf("%d %u\n", r2 < 0 ? -errno : 0, count);
       break;
     }
     default:

@@ -46,6 +46,15 @@ export function generateOps(kind: Kind, seed: number, n: number, ncpus: number):
   const updFlags = (): number => { const x = r(); return x < 0.5 ? 0 : x < 0.7 ? 1 : x < 0.95 ? 2 : pick([3, 4, 8, 6]); };
   const round8 = (v: number): number => (v + 7) & ~7;
   let m = 0; // the map under test
+  /** Batch lookup (and delete), update or delete of a few keys. */
+  const batchOp = (key: () => string, uvs: number): void => {
+    const x = r();
+    const ef = r() < 0.9 ? 0 : pick([1, 2, 4]);
+    const keys = (): string[] => Array.from({ length: 1 + int(6) }, key);
+    if (x < 0.4) ops.push(`B ${m} ${16 + int(48)} ${r() < 0.25 ? 1 : 0} ${ef}`);
+    else if (x < 0.75) { const ks = keys(); ops.push(`Y ${m} ${ef} ${ks.join(',')} ${ks.map(() => bytes(uvs)).join(',')}`); }
+    else ops.push(`Z ${m} ${ef} ${keys().join(',')}`);
+  };
   const hashLike = (type: number, vs: number, max: number, flags: number, keySpace: number, percpu: boolean): void => {
     ops.push(`C ${type} 4 ${vs} ${max} ${flags} 0 -1`);
     const uvs = percpu ? round8(vs) * ncpus : vs;
@@ -56,7 +65,8 @@ export function generateOps(kind: Kind, seed: number, n: number, ncpus: number):
       else if (x < 0.65) ops.push(`L ${m} ${key} ${r() < 0.03 ? pick([1, 4, 8]) : 0}`);
       else if (x < 0.82) ops.push(`D ${m} ${key}`);
       else if (x < 0.9) ops.push(`X ${m} ${key} ${r() < 0.05 ? 4 : 0}`);
-      else if (x < 0.97) ops.push(`N ${m} -`);
+      else if (x < 0.94) ops.push(`N ${m} -`);
+      else if (x < 0.97) batchOp(() => u32hex(int(keySpace)), uvs);
       else ops.push(`I ${m}`);
     }
   };
@@ -78,7 +88,8 @@ export function generateOps(kind: Kind, seed: number, n: number, ncpus: number):
         else if (x < 0.7) ops.push(`L ${m} ${key} ${r() < 0.03 ? pick([1, 4]) : 0}`);
         else if (x < 0.78) ops.push(`D ${m} ${key}`);
         else if (x < 0.82) ops.push(`X ${m} ${key} 0`);
-        else if (x < 0.98) ops.push(`N ${m} ${r() < 0.1 ? '-' : key}`);
+        else if (x < 0.95) ops.push(`N ${m} ${r() < 0.1 ? '-' : key}`);
+        else if (x < 0.98) batchOp(() => u32hex(r() < 0.1 ? max + int(40) : int(max)), uvs);
         else ops.push(`I ${m}`);
       }
       break;
@@ -104,7 +115,8 @@ export function generateOps(kind: Kind, seed: number, n: number, ncpus: number):
           ops.push(`U ${m} ${k} ${bytes(4)} ${r() < 0.7 ? 0 : pick([1, 2, 3])}`);
         } else if (x < 0.55) ops.push(`L ${m} ${r() < 0.7 ? fresh(32) : key(int(33))} 0`);
         else if (x < 0.8) ops.push(`D ${m} ${r() < 0.02 ? fresh(40) : key(int(33))}`);
-        else if (x < 0.97) ops.push(`N ${m} ${r() < 0.1 ? '-' : key(int(33))}`);
+        else if (x < 0.94) ops.push(`N ${m} ${r() < 0.1 ? '-' : key(int(33))}`);
+        else if (x < 0.97) batchOp(() => key(int(33)), 4);
         else if (x < 0.98) ops.push(`X ${m} ${key(32)} 0`);
         else ops.push(`I ${m}`);
       }
@@ -240,6 +252,38 @@ export function runOurs(maps: BpfMaps, ops: readonly string[]): string[] {
         case 'N':
           out.push(`0 ${hex(maps.bpf_map_get_next_key(fds[Number(t[1])]!, key(t[2])))}`);
           break;
+        case 'B': {
+          const fd = fds[Number(t[1])]!;
+          const parts: string[] = [];
+          let cur: Uint8Array | null = null;
+          let rc = 0;
+          for (let guard = 0; guard < 100000; guard++) {
+            try {
+              const b = maps.bpf_map_lookup_batch(fd, cur, Number(t[2]), { elem_flags: Number(t[4]) }, t[3] === '1');
+              b.keys.forEach((k, i) => parts.push(`${hex(k)}=${hex(b.values[i]!)}`));
+              cur = b.outBatch;
+              if (b.done) { rc = -2; break; }
+            } catch (e) {
+              rc = Number(err(e));
+              break;
+            }
+          }
+          out.push(`${parts.length}${parts.map((p) => ' ' + p).join('')} rc=${rc}`);
+          break;
+        }
+        case 'Y': case 'Z': {
+          const fd = fds[Number(t[1])]!;
+          const keys = t[3]!.split(',').map(unhex);
+          const opts = { elem_flags: Number(t[2]), count: keys.length };
+          try {
+            if (t[0] === 'Y') maps.bpf_map_update_batch(fd, keys, t[4]!.split(',').map(unhex), opts);
+            else maps.bpf_map_delete_batch(fd, keys, opts);
+            out.push(`0 ${opts.count}`);
+          } catch (e) {
+            out.push(`${err(e)} ${opts.count}`);
+          }
+          break;
+        }
         case 'F':
           maps.bpf_map_freeze(fds[Number(t[1])]!);
           out.push('0');
@@ -280,7 +324,7 @@ export function compareResults(kind: Kind, ops: readonly string[], ours: readonl
     const t = op.split(' ');
     if (kind === 'bloom_filter' && t[0] === 'U' && b === '0') pushed.add(t[3]!);
     if (a === b) continue;
-    if (t[0] === 'I') {
+    if (t[0] === 'I' || t[0] === 'B') {
       const sa = a.split(' '), sb = b.split(' ');
       if (sa[0] === sb[0] && sa.slice(1).sort().join(' ') === sb.slice(1).sort().join(' ')) continue;
     } else if (t[0] === 'N' && HASH_ORDER.has(kind) && t[2] === '-') {
@@ -311,5 +355,5 @@ export function digestIterLine(line: string): string {
 
 /** Replaces iteration results by their digests. */
 export function digestResults(ops: readonly string[], results: readonly string[]): string[] {
-  return results.map((r, i) => (ops[i]!.startsWith('I ') ? digestIterLine(r) : r));
+  return results.map((r, i) => (ops[i]!.startsWith('I ') || ops[i]!.startsWith('B ') ? digestIterLine(r) : r));
 }
