@@ -244,7 +244,7 @@ export class BpfMaps {
       if (max === 0 || ks === 0 || vs === 0) fail('EINVAL', 'key_size, value_size and max_entries must be non-zero');
       if (ks + vs >= KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) fail('E2BIG', `key_size + value_size ${ks + vs} too large`);
       if (percpu && round8(vs) > PCPU_MIN_UNIT_SIZE) fail('E2BIG', `per-CPU value_size ${vs} above ${PCPU_MIN_UNIT_SIZE}`);
-      if (max > 0x80000000) fail('E2BIG', `max_entries ${max} needs more than 2^31 buckets`);
+      if (max >= 0x80000000) fail('E2BIG', `max_entries ${max} needs 2^31 or more buckets`);
       return;
     }
     if (ARRAY_TYPES.has(type)) {

@@ -29,6 +29,11 @@ const CASES: BadCase[] = [
   { name: 'hash NO_COMMON_LRU without LRU', ops: [c(T.hash, 4, 4, 1, F.NO_COMMON_LRU)] },
   { name: 'hash map_extra', ops: [c(T.hash, 4, 4, 1, 0, 3)] },
   { name: 'hash max_entries 2^31+1', ops: [c(T.hash, 4, 4, 0x80000001)] },
+  // (no ENOMEM cases: the kernel would really try to allocate gigabytes first)
+  { name: 'hash max_entries 2^31', ops: [c(T.hash, 4, 8, 0x80000000)] },
+  { name: 'hash max_entries 2^32-1', ops: [c(T.hash, 4, 8, 0xffffffff)] },
+  { name: 'hash no-prealloc max_entries 2^31', ops: [c(T.hash, 4, 8, 0x80000000, F.NO_PREALLOC)] },
+  { name: 'LPM max_entries 2^32-1 (allocated lazily)', ops: [c(T.lpm_trie, 8, 8, 0xffffffff, F.NO_PREALLOC)] },
   { name: 'hash huge key+value', ops: [c(T.hash, 4, 1 << 22, 1)] },
   { name: 'percpu hash value above 32 KiB', ops: [c(T.percpu_hash, 4, 32769, 1)] },
   { name: 'LRU with NO_PREALLOC', ops: [c(T.lru_hash, 4, 4, 16, F.NO_PREALLOC)] },
