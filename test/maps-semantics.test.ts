@@ -81,6 +81,21 @@ test('map in map: a lookup from a program returns the inner map, user space sees
   }
 });
 
+test('close: frees a map unless a map-in-map still holds it', () => {
+  const maps = newMaps(1);
+  const inner = maps.bpf_map_create(T.array, 'in', 4, 4, 4);
+  const other = maps.bpf_map_create(T.array, 'other', 4, 4, 4);
+  const outer = maps.bpf_map_create(T.hash_of_maps, 'out', 4, 4, 4, { inner_map_fd: inner });
+  maps.bpf_map_update_elem(outer, k32(1), k32(inner));
+  const innerHandle = maps.map(inner).handle, otherHandle = maps.map(other).handle;
+  maps.close(inner);
+  maps.close(other);
+  assert.is(errnoOf(() => maps.map(inner)), 'EBADF');
+  assert.ok(maps.mapByHandle(innerHandle), 'still referenced by the outer map');
+  assert.is(maps.mapByHandle(otherHandle), undefined);
+  assert.is(errnoOf(() => maps.close(inner)), 'EBADF');
+});
+
 test('prog array: slots hold program ids for tail calls', () => {
   const maps = newMaps(1);
   const p = maps.registerProgram('target');

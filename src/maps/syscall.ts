@@ -174,15 +174,33 @@ export class BpfMaps {
     return PERCPU_TYPES.has(m.type) ? round8(m.valueSize) * this.ncpus : m.valueSize;
   }
 
+  /**
+   * Closes an fd. The map's memory is freed unless a map-in-map still holds
+   * it (the kernel's reference); programs using a map keep its fd open.
+   */
   close(fd: number): void {
     const m = this.fds.get(fd);
     if (!m) fail('EBADF', `fd ${fd} is not open`);
     this.fds.delete(fd);
-    if ('handle' in m) {
-      this.byHandle.delete(m.handle);
-      this.byId.delete(m.id);
-      this.k.map_free(m.handle);
+    if (!('handle' in m)) return;
+    if (this.heldByOuterMap(m.handle)) return;
+    this.byHandle.delete(m.handle);
+    this.byId.delete(m.id);
+    this.k.map_free(m.handle);
+  }
+
+  private heldByOuterMap(handle: number): boolean {
+    for (const outer of this.byHandle.values()) {
+      if (!MAP_IN_MAP.has(outer.type)) continue;
+      let k: Uint8Array | null = null;
+      for (;;) {
+        try { k = this.bpf_map_get_next_key(outer.fd, k); } catch { break; }
+        const s = this.scratchFor(16);
+        this.view().set(k.subarray(0, outer.keySize), s);
+        if (this.k.sys_lookup(outer.handle, s, s + 8, 0n) === 0 && new DataView(this.view().buffer).getUint32(s + 8, true) === handle) return true;
+      }
     }
+    return false;
   }
 
   // ---- BPF_MAP_CREATE ----
