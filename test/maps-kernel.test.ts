@@ -32,13 +32,17 @@ if (!status.ok) {
       const ops = generateOps(kind, 1000 + KINDS.indexOf(kind), OPS_PER_TYPE, ncpus);
       const ours = runOurs(newMaps(ncpus), ops);
       const kernel = runKernel(harness, ops);
-      const { mismatches, bloomFalsePositives } = compareResults(kind, ops, ours, kernel);
+      const { mismatches, bloomFalsePositives, fpOurs, fpKernel, negatives } = compareResults(kind, ops, ours, kernel);
       total += ops.length;
       if (mismatches.length > 0) {
         const shown = mismatches.slice(0, 5).map((m) => `  #${m.index} ${m.op.slice(0, 90)}\n    ours:   ${m.ours.slice(0, 120)}\n    kernel: ${m.kernel.slice(0, 120)}`);
         assert.unreachable(`${mismatches.length} of ${ops.length} results differ:\n${shown.join('\n')}`);
       }
-      if (kind === 'bloom_filter') console.log(`\nNOTE: bloom filter: ${bloomFalsePositives} lookups differ only by a false positive`);
+      if (kind === 'bloom_filter') {
+        console.log(`\nNOTE: bloom filter: ${bloomFalsePositives} lookups differ only by a false positive; false-positive rate ours ${(fpOurs / negatives).toFixed(3)}, kernel ${(fpKernel / negatives).toFixed(3)}`);
+        // same sizing rule: the rates must be close
+        assert.ok(Math.abs(fpOurs - fpKernel) <= 0.2 * Math.max(fpOurs, fpKernel) + 20, `false positives ours ${fpOurs}, kernel ${fpKernel}`);
+      }
       // the final contents were compared by the last script line
       assert.ok(ops[ops.length - 1]!.startsWith('I '));
     });

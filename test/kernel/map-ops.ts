@@ -315,14 +315,19 @@ export function runOurs(maps: BpfMaps, ops: readonly string[]): string[] {
 export interface Mismatch { index: number; op: string; ours: string; kernel: string }
 
 /** Compares result lines under the rules that make them comparable. */
-export function compareResults(kind: Kind, ops: readonly string[], ours: readonly string[], kernel: readonly string[]): { mismatches: Mismatch[]; bloomFalsePositives: number } {
+export function compareResults(kind: Kind, ops: readonly string[], ours: readonly string[], kernel: readonly string[]): { mismatches: Mismatch[]; bloomFalsePositives: number; fpOurs: number; fpKernel: number; negatives: number } {
   const mismatches: Mismatch[] = [];
-  let fp = 0;
+  let fp = 0, fpOurs = 0, fpKernel = 0, negatives = 0;
   const pushed = new Set<string>();
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!, a = ours[i] ?? '<missing>', b = kernel[i] ?? '<missing>';
     const t = op.split(' ');
     if (kind === 'bloom_filter' && t[0] === 'U' && b === '0') pushed.add(t[3]!);
+    if (kind === 'bloom_filter' && t[0] === 'L' && !pushed.has(t[4]!)) {
+      negatives++;
+      if (a === '0') fpOurs++;
+      if (b === '0') fpKernel++;
+    }
     if (a === b) continue;
     if (t[0] === 'I' || t[0] === 'B') {
       const sa = a.split(' '), sb = b.split(' ');
@@ -336,7 +341,7 @@ export function compareResults(kind: Kind, ops: readonly string[], ours: readonl
     }
     mismatches.push({ index: i, op, ours: a, kernel: b });
   }
-  return { mismatches, bloomFalsePositives: fp };
+  return { mismatches, bloomFalsePositives: fp, fpOurs, fpKernel, negatives };
 }
 
 /** A compact, order-independent digest of an iteration line ("n k=v ..." → "n h:<fnv1a>"), for stored expectations. */
