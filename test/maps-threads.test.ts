@@ -1,6 +1,7 @@
 // Several worker threads (simulated CPUs) share one memory and hammer the same
 // maps through their own kernel instances: per-bucket spin locks, the map and
-// heap free lists, and the queue lock must keep every map consistent.
+// heap free lists, and the queue and ring-buffer locks must keep every map
+// consistent.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
@@ -10,6 +11,7 @@ import { instantiateMapKernelsSync, MAP_KERNELS_SHARED_WASM_URL } from '../src/m
 import { BpfMaps } from '../src/maps/syscall.js';
 import { MAP_TYPE as T, MAP_FLAG } from '../src/maps/constants.js';
 import { TypedMap, u32 } from '../src/maps/object.js';
+import { RingBufferConsumer } from '../src/maps/ringbuf.js';
 
 const WORKERS = 4;
 const PER_WORKER = 20000;
@@ -18,7 +20,7 @@ const HOT = 64;
 // CommonJS worker body: instantiate the kernels over the shared memory as CPU `cpu`.
 const WORKER = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, heapBase, cpus, cpu, hash, lru, queue, perWorker, hot } = workerData;
+const { module, memory, heapBase, cpus, cpu, hash, lru, queue, rb, perWorker, hot } = workerData;
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 k.maps_init(heapBase, cpus);
 k.set_cpu(cpu);
@@ -47,6 +49,18 @@ for (let i = 0; i < perWorker; i++) {
   // queue: push while there is room
   view().setUint32(val, cpu * perWorker + i, true);
   if (k.map_push_elem(queue, val, 0n) === 0n) pushed++;
+  // ring buffer: reserve + submit, or output, records (cpu, seq)
+  if (i % 4 === 0) {
+    const rec = k.ringbuf_reserve(rb, 8n, 0n);
+    if (rec === 0) throw new Error('ring buffer full');
+    view().setUint32(rec, cpu, true);
+    view().setUint32(rec + 4, i, true);
+    k.ringbuf_submit(rec, 0n);
+  } else if (i % 4 === 2) {
+    view().setUint32(val, cpu, true);
+    view().setUint32(val + 4, i, true);
+    if (k.ringbuf_output(rb, val, 8n, 0n) !== 0n) throw new Error('ringbuf_output failed');
+  }
 }
 parentPort.postMessage({ own, hotIns, hotDel, pushed });
 `;
@@ -59,10 +73,11 @@ test(`${WORKERS} threads share hash, LRU and queue maps without losing or duplic
   const hash = maps.bpf_map_create(T.hash, 'shared', 4, 4, 200000, { map_flags: MAP_FLAG.NO_PREALLOC });
   const lru = maps.bpf_map_create(T.lru_hash, 'lru', 4, 4, 1000);
   const queue = maps.bpf_map_create(T.queue, 'q', 0, 4, 50000);
+  const rb = maps.bpf_map_create(T.ringbuf, 'rb', 0, 0, 1 << 20);
   const results = await Promise.all(Array.from({ length: WORKERS }, (_, cpu) => new Promise<{ own: number; hotIns: number[]; hotDel: number[]; pushed: number }>((resolve, reject) => {
     const w = new Worker(WORKER, {
       eval: true,
-      workerData: { module, memory, heapBase: layout.heapBase, cpus: layout.cpus, cpu, hash: maps.map(hash).handle, lru: maps.map(lru).handle, queue: maps.map(queue).handle, perWorker: PER_WORKER, hot: HOT },
+      workerData: { module, memory, heapBase: layout.heapBase, cpus: layout.cpus, cpu, hash: maps.map(hash).handle, lru: maps.map(lru).handle, queue: maps.map(queue).handle, rb: maps.map(rb).handle, perWorker: PER_WORKER, hot: HOT },
     });
     w.once('message', resolve);
     w.once('error', reject);
@@ -89,6 +104,17 @@ test(`${WORKERS} threads share hash, LRU and queue maps without losing or duplic
     try { popped.add(u32.decode(maps.bpf_map_lookup_and_delete_elem(queue, null))); } catch { break; }
   }
   assert.is(popped.size, results.reduce((a, r) => a + r.pushed, 0));
+  // ring buffer: every record once, each CPU's records in its order
+  const last = new Array(WORKERS).fill(-1);
+  let records = 0;
+  new RingBufferConsumer(maps, rb).consume((d) => {
+    const dv = new DataView(d.buffer);
+    const cpu = dv.getUint32(0, true), seq = dv.getUint32(4, true);
+    assert.ok(seq > last[cpu]!, `cpu ${cpu}: record ${seq} after ${last[cpu]}`);
+    last[cpu] = seq;
+    records++;
+  });
+  assert.is(records, WORKERS * PER_WORKER / 2);
   console.log(`\nNOTE: ${WORKERS} threads x ${PER_WORKER} iterations: ${ownEntries} own entries, ${popped.size} queue values`);
 });
 
