@@ -4,7 +4,7 @@
 // 16-byte header naming their size class; freed blocks go to per-class free
 // lists; fresh space is bumped from `brk`, growing memory when needed.
 
-import { spinLock, spinUnlock } from './common';
+import { spinLock, spinUnlock, zeroBytes } from './common';
 
 const CB_MAGIC: usize = 0;
 const CB_LOCK: usize = 4;
@@ -69,7 +69,7 @@ export function kalloc(size: u32): usize {
   if (head != 0) {
     store<u32>(headAddr, load<u32>(<usize>head));
     spinUnlock(heapBase + CB_LOCK);
-    memory.fill(<usize>head, 0, <usize>bytes);
+    zeroBytes(<usize>head, <usize>bytes);
     return <usize>head;
   }
   const brk = <u64>load<u32>(heapBase + CB_BRK);

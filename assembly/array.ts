@@ -8,6 +8,7 @@ import {
   BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK,
   E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM,
   cpu, ncpus, copyValue, copyValueLocked, clearSpin,
+  copyBytes, zeroBytes,
 } from './common';
 import { kalloc, kfree } from './alloc';
 
@@ -74,8 +75,8 @@ export function arrayUpdate(map: usize, key: usize, value: usize, flags: u64, al
     const stride = <usize>load<u32>(map, M_VSTRIDE);
     const vs = load<u32>(map, M_VALUE);
     // user space passes 8-byte-rounded slots and the kernel stores them whole
-    if (allCpus) memory.copy(p, value, stride * ncpus);
-    else memory.copy(p + <usize>cpu * stride, value, vs);
+    if (allCpus) copyBytes(p, value, stride * ncpus);
+    else copyBytes(p + <usize>cpu * stride, value, vs);
     return 0;
   }
   if (lockFlag) copyValueLocked(map, p, value, p);
@@ -104,7 +105,7 @@ export function arraySysLookup(map: usize, key: usize, out: usize, flags: u64): 
     return 0;
   }
   if (t == T_PERCPU_ARRAY) {
-    memory.copy(out, p, <usize>load<u32>(map, M_VSTRIDE) * ncpus);
+    copyBytes(out, p, <usize>load<u32>(map, M_VSTRIDE) * ncpus);
     return 0;
   }
   if ((flags & BPF_F_LOCK) != 0) copyValueLocked(map, out, p, p);

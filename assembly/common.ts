@@ -132,10 +132,10 @@ export function bytesEqual(a: usize, b: usize, n: u32): bool {
 export function copyValue(map: usize, dst: usize, src: usize): void {
   const n = load<u32>(map, M_VALUE);
   const spin = load<u32>(map, M_SPIN);
-  if (spin == 0) { memory.copy(dst, src, n); return; }
+  if (spin == 0) { copyBytes(dst, src, n); return; }
   const off = <usize>(spin - 1);
-  memory.copy(dst, src, off);
-  memory.copy(dst + off + 4, src + off + 4, n - <u32>off - 4);
+  copyBytes(dst, src, off);
+  copyBytes(dst + off + 4, src + off + 4, n - <u32>off - 4);
 }
 
 /** Copies a value under its own bpf_spin_lock (BPF_F_LOCK). */
@@ -150,4 +150,32 @@ export function copyValueLocked(map: usize, dst: usize, src: usize, lockIn: usiz
 export function clearSpin(map: usize, dst: usize): void {
   const spin = load<u32>(map, M_SPIN);
   if (spin != 0) store<u32>(dst + <usize>(spin - 1), 0);
+}
+
+/*
+ * Byte copies and fills as plain loads and stores. With shared memory, V8
+ * checks bulk-memory instructions (memory.copy/fill) against this instance's
+ * cached memory size, which lags behind a grow done by another thread; plain
+ * accesses are checked by the memory's guard pages, which a grow updates for
+ * every thread at once. A block another thread just allocated is thus safe
+ * to touch only this way.
+ */
+export function copyBytes(dst: usize, src: usize, n: usize): void {
+  if (dst == src || n == 0) return;
+  if (dst < src || dst >= src + n) {
+    let i: usize = 0;
+    for (; i + 8 <= n; i += 8) store<u64>(dst + i, load<u64>(src + i));
+    for (; i < n; i++) store<u8>(dst + i, load<u8>(src + i));
+  } else {
+    // overlapping with dst after src: copy backwards
+    let i = n;
+    while (i >= 8) { i -= 8; store<u64>(dst + i, load<u64>(src + i)); }
+    while (i > 0) { i--; store<u8>(dst + i, load<u8>(src + i)); }
+  }
+}
+
+export function zeroBytes(dst: usize, n: usize): void {
+  let i: usize = 0;
+  for (; i + 8 <= n; i += 8) store<u64>(dst + i, 0);
+  for (; i < n; i++) store<u8>(dst + i, 0);
 }

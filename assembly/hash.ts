@@ -13,6 +13,7 @@ import {
   E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM,
   cpu, ncpus, spinLock, spinUnlock, spinTryLock, hashBytes, bytesEqual, round8,
   copyValue, copyValueLocked, clearSpin,
+  copyBytes, zeroBytes,
 } from './common';
 import { kalloc, kfree } from './alloc';
 
@@ -240,10 +241,10 @@ function writeValue(map: usize, t: u32, e: usize, value: usize, allCpus: bool, f
     const vs = load<u32>(map, M_VALUE);
     if (allCpus) {
       // user space passes 8-byte-rounded slots and the kernel stores them whole
-      memory.copy(v, value, stride * ncpus);
+      copyBytes(v, value, stride * ncpus);
     } else {
-      if (fresh) memory.fill(v, 0, stride * ncpus);
-      memory.copy(v + <usize>cpu * stride, value, vs);
+      if (fresh) zeroBytes(v, stride * ncpus);
+      copyBytes(v + <usize>cpu * stride, value, vs);
     }
     return;
   }
@@ -280,7 +281,7 @@ export function hashUpdate(map: usize, key: usize, value: usize, flags: u64, all
   if (e == 0) return load<u32>(map, H_POOL) == 0 && load<u32>(map, M_COUNT) < load<u32>(map, M_MAX) ? -ENOMEM : -E2BIG;
   store<u32>(e, h, E_HASH);
   store<u8>(e, 0, E_REF);
-  memory.copy(e + E_KEY, key, ks);
+  copyBytes(e + E_KEY, key, ks);
   writeValue(map, t, e, value, allCpus, true, false);
   spinLock(b);
   old = find(map, b, h, key);
@@ -331,7 +332,7 @@ export function hashDelete(map: usize, key: usize): i32 {
 function copyOut(map: usize, t: u32, e: usize, out: usize, lockFlag: bool): void {
   const v = e + valOff(map);
   if (isPercpu(t)) {
-    memory.copy(out, v, <usize>load<u32>(map, M_VSTRIDE) * ncpus);
+    copyBytes(out, v, <usize>load<u32>(map, M_VSTRIDE) * ncpus);
     return;
   }
   if (lockFlag) copyValueLocked(map, out, v, v);
@@ -362,13 +363,13 @@ export function hashGetNextKey(map: usize, key: usize, next: usize): i32 {
     const e = find(map, bucketOf(map, h), h, key);
     if (e != 0) {
       const nx = <usize>load<u32>(e, E_NEXT);
-      if (nx != 0) { memory.copy(next, nx + E_KEY, ks); return 0; }
+      if (nx != 0) { copyBytes(next, nx + E_KEY, ks); return 0; }
       i = (h & (n - 1)) + 1;
     }
   }
   for (; i < n; i++) {
     const e = <usize>atomic.load<u32>(buckets + (<usize>i << 3), 4);
-    if (e != 0) { memory.copy(next, e + E_KEY, ks); return 0; }
+    if (e != 0) { copyBytes(next, e + E_KEY, ks); return 0; }
   }
   return -ENOENT;
 }

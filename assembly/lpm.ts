@@ -9,6 +9,7 @@ import {
   BPF_NOEXIST, BPF_EXIST,
   EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC,
   spinLock, spinUnlock, round8,
+  copyBytes, zeroBytes,
 } from './common';
 import { kalloc, kfree } from './alloc';
 
@@ -102,8 +103,8 @@ function newNode(map: usize, plen: u32, data: usize, value: usize): usize {
   const n = kalloc(<u32>N_DATA + round8(ds) + load<u32>(map, M_VALUE));
   if (n == 0) return 0;
   store<u32>(n, plen, N_PLEN);
-  memory.copy(n + N_DATA, data, ds);
-  if (value != 0) memory.copy(valueOf(map, n), value, load<u32>(map, M_VALUE));
+  copyBytes(n + N_DATA, data, ds);
+  if (value != 0) copyBytes(valueOf(map, n), value, load<u32>(map, M_VALUE));
   else store<u32>(n, FLAG_IM, N_FLAGS);
   return n;
 }
@@ -229,13 +230,13 @@ export function lpmDelete(map: usize, key: usize): i32 {
 export function lpmSysLookup(map: usize, key: usize, out: usize): i32 {
   const v = lpmLookup(map, key);
   if (v == 0) return -ENOENT;
-  memory.copy(out, v, load<u32>(map, M_VALUE));
+  copyBytes(out, v, load<u32>(map, M_VALUE));
   return 0;
 }
 
 function copyKey(map: usize, n: usize, next: usize): i32 {
   store<u32>(next, load<u32>(n, N_PLEN));
-  memory.copy(next + 4, n + N_DATA, load<u32>(map, L_DSIZE));
+  copyBytes(next + 4, n + N_DATA, load<u32>(map, L_DSIZE));
   return 0;
 }
 

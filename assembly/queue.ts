@@ -7,6 +7,7 @@ import {
   T_STACK, BPF_NOEXIST, BPF_EXIST,
   E2BIG, EINVAL, ENOENT, ENOMEM,
   spinLock, spinUnlock,
+  copyBytes, zeroBytes,
 } from './common';
 import { kalloc, kfree } from './alloc';
 
@@ -44,7 +45,7 @@ export function queuePush(map: usize, value: usize, flags: u64): i32 {
     if (++tail >= size) tail = 0;
     store<u32>(map, tail, Q_TAIL);
   }
-  memory.copy(<usize>load<u32>(map, Q_DATA) + <usize>head * vs, value, vs);
+  copyBytes(<usize>load<u32>(map, Q_DATA) + <usize>head * vs, value, vs);
   store<u32>(map, nh, Q_HEAD);
   spinUnlock(lk);
   return 0;
@@ -61,10 +62,10 @@ function take(map: usize, out: usize, remove: bool): i32 {
   const data = <usize>load<u32>(map, Q_DATA);
   if (load<u32>(map, M_TYPE) == T_STACK) {
     const idx = head == 0 ? size - 1 : head - 1;
-    memory.copy(out, data + <usize>idx * vs, vs);
+    copyBytes(out, data + <usize>idx * vs, vs);
     if (remove) store<u32>(map, idx, Q_HEAD);
   } else {
-    memory.copy(out, data + <usize>tail * vs, vs);
+    copyBytes(out, data + <usize>tail * vs, vs);
     if (remove) store<u32>(map, tail + 1 >= size ? 0 : tail + 1, Q_TAIL);
   }
   spinUnlock(lk);

@@ -8,6 +8,7 @@ import {
   M_MAX, M_LOCK, F0, F1, F2, F4,
   EAGAIN, EINVAL, ENOMEM,
   spinLock, spinUnlock, round8,
+  copyBytes, zeroBytes,
 } from './common';
 import { kalloc, kfree } from './alloc';
 
@@ -63,7 +64,7 @@ function commit(sample: usize, flags: u64, discard: bool): void {
   const size = <usize>load<u32>(map, R_MASK) + 1;
   const end = hdr + <usize>round8(len + HDR);
   // mirror the part written past the end of the ring
-  if (end > data + size) memory.copy(data, data + size, end - (data + size));
+  if (end > data + size) copyBytes(data, data + size, end - (data + size));
   atomic.store<u32>(hdr, discard ? len | DISCARD_BIT : len);
 }
 
@@ -74,7 +75,7 @@ export function ringbufOutput(map: usize, data: usize, size: u64, flags: u64): i
   if ((flags & ~(RB_NO_WAKEUP | RB_FORCE_WAKEUP)) != 0) return -EINVAL;
   const rec = ringbufReserve(map, size, 0);
   if (rec == 0) return -EAGAIN;
-  memory.copy(rec, data, <usize>size);
+  copyBytes(rec, data, <usize>size);
   commit(rec, flags, false);
   return 0;
 }
