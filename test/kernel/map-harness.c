@@ -3,7 +3,8 @@
  * (bpf() through libbpf) and prints one result line per operation, in the
  * format test/maps-kernel.test.ts produces from ebpf-wasm's maps.
  *
- *   C type key_size value_size max_entries map_flags map_extra inner(-1|map#) -> "<map#>" | "-errno"
+ *   C type key_size value_size max_entries map_flags map_extra inner(-1|map#) [spin_lock_off]
+ *                                 -> "<map#>" | "-errno"  (spin_lock_off: BTF declares a struct bpf_spin_lock there)
  *   U map# key|- value flags      -> "0" | "-errno"       (prog array / map-in-map values: object #)
  *   L map# key|- flags [value]    -> "0 <value>" | "-errno"
  *   D map# key|-                  -> "0" | "-errno"
@@ -21,6 +22,7 @@
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <bpf/btf.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -65,8 +67,8 @@ int main(int argc, char **argv) {
   ncpus = libbpf_num_possible_cpus();
   setvbuf(stdout, NULL, _IOFBF, 1 << 20);
   while (fgets(line, sizeof line, stdin)) {
-    char *tok[8] = {0}; int nt = 0;
-    for (char *p = strtok(line, " \n"); p && nt < 8; p = strtok(NULL, " \n")) tok[nt++] = p;
+    char *tok[12] = {0}; int nt = 0;
+    for (char *p = strtok(line, " \n"); p && nt < 12; p = strtok(NULL, " \n")) tok[nt++] = p;
     if (nt == 0) continue;
     int r = 0;
     switch (tok[0][0]) {
@@ -74,6 +76,17 @@ int main(int argc, char **argv) {
       int inner = atoi(tok[7]);
       LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = strtoul(tok[5], 0, 0), .map_extra = strtoull(tok[6], 0, 0));
       if (inner >= 0) o.inner_map_fd = maps[inner];
+      if (nt > 8 && atoi(tok[8]) >= 0) {
+        /* BTF for a u32 key and a value struct holding a bpf_spin_lock at the offset */
+        struct btf *btf = btf__new_empty();
+        int u32_id = btf__add_int(btf, "unsigned int", 4, 0);
+        int lock_id = btf__add_struct(btf, "bpf_spin_lock", 4);
+        btf__add_field(btf, "val", u32_id, 0, 0);
+        int val_id = btf__add_struct(btf, "val", atoi(tok[3]));
+        btf__add_field(btf, "lock", lock_id, atoi(tok[8]) * 8, 0);
+        if (btf__load_into_kernel(btf) < 0) { printf("btf %d\n", -errno); break; }
+        o.btf_fd = btf__fd(btf); o.btf_key_type_id = u32_id; o.btf_value_type_id = val_id;
+      }
       int fd = bpf_map_create(atoi(tok[1]), "t", atoi(tok[2]), atoi(tok[3]), strtoul(tok[4], 0, 0), &o);
       if (fd < 0) { printf("%d\n", -errno); break; }
       struct bpf_map_info info = {0}; __u32 len = sizeof info;

@@ -29,12 +29,12 @@ const u32hex = (n: number): string => hex(new Uint8Array(new Uint32Array([n >>> 
 
 export const KINDS = [
   'hash', 'hash_noprealloc', 'percpu_hash', 'lru_hash', 'lru_percpu_hash', 'array', 'percpu_array', 'lpm_trie', 'lpm_trie_v6',
-  'queue', 'stack', 'bloom_filter', 'array_of_maps', 'hash_of_maps', 'prog_array',
+  'queue', 'stack', 'bloom_filter', 'array_of_maps', 'hash_of_maps', 'prog_array', 'hash_spin_lock', 'array_spin_lock',
 ] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Kinds whose get_next_key order is the hash order (ours differs from the kernel's). */
-const HASH_ORDER = new Set<Kind>(['hash', 'hash_noprealloc', 'percpu_hash', 'lru_hash', 'lru_percpu_hash', 'hash_of_maps']);
+const HASH_ORDER = new Set<Kind>(['hash', 'hash_spin_lock', 'hash_noprealloc', 'percpu_hash', 'lru_hash', 'lru_percpu_hash', 'hash_of_maps']);
 
 /** A seeded script of about `n` operations on one map of `kind` (map #0 is the one under test unless noted). */
 export function generateOps(kind: Kind, seed: number, n: number, ncpus: number): string[] {
@@ -43,7 +43,12 @@ export function generateOps(kind: Kind, seed: number, n: number, ncpus: number):
   const bytes = (k: number): string => { let s = ''; for (let i = 0; i < k; i++) s += int(256).toString(16).padStart(2, '0'); return s; };
   const pick = <X>(xs: readonly X[]): X => xs[int(xs.length)]!;
   const ops: string[] = [];
-  const updFlags = (): number => { const x = r(); return x < 0.5 ? 0 : x < 0.7 ? 1 : x < 0.95 ? 2 : pick([3, 4, 8, 6]); };
+  const lockable = kind === 'hash_spin_lock' || kind === 'array_spin_lock';
+  const updFlags = (): number => {
+    const x = r();
+    const f = x < 0.5 ? 0 : x < 0.7 ? 1 : x < 0.95 ? 2 : pick([3, 4, 8, 6]);
+    return lockable && r() < 0.5 ? f | 4 : f;
+  };
   const round8 = (v: number): number => (v + 7) & ~7;
   let m = 0; // the map under test
   /** Batch lookup (and delete), update or delete of a few keys. */
@@ -55,16 +60,16 @@ export function generateOps(kind: Kind, seed: number, n: number, ncpus: number):
     else if (x < 0.75) { const ks = keys(); ops.push(`Y ${m} ${ef} ${ks.join(',')} ${ks.map(() => bytes(uvs)).join(',')}`); }
     else ops.push(`Z ${m} ${ef} ${keys().join(',')}`);
   };
-  const hashLike = (type: number, vs: number, max: number, flags: number, keySpace: number, percpu: boolean): void => {
-    ops.push(`C ${type} 4 ${vs} ${max} ${flags} 0 -1`);
+  const hashLike = (type: number, vs: number, max: number, flags: number, keySpace: number, percpu: boolean, spin = -1): void => {
+    ops.push(`C ${type} 4 ${vs} ${max} ${flags} 0 -1${spin >= 0 ? ` ${spin}` : ''}`);
     const uvs = percpu ? round8(vs) * ncpus : vs;
     for (let i = 0; i < n; i++) {
       const x = r();
       const key = u32hex(int(keySpace));
       if (x < 0.4) ops.push(`U ${m} ${key} ${bytes(uvs)} ${updFlags()}`);
-      else if (x < 0.65) ops.push(`L ${m} ${key} ${r() < 0.03 ? pick([1, 4, 8]) : 0}`);
+      else if (x < 0.65) ops.push(`L ${m} ${key} ${lockable && r() < 0.5 ? 4 : r() < 0.03 ? pick([1, 4, 8]) : 0}`);
       else if (x < 0.82) ops.push(`D ${m} ${key}`);
-      else if (x < 0.9) ops.push(`X ${m} ${key} ${r() < 0.05 ? 4 : 0}`);
+      else if (x < 0.9) ops.push(`X ${m} ${key} ${lockable && r() < 0.5 ? 4 : r() < 0.05 ? 4 : 0}`);
       else if (x < 0.94) ops.push(`N ${m} -`);
       else if (x < 0.97) batchOp(() => u32hex(int(keySpace)), uvs);
       else ops.push(`I ${m}`);
@@ -72,20 +77,23 @@ export function generateOps(kind: Kind, seed: number, n: number, ncpus: number):
   };
   switch (kind) {
     case 'hash': hashLike(T.hash, 8, 128, 0, 600, false); break;
+    // struct bpf_spin_lock at offset 8 (declared through BTF on the kernel side): BPF_F_LOCK becomes valid
+    case 'hash_spin_lock': hashLike(T.hash, 24, 128, 0, 300, false, 8); break;
     case 'hash_noprealloc': hashLike(T.hash, 12, 200, MAP_FLAG.NO_PREALLOC, 300, false); break;
     case 'percpu_hash': hashLike(T.percpu_hash, 12, 128, 0, 200, true); break;
     case 'lru_hash': hashLike(T.lru_hash, 8, 2048, 0, 300, false); break;
     case 'lru_percpu_hash': hashLike(T.lru_percpu_hash, 12, 2048, 0, 300, true); break;
-    case 'array': case 'percpu_array': {
+    case 'array': case 'percpu_array': case 'array_spin_lock': {
       const percpu = kind === 'percpu_array';
-      const vs = 12, max = 64;
-      ops.push(`C ${percpu ? T.percpu_array : T.array} 4 ${vs} ${max} 0 0 -1`);
+      const spin = kind === 'array_spin_lock';
+      const vs = spin ? 20 : 12, max = 64;
+      ops.push(`C ${percpu ? T.percpu_array : T.array} 4 ${vs} ${max} 0 0 -1${spin ? ' 16' : ''}`);
       const uvs = percpu ? round8(vs) * ncpus : vs;
       for (let i = 0; i < n; i++) {
         const x = r();
         const key = u32hex(r() < 0.1 ? max + int(40) : int(max));
         if (x < 0.4) ops.push(`U ${m} ${key} ${bytes(uvs)} ${updFlags()}`);
-        else if (x < 0.7) ops.push(`L ${m} ${key} ${r() < 0.03 ? pick([1, 4]) : 0}`);
+        else if (x < 0.7) ops.push(`L ${m} ${key} ${lockable && r() < 0.5 ? 4 : r() < 0.03 ? pick([1, 4]) : 0}`);
         else if (x < 0.78) ops.push(`D ${m} ${key}`);
         else if (x < 0.82) ops.push(`X ${m} ${key} 0`);
         else if (x < 0.95) ops.push(`N ${m} ${r() < 0.1 ? '-' : key}`);
@@ -216,6 +224,7 @@ export function runOurs(maps: BpfMaps, ops: readonly string[]): string[] {
           const inner = Number(t[7]);
           const fd = maps.bpf_map_create(Number(t[1]), 't', Number(t[2]), Number(t[3]), Number(t[4]), {
             map_flags: Number(t[5]), map_extra: BigInt(t[6]!), inner_map_fd: inner >= 0 ? fds[inner] : undefined,
+            spin_lock_off: t[8] !== undefined ? Number(t[8]) : undefined,
           });
           fds.push(fd);
           out.push(String(fds.length - 1));
