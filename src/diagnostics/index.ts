@@ -53,6 +53,9 @@ export const DiagnosticCode = {
   LoaderBadMap: 4041,
   LoaderBadData: 4042,
   LoaderNoEntry: 4043,
+  // maps
+  MapOperation: 6001,
+  MapBadFd: 6002,
   // JIT
   JitUnsupported: 7001,
   JitTooLarge: 7002,
@@ -137,5 +140,16 @@ export class LoadError extends EbpfError {
     if (place.section !== undefined) this.section = place.section;
     if (place.offset !== undefined) this.offset = place.offset;
     if (place.symbol !== undefined) this.symbol = place.symbol;
+ * A failed map operation: the errno the kernel returns for the same operation
+ * on the same map type (name and number), plus a message saying why.
+ */
+export class MapError extends EbpfError {
+  readonly errno: number;
+  readonly errnoName: string;
+  constructor(errnoName: string, errno: number, message: string, codeName: DiagnosticCodeName = 'MapOperation') {
+    super(codeName, `${errnoName}: ${message}`);
+    this.name = 'MapError';
+    this.errno = errno;
+    this.errnoName = errnoName;
   }
 }
