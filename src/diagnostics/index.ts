@@ -140,6 +140,10 @@ export class LoadError extends EbpfError {
     if (place.section !== undefined) this.section = place.section;
     if (place.offset !== undefined) this.offset = place.offset;
     if (place.symbol !== undefined) this.symbol = place.symbol;
+  }
+}
+
+/**
  * A failed map operation: the errno the kernel returns for the same operation
  * on the same map type (name and number), plus a message saying why.
  */
