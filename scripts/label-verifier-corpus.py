@@ -38,6 +38,9 @@ def map_create(m):
 
 def first_error_line(log):
     """The first line of the trailing block that is neither trace nor statistics."""
+    m = re.search(r'infinite loop detected at insn \d+', log)
+    if m:  # printed mid-line, after an unterminated trace line
+        return m.group(0)
     lines = [l for l in log.split('\n')]
     while lines and (lines[-1].strip() == '' or lines[-1].startswith('processed ') or lines[-1].startswith('verification time')
                      or lines[-1].startswith('stack depth')):

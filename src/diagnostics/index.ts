@@ -33,6 +33,10 @@ export const DiagnosticCode = {
   UnsupportedInstruction: 3007,
   HelperFault: 3008,
   TailCallLimit: 3009,
+  // verifier
+  VerifierRejected: 5001,
+  VerifierCfg: 5002,
+  VerifierTooComplex: 5003,
   // JIT
   JitUnsupported: 7001,
   JitTooLarge: 7002,
@@ -87,5 +91,18 @@ export class AsmError extends EbpfError {
     super(codeName, `line ${line}: ${message}`);
     this.name = 'AsmError';
     this.line = line;
+  }
+}
+
+/** The verifier rejected a program: names the pc and keeps the kernel's message and log. */
+export class VerifierError extends ProgramError {
+  /** The kernel-worded message, without code or pc. */
+  readonly kernelMessage: string;
+  readonly log: string;
+  constructor(codeName: DiagnosticCodeName, pc: number, message: string, log = '') {
+    super(codeName, pc, message);
+    this.name = 'VerifierError';
+    this.kernelMessage = message;
+    this.log = log;
   }
 }
