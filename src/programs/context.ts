@@ -39,6 +39,11 @@ export interface ContextSpec {
   readonly struct: string;
   readonly size: number;
   readonly fields: readonly ContextField[];
+  /**
+   * The kernel compares a negative offset with sizeof() unsigned, so aligned
+   * reads below the struct pass (tracepoint programs).
+   */
+  readonly negativeOffsetsReadable?: boolean;
 }
 
 export interface ProgramTypeSpec {
@@ -64,7 +69,11 @@ export const XDP_MD: ContextSpec = {
 };
 
 /** Which __sk_buff fields a program type may read and write (the kernel's *_is_valid_access). */
-interface SkBuffView { readonly hide: readonly string[]; readonly write: readonly string[]; readonly packet: boolean }
+interface SkBuffView {
+  readonly hide: readonly string[]; readonly write: readonly string[]; readonly packet: boolean;
+  /** tstamp_type is readable (one byte) by tc programs only. */
+  readonly tstampType?: boolean;
+}
 
 const u32Field = (name: string, offset: number): ContextField =>
   ({ name, offset, size: 4, kind: 'scalar', writable: false, narrowLoads: true });
@@ -80,29 +89,32 @@ function skBuff(view: SkBuffView): ContextSpec {
     { name: 'data', offset: 76, size: 4, kind: view.packet ? 'packet' : 'scalar', writable: false },
     { name: 'data_end', offset: 80, size: 4, kind: view.packet ? 'packet_end' : 'scalar', writable: false },
     u32Field('napi_id', 84),
-    { name: 'family', offset: 88, size: 4, kind: 'scalar', writable: false, hidden: true, anySize: true },
+    ...['family', 'remote_ip4', 'local_ip4', 'remote_ip6[0]', 'remote_ip6[1]', 'remote_ip6[2]', 'remote_ip6[3]',
+      'local_ip6[0]', 'local_ip6[1]', 'local_ip6[2]', 'local_ip6[3]', 'remote_port', 'local_port'].map((n, i) => u32Field(n, 88 + 4 * i)),
     { name: 'data_meta', offset: 140, size: 4, kind: view.packet ? 'packet_meta' : 'scalar', writable: false },
     { name: 'flow_keys', offset: 144, size: 8, kind: 'btf_ptr', writable: false, hidden: true },
     { name: 'tstamp', offset: 152, size: 8, kind: 'scalar', writable: false },
     u32Field('wire_len', 160), u32Field('gso_segs', 164),
     { name: 'sk', offset: 168, size: 8, kind: 'sock', writable: false, maybeNull: true },
     u32Field('gso_size', 176),
-    { name: 'tstamp_type', offset: 180, size: 4, kind: 'scalar', writable: false, hidden: true },
+    { name: 'tstamp_type', offset: 180, size: 1, kind: 'scalar', writable: false, hidden: !view.tstampType },
+    { name: 'padding', offset: 181, size: 1, kind: 'scalar', writable: false, hidden: true, anySize: true },
     { name: 'hwtstamp', offset: 184, size: 8, kind: 'scalar', writable: false },
   ];
   const fields = base.map((f): ContextField => {
-    // family … local_port (88..140) is one hidden block; cb[0..4] is one 20-byte raw area.
-    const size = f.name === 'family' ? 52 : f.name === 'cb' ? 20 : f.size;
-    return { ...f, size: size as ContextField['size'], hidden: f.hidden || view.hide.includes(f.name), writable: view.write.includes(f.name) };
+    // family … local_port (88..140) are hidden together ('family' in the view); cb[0..4] is one 20-byte raw area.
+    const sockField = f.offset >= 88 && f.offset < 140;
+    const hidden = f.hidden || view.hide.includes(sockField ? 'family' : f.name);
+    return { ...f, hidden, writable: view.write.includes(f.name) };
   });
   return { struct: '__sk_buff', size: 192, fields };
 }
 
 export const SK_BUFF_SOCKET_FILTER = skBuff({
-  hide: ['tc_classid', 'data', 'data_meta', 'data_end', 'tstamp', 'wire_len', 'hwtstamp'], write: ['cb'], packet: false,
+  hide: ['tc_classid', 'data', 'data_meta', 'data_end', 'tstamp', 'wire_len', 'hwtstamp', 'family'], write: ['cb'], packet: false,
 });
 export const SK_BUFF_TC = skBuff({
-  hide: [], write: ['mark', 'tc_index', 'priority', 'tc_classid', 'cb', 'tstamp', 'queue_mapping'], packet: true,
+  hide: ['family'], write: ['mark', 'tc_index', 'priority', 'tc_classid', 'cb', 'tstamp', 'queue_mapping'], packet: true, tstampType: true,
 });
 export const SK_BUFF_CGROUP = skBuff({
   hide: ['tc_classid', 'data_meta', 'wire_len'], write: ['mark', 'priority', 'cb', 'tstamp'], packet: true,
@@ -121,7 +133,7 @@ export const PT_REGS: ContextSpec = {
 };
 /** A tracepoint record; the first 8 bytes (common fields) are not readable. */
 export const TRACEPOINT_CTX: ContextSpec = {
-  struct: 'trace_entry', size: 8192,
+  struct: 'trace_entry', size: 8192, negativeOffsetsReadable: true,
   fields: [{ name: 'fields', offset: 8, size: 8, kind: 'scalar', writable: false, anySize: true }],
 };
 /** struct bpf_raw_tracepoint_args: up to 12 u64 arguments. */
@@ -134,7 +146,7 @@ export const RAW_TRACEPOINT_ARGS: ContextSpec = {
 export function contextFieldSpan(ctx: ContextSpec, field: ContextField): number {
   if (!field.anySize) return field.size;
   if (field.name === 'cb') return 20;
-  if (field.name === 'family') return 52;
+  if (field.name === 'padding') return 3;
   return ctx.size - field.offset;
 }
 

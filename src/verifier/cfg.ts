@@ -85,7 +85,7 @@ export function checkCfg(prog: Program, opts: { allowLoops: boolean }): { cfg?: 
     if (top[1] >= ss.length) { state[top[0]] = 2; stack.pop(); continue; }
     const w = ss[top[1]++]!;
     if (w < 0 || w >= n) return { error: { pc: insn.pc, message: `jump out of range from insn ${insn.pc} to ${w}` } };
-    if (!at(w)) return { error: { pc: insn.pc, message: `jump into the middle of ldimm64 insn ${w}` } };
+    if (!at(w)) return { error: { pc: insn.pc, message: `jump into the middle of ldimm64 insn ${w - 1}` } };
     const k = insn.spec.kind;
     if (k === 'jcond' || k === 'may_goto') { prune[w] = 1; prune[insn.pc] = 1; }
     if (k === 'ja') prune[w] = 1;

@@ -13,7 +13,9 @@ import { tnumIsConst, tnumAdd, tnumSub, tnumConst, tnumStr, tnumSubreg, S64_MIN,
 import { scalarAluOp, scalarNeg, branchTaken, refine, negateJmp, swapJmp, JSET_NOT } from './alu.js';
 import { type State, type Frame, type Checkpoint, type Slot, SB, SLOT_BYTES, newFrame, cloneState, allRegs, statesEqualExact, stateSubsumes } from './state.js';
 import { type Cfg, subprogOf } from './cfg.js';
-import { type VerifierMap, mapTypeId, mapFuncCompatible } from './maps.js';
+import { type VerifierMap, MAP_TYPE_IDS, mapTypeId, mapFuncCompatible } from './maps.js';
+
+interface ArgMeta { map: number; allocSize: number; releaseRef: number; keyInArray: boolean }
 import { disasm, regStateStr, stateStr } from './log.js';
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
@@ -504,6 +506,7 @@ export class Checker {
     let result: Reg | null = null;
     switch (reg.type) {
       case 'map_value': case 'map_key': {
+        if (reg.maybeNull) this.fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
         if (t === 'write' && value && isPointer(value) && !this.o.privileged) this.fail(`R${valueReg} leaks addr into map`);
         const m = this.o.maps[reg.map]!;
         this.checkMemRegion(regno, reg, off, size, reg.type === 'map_key' ? m.keySize : m.valueSize, false);
@@ -511,6 +514,7 @@ export class Checker {
         break;
       }
       case 'mem':
+        if (reg.maybeNull) this.fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
         this.checkMemRegion(regno, reg, off, size, reg.memSize, false);
         result = unknownScalar();
         break;
@@ -582,7 +586,7 @@ export class Checker {
       case 'map_value': this.fail(`invalid access to map value, value_size=${memSize} off=${off} size=${size}`);
       // eslint-disable-next-line no-fallthrough
       case 'pkt': case 'pkt_meta': case 'pkt_end':
-        this.fail(`invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${reg.off},r=${memSize})`);
+        this.fail(`invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${off},r=${memSize})`);
       // eslint-disable-next-line no-fallthrough
       default: this.fail(`invalid access to memory, mem_size=${memSize} off=${off} size=${size}`);
     }
@@ -596,6 +600,7 @@ export class Checker {
   private checkCtxAccess(off: number, size: number, t: 'read' | 'write'): Reg {
     const ctx = this.ctx;
     const bad = (): never => this.fail(`invalid bpf_context access off=${off} size=${size}`);
+    if (ctx && off < 0 && ctx.negativeOffsetsReadable && off % size === 0 && t === 'read') return unknownScalar();
     if (!ctx || off < 0 || off >= ctx.size || off % size !== 0) return bad();
     const f = ctx.fields.find((x) => off >= x.offset && off < x.offset + contextFieldSpan(ctx, x));
     if (!f || f.hidden) return bad();
@@ -907,7 +912,8 @@ export class Checker {
     }
     if (p.off < 0 || (p.off === 0 && rightOpen)) return;
     if (p.umax > BigInt(MAX_PACKET_OFF) || p.umax + BigInt(p.off) > BigInt(MAX_PACKET_OFF)) return;
-    const range = rightOpen ? p.off - 1 : p.off;
+    // p < end proves one byte more than p <= end.
+    const range = rightOpen ? p.off + 1 : p.off;
     for (const r of allRegs(st)) {
       if (r.type === p.type && r.id === p.id && r.range < range) r.range = range;
     }
@@ -972,7 +978,7 @@ export class Checker {
     const types = spec?.programTypes;
     if (!proto || !types || (types !== 'all' && !types.includes(this.o.type))) this.fail(`program of this type cannot use helper ${name}#${id}`);
     if (proto.gplOnly && !this.o.gplCompatible) this.fail('cannot call GPL-restricted function from non-GPL compatible program');
-    const meta: { map: number; allocSize: number; releaseRef: number } = { map: -1, allocSize: 0, releaseRef: 0 };
+    const meta: ArgMeta = { map: -1, allocSize: 0, releaseRef: 0, keyInArray: false };
     proto.args.forEach((a, i) => this.checkFuncArg(i + 1, a, proto.args, meta, name));
     if (meta.map >= 0) {
       const mt = mapTypeId(this.o.maps[meta.map]!.type);
@@ -992,7 +998,7 @@ export class Checker {
         break;
       case 'ptr_to_map_value_or_null':
       case 'ptr_to_map_value':
-        regs[0] = pointer('map_value', { map: meta.map, maybeNull: proto.ret.endsWith('_or_null') });
+        regs[0] = pointer('map_value', { map: meta.map, maybeNull: proto.ret.endsWith('_or_null') && !meta.keyInArray });
         if (regs[0]!.maybeNull) regs[0]!.id = this.newId();
         break;
       case 'ptr_to_alloc_mem_or_null': case 'ptr_to_mem_or_null': {
@@ -1023,7 +1029,7 @@ export class Checker {
     for (const r of allRegs(this.cur)) if (r.refObjId === id) setUnknown(r);
   }
 
-  private checkFuncArg(regno: number, type: HelperArgType, args: readonly HelperArgType[], meta: { map: number; allocSize: number; releaseRef: number }, fname: string): void {
+  private checkFuncArg(regno: number, type: HelperArgType, args: readonly HelperArgType[], meta: ArgMeta, fname: string): void {
     const reg = this.readReg(regno);
     const expect = (ok: boolean, what: string): void => { if (!ok) this.fail(`R${regno} type=${regTypeStr(reg)} expected=${what}`); };
     const isZero = reg.type === 'scalar' && isConst(reg) && reg.var.value === 0n;
@@ -1048,6 +1054,7 @@ export class Checker {
         const m = this.o.maps[meta.map]!;
         const size = type === 'ptr_to_map_key' ? m.keySize : m.valueSize;
         this.helperMemAccess(regno, reg, size, type === 'ptr_to_uninit_map_value' ? 'write' : 'read', false);
+        if (type === 'ptr_to_map_key') meta.keyInArray = this.constArrayKey(reg, m);
         return;
       }
       case 'ptr_to_mem': case 'ptr_to_mem_or_null': case 'ptr_to_uninit_mem':
@@ -1094,6 +1101,26 @@ export class Checker {
       default:
         this.fail(`unsupported arg type for ${fname}`);
     }
+  }
+
+  /** An array lookup with a constant in-range key on the stack cannot fail. */
+  private constArrayKey(reg: Reg, m: VerifierMap): boolean {
+    const t = mapTypeId(m.type);
+    if ((t !== MAP_TYPE_IDS.array && t !== MAP_TYPE_IDS.percpu_array) || reg.type !== 'fp' || !isConst(reg)) return false;
+    const addr = reg.off + Number(s64(reg.var.value));
+    const f = this.stackFrame(reg);
+    let key: bigint | null = null;
+    const [s] = this.slotAt(f, addr, false);
+    if (s?.spill && addr % SLOT_BYTES === 0 && s.bytes[SLOT_BYTES - 1] === SB.Spill && isConst(s.spill)) key = u32(s.spill.var.value);
+    else {
+      let zero = true;
+      for (let a = addr; a < addr + m.keySize; a++) {
+        const [sl, bi] = this.slotAt(f, a, false);
+        if (!sl || sl.bytes[bi] !== SB.Zero) zero = false;
+      }
+      if (zero) key = 0n;
+    }
+    return key !== null && key < BigInt(m.maxEntries);
   }
 
   /** check_helper_mem_access: the helper reads or writes size bytes at reg. */
