@@ -87,7 +87,8 @@ export function checkCfg(prog: Program, opts: { allowLoops: boolean }): { cfg?: 
     if (w < 0 || w >= n) return { error: { pc: insn.pc, message: `jump out of range from insn ${insn.pc} to ${w}` } };
     if (!at(w)) return { error: { pc: insn.pc, message: `jump into the middle of ldimm64 insn ${w - 1}` } };
     const k = insn.spec.kind;
-    if (k === 'jcond' || k === 'may_goto') { prune[w] = 1; prune[insn.pc] = 1; }
+    if (k === 'jcond') prune[w] = 1;
+    if (k === 'may_goto') { prune[w] = 1; prune[insn.pc] = 1; }
     if (k === 'ja') prune[w] = 1;
     if (k === 'call') { prune[insn.pc] = 1; if (w === insn.pc + 1) prune[w] = 1; }
     if (state[w] === 1) {

@@ -23,7 +23,7 @@ export interface Frame {
   subprog: number;
 }
 export interface RefState { id: number; insn: number }
-export interface Checkpoint { state: State; pc: number; branches: number; parent: Checkpoint | null }
+export interface Checkpoint { state: State; pc: number; branches: number; parent: Checkpoint | null; hits: number; misses: number }
 export interface State {
   frames: Frame[];
   refs: RefState[];

@@ -72,6 +72,9 @@ export class Checker {
   private readonly ctxRules: (typeof VERIFIER_CONTEXTS)[ProgramTypeName];
   private idGen = 0;
   private processed = 0;
+  private jmpsProcessed = 0;
+  private prevJmps = 0;
+  private prevInsns = 0;
   private readonly explored = new Map<number, Checkpoint[]>();
   private totalStates = 0;
   private peakStates = 0;
@@ -160,6 +163,7 @@ export class Checker {
     if (poison) this.fail(poison);
     const next = pc + insn.spec.slots;
     const k = insn.spec.kind;
+    if (k === 'ja' || k === 'jcond' || k === 'may_goto' || k === 'call' || k === 'exit') this.jmpsProcessed++;
     switch (k) {
       case 'alu': case 'neg': case 'movsx': case 'end':
         this.checkAlu(insn);
@@ -230,19 +234,24 @@ export class Checker {
   private isStateVisited(pc: number): boolean {
     const list = this.explored.get(pc) ?? [];
     const isMayGoto = this.at(pc).spec.kind === 'may_goto';
-    for (const c of list) {
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
       if (c.branches > 0) {
         // A state still being explored: reaching it again unchanged is a loop that never ends.
         if (statesEqualExact(c.state, this.cur)) this.fail(`infinite loop detected at insn ${pc}`);
         if (isMayGoto && this.sameShape(c.state, this.cur)) return true;
-        continue;
-      }
-      if (stateSubsumes(c.state, this.cur)) {
-        this.endPathPruned();
+      } else if (stateSubsumes(c.state, this.cur)) {
+        c.hits++;
         return true;
       }
+      // Like the kernel, forget states that keep failing to match.
+      if (++c.misses > c.hits * 3 + 3) { list.splice(i, 1); i--; this.curStates--; }
     }
-    const cp: Checkpoint = { state: cloneState(this.cur), pc, branches: 1, parent: this.cur.parent };
+    // Like the kernel, checkpoint only after at least 2 jumps and 8 instructions.
+    if (this.jmpsProcessed - this.prevJmps < 2 || this.processed - this.prevInsns < 8) return false;
+    this.prevJmps = this.jmpsProcessed;
+    this.prevInsns = this.processed;
+    const cp: Checkpoint = { state: cloneState(this.cur), pc, branches: 1, parent: this.cur.parent, hits: 0, misses: 0 };
     cp.state.parent = cp.parent;
     list.push(cp);
     this.explored.set(pc, list);
@@ -252,7 +261,6 @@ export class Checker {
     this.peakStates = Math.max(this.peakStates, this.curStates);
     return false;
   }
-  private endPathPruned(): void { /* the caller ends the path; branch counts are settled in endPath */ }
 
   /** may_goto widening: same register and slot types, scalars of any value. */
   private sameShape(a: State, b: State): boolean {
