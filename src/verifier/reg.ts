@@ -148,7 +148,6 @@ function boundOffset(r: Reg): void {
 export function syncBounds(r: Reg): void {
   updateFromTnum(r);
   deduce(r);
-  deduce(r);
   boundOffset(r);
   updateFromTnum(r);
 }

@@ -21,9 +21,7 @@ export const tnumConst = (v: bigint): Tnum => ({ value: u64(v), mask: 0n });
 export const TNUM_UNKNOWN: Tnum = { value: 0n, mask: U64_MAX };
 
 function fls64(x: bigint): number {
-  let n = 0;
-  while (x > 0n) { x >>= 1n; n++; }
-  return n;
+  return x === 0n ? 0 : x.toString(2).length;
 }
 
 /** The smallest tnum containing every value in [min, max] (unsigned). */
