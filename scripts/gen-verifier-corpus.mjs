@@ -654,6 +654,59 @@ const lookup = (mapIdx = 0, keyOff = -4) => [st(4, 10, keyOff, 0), movr(2, 10), 
   P(F, 'div-range', type, [ldx(1, 2, 1, 0), alu64('div', 2, 16), jmp('jgt', 2, 15, 'bad'), mov(0, 0), exit(), L('bad'), ldx(8, 0, 0, 0), exit()]);
 }
 
+// 15. mixed: realistic multi-feature programs ---------------------------------
+{
+  const F = 'mixed';
+  const maps = [ARRAY, HASH];
+  // Spilled map value pointer, NULL-checked after the fill.
+  P(F, 'spill-value-check-after-fill', 'socket_filter', [...lookup(), stx(8, 10, 0, -16), ldx(8, 6, 10, -16), jmp('jeq', 6, 0, 'o'), ldx(8, 0, 6, 0), L('o'), mov(0, 0), exit()], { maps: [HASH] });
+  P(F, 'spill-value-nocheck-fill', 'socket_filter', [...lookup(), stx(8, 10, 0, -16), ldx(8, 6, 10, -16), ldx(8, 0, 6, 0), mov(0, 0), exit()], { maps: [HASH] });
+  // Caller's stack passed to a subprogram that writes through it.
+  P(F, 'callee-writes-caller-stack', 'socket_filter', [movr(1, 10), alu64('add', 1, -8), callLocal('f'), ldx(8, 0, 10, -8), exit(), L('f'), st(8, 1, 0, 5), mov(0, 0), exit()]);
+  P(F, 'callee-writes-caller-stack-oob', 'socket_filter', [movr(1, 10), alu64('add', 1, -8), callLocal('f'), ldx(8, 0, 10, -8), exit(), L('f'), st(8, 1, 8, 5), mov(0, 0), exit()]);
+  P(F, 'callee-returns-scalar-bound', 'socket_filter', [callLocal('f'), jmp('jgt', 0, 7, 'o'), movr(6, 0), ...lookup(), jmp('jeq', 0, 0, 'o'), alu64r('add', 0, 6), ldx(8, 1, 0, 0), L('o'), mov(0, 0), exit(), L('f'), call(7), alu64('and', 0, 15), exit()], { maps: [ARRAY] });
+  P(F, 'callee-returns-scalar-bound-ok', 'socket_filter', [callLocal('f'), movr(6, 0), ...lookup(), jmp('jeq', 0, 0, 'o'), alu64r('add', 0, 6), ldx(8, 1, 0, 0), L('o'), mov(0, 0), exit(), L('f'), call(7), alu64('and', 0, 8), exit()], { maps: [ARRAY] });
+  P(F, 'callee-map-lookup', 'socket_filter', [callLocal('f'), jmp('jeq', 0, 0, 'o'), L('o'), mov(0, 0), exit(), L('f'), ...lookup(), exit()], { maps: [HASH] });
+  // Packet parsing: ethernet header then IP protocol byte.
+  for (const type of ['xdp', 'sched_cls']) {
+    const l = type === 'xdp' ? { data: 0, end: 4 } : { data: 76, end: 80 };
+    P(F, `${type}-parse-eth-ip`, type, [ldx(4, 2, 1, l.data), ldx(4, 3, 1, l.end), movr(4, 2), alu64('add', 4, 34), jmpr('jgt', 4, 3, 'drop'),
+      ldx(2, 5, 2, 12), jmp('jne', 5, 8, 'pass'), ldx(1, 5, 2, 23), jmp('jne', 5, 6, 'pass'), L('drop'), mov(0, 1), exit(), L('pass'), mov(0, 2), exit()]);
+    P(F, `${type}-parse-eth-ip-short`, type, [ldx(4, 2, 1, l.data), ldx(4, 3, 1, l.end), movr(4, 2), alu64('add', 4, 23), jmpr('jgt', 4, 3, 'drop'),
+      ldx(2, 5, 2, 12), jmp('jne', 5, 8, 'pass'), ldx(1, 5, 2, 23), jmp('jne', 5, 6, 'pass'), L('drop'), mov(0, 1), exit(), L('pass'), mov(0, 2), exit()]);
+    P(F, `${type}-var-hdr-len`, type, [ldx(4, 2, 1, l.data), ldx(4, 3, 1, l.end), movr(4, 2), alu64('add', 4, 1), jmpr('jgt', 4, 3, 'o'),
+      ldx(1, 5, 2, 0), alu64('and', 5, 0x0f), alu64('lsh', 5, 2), alu64r('add', 2, 5), movr(4, 2), alu64('add', 4, 2), jmpr('jgt', 4, 3, 'o'), ldx(2, 0, 2, 0), L('o'), mov(0, 2), exit()]);
+    P(F, `${type}-var-hdr-len-nocheck`, type, [ldx(4, 2, 1, l.data), ldx(4, 3, 1, l.end), movr(4, 2), alu64('add', 4, 1), jmpr('jgt', 4, 3, 'o'),
+      ldx(1, 5, 2, 0), alu64('and', 5, 0x0f), alu64('lsh', 5, 2), alu64r('add', 2, 5), ldx(2, 0, 2, 0), L('o'), mov(0, 2), exit()]);
+    P(F, `${type}-loop-over-bytes`, type, [ldx(4, 2, 1, l.data), ldx(4, 3, 1, l.end), mov(0, 0), mov(6, 0), L('top'), movr(4, 2), alu64('add', 4, 1), jmpr('jgt', 4, 3, 'done'),
+      ldx(1, 5, 2, 0), alu64r('add', 0, 5), alu64('add', 2, 1), alu64('add', 6, 1), jmp('jlt', 6, 16, 'top'), L('done'), alu64('and', 0, 1), exit()]);
+  }
+  // Counters in a map value with atomics, keyed by a ctx field masked into range.
+  P(F, 'percpu-counter', 'socket_filter', [ldx(4, 6, 1, 0), alu64('and', 6, 3), stx(4, 10, 6, -4), movr(2, 10), alu64('add', 2, -4), ldmap(1, 0), call(1), jmp('jeq', 0, 0, 'o'), mov(1, 1), I(0xdb, 0, 1, 8, 0), L('o'), mov(0, 0), exit()], { maps });
+  P(F, 'counter-key-out-of-range-still-null', 'socket_filter', [st(4, 10, -4, 9), movr(2, 10), alu64('add', 2, -4), ldmap(1, 0), call(1), ldx(8, 1, 0, 0), mov(0, 0), exit()], { maps });
+  P(F, 'array-const-key-1', 'socket_filter', [mov(1, 1), stx(8, 10, 1, -8), movr(2, 10), alu64('add', 2, -8), ldmap(1, 0), call(1), ldx(8, 1, 0, 0), mov(0, 0), exit()], { maps });
+  // Helpers writing to the stack then reading it back.
+  P(F, 'comm-then-read', 'kprobe', [movr(1, 10), alu64('add', 1, -16), mov(2, 16), call(16), ldx(8, 0, 10, -16), exit()]);
+  P(F, 'probe-read-var-size', 'kprobe', [ldx(8, 2, 1, 0), alu64('and', 2, 15), movr(1, 10), alu64('add', 1, -16), mov(3, 0), call(113), mov(0, 0), exit()]);
+  P(F, 'probe-read-var-size-over', 'kprobe', [ldx(8, 2, 1, 0), alu64('and', 2, 31), movr(1, 10), alu64('add', 1, -16), mov(3, 0), call(113), mov(0, 0), exit()]);
+  P(F, 'probe-read-to-mapval', 'kprobe', [...lookup(), jmp('jeq', 0, 0, 'o'), movr(1, 0), mov(2, 16), mov(3, 0), call(113), L('o'), mov(0, 0), exit()], { maps: [ARRAY] });
+  P(F, 'probe-read-to-mapval-over', 'kprobe', [...lookup(), jmp('jeq', 0, 0, 'o'), movr(1, 0), mov(2, 17), mov(3, 0), call(113), L('o'), mov(0, 0), exit()], { maps: [ARRAY] });
+  P(F, 'perf-output-from-mapval', 'kprobe', [...lookup(), jmp('jeq', 0, 0, 'o'), movr(4, 0), mov(1, 0), ldx(8, 1, 10, -8), mov(5, 16), lddw(3, 0xffffffff, 0), ldmap(2, 1), movr(1, 6), mov(0, 0), L('o'), mov(0, 0), exit()], { maps: [ARRAY, PERF] });
+  // JMP32 bounds feeding map-value indexing.
+  P(F, 'jmp32-index', 'socket_filter', [...lookup(), jmp('jeq', 0, 0, 'o'), ldx(4, 2, 0, 0), jmp32('jge', 2, 8, 'o'), alu64r('add', 0, 2), ldx(8, 1, 0, 0), L('o'), mov(0, 0), exit()], { maps: [ARRAY] });
+  P(F, 'jmp32-index-signed', 'socket_filter', [...lookup(), jmp('jeq', 0, 0, 'o'), ldx(4, 2, 0, 0), jmp32('jsgt', 2, 8, 'o'), alu64r('add', 0, 2), ldx(8, 1, 0, 0), L('o'), mov(0, 0), exit()], { maps: [ARRAY] });
+  P(F, 'linked-copy-bound', 'socket_filter', [...lookup(), jmp('jeq', 0, 0, 'o'), ldx(8, 2, 0, 0), movr(3, 2), jmp('jgt', 3, 8, 'o'), alu64r('add', 0, 2), ldx(8, 1, 0, 0), L('o'), mov(0, 0), exit()], { maps: [ARRAY] });
+  P(F, 'linked-copy-modified', 'socket_filter', [...lookup(), jmp('jeq', 0, 0, 'o'), ldx(8, 2, 0, 0), movr(3, 2), alu64('add', 3, 1), jmp('jgt', 3, 8, 'o'), alu64r('add', 0, 2), ldx(8, 1, 0, 0), L('o'), mov(0, 0), exit()], { maps: [ARRAY] });
+  P(F, 'spilled-scalar-linked', 'socket_filter', [...lookup(), jmp('jeq', 0, 0, 'o'), ldx(8, 2, 0, 0), stx(8, 10, 2, -16), jmp('jgt', 2, 8, 'o'), ldx(8, 3, 10, -16), alu64r('add', 0, 3), ldx(8, 1, 0, 0), L('o'), mov(0, 0), exit()], { maps: [ARRAY] });
+  // Tail call then fall back.
+  P(F, 'tail-call-fallback', 'sched_cls', [movr(6, 1), ldmap(2, 0), mov(3, 1), call(12), ldx(4, 0, 6, 0), exit()], { maps: [PROG_ARRAY] });
+  P(F, 'tail-call-r1-clobbered', 'sched_cls', [ldmap(2, 0), mov(3, 1), call(12), ldx(4, 0, 1, 0), exit()], { maps: [PROG_ARRAY] });
+  // Ringbuf record filled from the stack, submitted on every path.
+  P(F, 'ringbuf-both-paths', 'kprobe', [ldmap(1, 0), mov(2, 16), mov(3, 0), call(131), jmp('jeq', 0, 0, 'o'), movr(6, 0), call(7), jmp('jgt', 0, 100, 'd'), movr(1, 6), mov(2, 0), call(132), ja('o'), L('d'), movr(1, 6), mov(2, 0), call(133), L('o'), mov(0, 0), exit()], { maps: [RINGBUF] });
+  P(F, 'ringbuf-one-path-leak', 'kprobe', [ldmap(1, 0), mov(2, 16), mov(3, 0), call(131), jmp('jeq', 0, 0, 'o'), movr(6, 0), call(7), jmp('jgt', 0, 100, 'o'), movr(1, 6), mov(2, 0), call(132), L('o'), mov(0, 0), exit()], { maps: [RINGBUF] });
+  P(F, 'ringbuf-use-after-submit', 'kprobe', [ldmap(1, 0), mov(2, 16), mov(3, 0), call(131), jmp('jeq', 0, 0, 'o'), movr(6, 0), movr(1, 0), mov(2, 0), call(132), st(8, 6, 0, 1), L('o'), mov(0, 0), exit()], { maps: [RINGBUF] });
+}
+
 const out = join(root, 'test', 'fixtures', 'verifier');
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'corpus.json'), JSON.stringify(corpus, null, 0).replace(/\},\{/g, '},\n{') + '\n');

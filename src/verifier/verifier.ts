@@ -151,6 +151,7 @@ export class Checker {
       this.fail(`BPF program is too large. Processed ${this.processed} insn`);
     }
     if (this.cfg.prunePoints[pc]) {
+      if (this.o.logLevel & 2) this.verbose(`${pc}: ${stateStr(this.cur)}`);
       const v = this.isStateVisited(pc);
       if (v) {
         if (this.o.logLevel & 3) this.verbose(`${pc}: safe`);
@@ -1119,7 +1120,9 @@ export class Checker {
     const f = this.stackFrame(reg);
     let key: bigint | null = null;
     const [s] = this.slotAt(f, addr, false);
-    if (s?.spill && addr % SLOT_BYTES === 0 && s.bytes[SLOT_BYTES - 1] === SB.Spill && isConst(s.spill)) key = u32(s.spill.var.value);
+    const spillSize = s ? s.bytes.filter((b) => b === SB.Spill).length : 0;
+    // A spilled constant counts only when the spill is exactly the key's size.
+    if (s?.spill && addr % SLOT_BYTES === 0 && spillSize === m.keySize && isConst(s.spill)) key = u32(s.spill.var.value);
     else {
       let zero = true;
       for (let a = addr; a < addr + m.keySize; a++) {
