@@ -9,3 +9,5 @@ export * from './helpers/table.js';
 export { registerCoreHelpers } from './helpers/core.js';
 export * from './programs/types.js';
 export * from './programs/context.js';
+export { verify, verifyOrThrow, MAP_TYPE_IDS, type VerifyOptions, type VerifyResult, type VerifierMap } from './verifier/index.js';
+export { installHelperProtos, HELPER_PROTOS } from './helpers/protos.js';

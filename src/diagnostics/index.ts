@@ -56,6 +56,10 @@ export const DiagnosticCode = {
   // maps
   MapOperation: 6001,
   MapBadFd: 6002,
+  // verifier
+  VerifierRejected: 5001,
+  VerifierCfg: 5002,
+  VerifierTooComplex: 5003,
   // JIT
   JitUnsupported: 7001,
   JitTooLarge: 7002,
@@ -155,5 +159,18 @@ export class MapError extends EbpfError {
     this.name = 'MapError';
     this.errno = errno;
     this.errnoName = errnoName;
+  }
+}
+
+/** The verifier rejected a program: names the pc and keeps the kernel's message and log. */
+export class VerifierError extends ProgramError {
+  /** The kernel-worded message, without code or pc. */
+  readonly kernelMessage: string;
+  readonly log: string;
+  constructor(codeName: DiagnosticCodeName, pc: number, message: string, log = '') {
+    super(codeName, pc, message);
+    this.name = 'VerifierError';
+    this.kernelMessage = message;
+    this.log = log;
   }
 }
