@@ -55,6 +55,13 @@ const setProtocol = (c: Ctx, p: number) => setField(c, 'protocol', htons(p));
 
 function clearHash(c: Ctx): void { setField(c, 'hash', 0); c.s.swHash = false; c.s.l4Hash = false; }
 
+/**
+ * skb_is_gso: test_run makes a GSO skb when ctx_in sets gso_size, but with no
+ * gso_type (neither TCP nor UDP_L4), which several helpers refuse.
+ */
+const isGso = (c: Ctx) => getField(c, 'gso_size') !== 0;
+function gsoReset(c: Ctx): void { setField(c, 'gso_size', 0); setField(c, 'gso_segs', 0); }
+
 /** skb_ensure_writable / pskb_may_pull: the first `n` bytes must exist. */
 const mayPull = (s: SimSkb, n: number) => n <= s.len;
 
@@ -143,8 +150,7 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
       const c = ctxOf(rt);
       if (flags & ~(BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH)) return err(E.EINVAL);
       const off = u32(offArg), from = u32(fromArg), len = u32(lenArg);
-      if (off > INT_MAX) return err(E.EFAULT);
-      if (!mayPull(c.s, (off + len) >>> 0)) return err(E.ENOMEM);
+      if (off > INT_MAX || !mayPull(c.s, (off + len) >>> 0)) return err(E.EFAULT);
       c.mem.copyWithin(c.s.data + off, from, from + len);
       if (flags & BPF_F_INVALIDATE_HASH) clearHash(c);
       syncPacket(c.m, c.s);
@@ -206,11 +212,10 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
     js: (rt, fromArg, fromSizeArg, toArg, toSizeArg, seedArg) => {
       const mem = new Uint8Array(rt.memory.buffer);
       const from = u32(fromArg), fromSize = u32(fromSizeArg), to = u32(toArg), toSize = u32(toSizeArg), seed = u32(seedArg);
-      if (((fromSize | toSize) & 3) !== 0) return err(E.EINVAL);
       if (fromSize && toSize) return BigInt(csumFrom32to16(csumSub(csumPartial(mem, to, toSize, seed), csumPartial(mem, from, fromSize, 0))));
       if (toSize) return BigInt(csumFrom32to16(csumPartial(mem, to, toSize, seed)));
       if (fromSize) return BigInt(csumFrom32to16(~csumPartial(mem, from, fromSize, ~seed >>> 0) >>> 0));
-      return BigInt(seed);
+      return BigInt(csumFrom32to16(seed));
     },
   }, {
     proto: proto(['ptr_to_mem_or_null', 'const_size_or_zero', 'ptr_to_mem_or_null', 'const_size_or_zero', 'anything']),
@@ -275,7 +280,7 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
         else return err(E.EINVAL);
       }
       const lenCur = s.len - (s.network - s.data);
-      if ((shrink && (abs >= lenCur || lenCur - abs < lenMin)) || (!shrink && s.len + abs > BPF_SKB_MAX_LEN)) return err(E.ENOTSUPP);
+      if ((shrink && (abs >= lenCur || lenCur - abs < lenMin)) || (!shrink && s.len + abs > BPF_SKB_MAX_LEN && !isGso(c))) return err(E.ENOTSUPP);
       const ret = shrink ? netShrink(c, off, abs, flags) : netGrow(c, off, abs, flags);
       syncPacket(c.m, s);
       return BigInt(ret);
@@ -287,6 +292,8 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
     const encap = (flags & BPF_F_ADJ_ROOM_ENCAP_L3_MASK) !== 0n;
     const innerMacLen = Number((flags >> BPF_ADJ_ROOM_ENCAP_L2_SHIFT) & BPF_ADJ_ROOM_ENCAP_L2_MASK);
     let macLen = 0;
+    // a GSO skb may only grow when it is TCP (or fixed-size UDP_L4); test_run's has no gso_type
+    if (isGso(c)) return -E.ENOTSUPP;
     if (encap) {
       const p = protocolOf(c);
       if (p !== ETH_P.IP && p !== ETH_P.IPV6) return -E.ENOTSUPP;
@@ -314,6 +321,7 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
 
   function netShrink(c: Ctx, off: number, len: number, flags: bigint): number {
     if (flags & ~(BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_DECAP_L3_MASK | BPF_F_ADJ_ROOM_NO_CSUM_RESET)) return -E.EINVAL;
+    if (isGso(c)) return -E.ENOTSUPP;
     const r = netHdrPop(c, off, len);
     if (r) return r;
     const p = protocolOf(c);
@@ -328,7 +336,7 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
       const s = c.s;
       const room = u32(roomArg);
       const newLen = (s.len + room) >>> 0;
-      if (flags !== 0n || newLen > BPF_SKB_MAX_LEN || newLen < s.len) { syncPacket(c.m, s); return err(E.EINVAL); }
+      if (flags !== 0n || (!isGso(c) && newLen > BPF_SKB_MAX_LEN) || newLen < s.len) { syncPacket(c.m, s); return err(E.EINVAL); }
       if (!reserveRoom(c.m, s, room, 0)) { syncPacket(c.m, s); return err(E.ENOMEM); }
       s.data -= room; s.len += room;
       c.mem.fill(0, s.data, s.data + room);
@@ -354,6 +362,7 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
       } else {
         s.len = newLen;
       }
+      if (ret === 0 && isGso(c)) gsoReset(c);
       syncPacket(c.m, s);
       return BigInt(ret);
     },
@@ -481,6 +490,8 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
       const c = ctxOf(rt);
       const s = c.s;
       if (flags & ~BPF_F_INGRESS) return err(E.EINVAL);
+      // test_run can build type-less GSO packets; they must not leak out
+      if (isGso(c)) return err(E.EBADMSG);
       const ifindex = u32(ifindexArg);
       if (!deviceExists(ifindex)) return err(E.EINVAL);
       // __bpf_redirect_common: the clone needs a MAC header before its network header

@@ -96,5 +96,5 @@ export const LOOPBACK_IFINDEX = 1;
 
 /** Errnos (positive; helpers return them negated). ENOTSUPP is the kernel-internal 524. */
 export const E = {
-  E2BIG: 7, ENOMEM: 12, EFAULT: 14, ENODEV: 19, EINVAL: 22, ERANGE: 34, EALREADY: 114, ENOTSUPP: 524,
+  E2BIG: 7, ENOMEM: 12, EFAULT: 14, ENODEV: 19, EINVAL: 22, ERANGE: 34, EBADMSG: 74, EALREADY: 114, ENOTSUPP: 524,
 } as const;

@@ -8,7 +8,7 @@
  *    header;
  *  - tc (sched_cls/sched_act) sees the frame again from the Ethernet header;
  *    socket filters, cgroup_skb and lwt see it from the network header;
- *  - only tc and lwt get data/data_end computed (direct packet access);
+ *  - socket filters have no direct packet access (data_end is not computed);
  *  - after the run, non-L2 types get 14 zeroed bytes pushed in front, so
  *    data_out is always a whole frame;
  *  - ctx_in may set only mark, priority, ingress_ifindex, ifindex, cb[],
@@ -133,7 +133,7 @@ interface SkbTypeOptions {
 
 const SKB_TYPES: Partial<Record<ProgramTypeName, SkbTypeOptions>> = {
   socket_filter: { l2: false, directPacketAccess: false },
-  cgroup_skb: { l2: false, directPacketAccess: false },
+  cgroup_skb: { l2: false, directPacketAccess: true },
   sched_cls: { l2: true, directPacketAccess: true },
   sched_act: { l2: true, directPacketAccess: true },
   lwt_in: { l2: false, directPacketAccess: true },
@@ -191,6 +191,11 @@ function makeRuntime(name: ProgramTypeName, opts: SkbTypeOptions): ProgramTypeRu
       mem.fill(0, area.packetBase, area.packetLimit);
       mem.set(frame, area.packetData);
       const { protocol, pktType } = ethTypeTrans(frame);
+      // test_run refuses IP frames too short for their L3 header
+      const l3len = frame.length - ETH_HLEN;
+      if ((protocol === ETH_P.IP && l3len < IPV4_HLEN) || (protocol === ETH_P.IPV6 && l3len < IPV6_HLEN)) {
+        throw new TestRunError(E.EINVAL, `${protocol === ETH_P.IP ? 'IPv4' : 'IPv6'} frame of ${frame.length} bytes is shorter than its header`);
+      }
       const mac = area.packetData, network = mac + ETH_HLEN;
       const data = opts.l2 ? mac : network;
       const len = opts.l2 ? frame.length : frame.length - ETH_HLEN;
