@@ -484,6 +484,78 @@ out:
 mov %r0, 0
 exit`;
 
+
+/**
+ * Narrow loads of fields backed by 32-bit sk_buff members. (The kernel rewrites
+ * a narrow load of a 16-bit member such as protocol at offset +2 into a load of
+ * the member itself; this engine reads the UAPI struct, so those differ.)
+ */
+const NARROW = `
+mov %r6, %r1
+ldxb %r0, [%r6+0]
+ldxb %r1, [%r6+1]
+lsh %r1, 8
+or %r0, %r1
+${cb(0)}
+ldxh %r0, [%r6+16]
+ldxh %r1, [%r6+2]
+lsh %r1, 16
+or %r0, %r1
+${cb(1)}
+ldxb %r0, [%r6+4]
+ldxh %r1, [%r6+40]
+lsh %r1, 8
+or %r0, %r1
+${cb(2)}
+ldxb %r0, [%r6+51]
+ldxh %r1, [%r6+54]
+lsh %r1, 8
+or %r0, %r1
+${cb(3)}
+ldxh %r0, [%r6+8]
+exit`;
+
+/** change_head, then write the new bytes through reloaded packet pointers (the data window moved). */
+const HEAD_WRITE = `
+mov %r6, %r1
+mov %r2, 4
+mov %r3, 0
+call 43
+${cb(0)}
+ldxw %r2, [%r6+76]
+ldxw %r3, [%r6+80]
+mov %r4, %r2
+add %r4, 18
+jgt %r4, %r3, out
+stw [%r2+0], 0x04030201
+ldxw %r0, [%r2+4]
+${cb(1)}
+ldxh %r0, [%r2+16]
+${cb(2)}
+out:
+ldabsw 0
+${cb(3)}
+mov %r0, 0
+exit`;
+
+/** vlan_pop, then read the new EtherType directly. */
+const POP_READ = `
+mov %r6, %r1
+call 19
+${cb(0)}
+ldxw %r2, [%r6+76]
+ldxw %r3, [%r6+80]
+mov %r4, %r2
+add %r4, 14
+jgt %r4, %r3, out
+ldxh %r0, [%r2+12]
+${cb(1)}
+ldxw %r0, [%r6+0]
+${cb(2)}
+out:
+mov %r0, 0
+exit`;
+
 const BPF_F_ADJ = { FIXED_GSO: 1n, IPV4: 2n, IPV6: 4n, GRE: 8n, UDP: 16n, NO_CSUM: 32n, L2_ETH: 64n, DECAP4: 128n, DECAP6: 256n };
 const L2LEN = (n: number) => BigInt(n) << 56n;
 
@@ -582,6 +654,18 @@ export const PROGRAMS: ProgramCase[] = [
   { name: 'tc-vlan-push-pop', type: 'sched_cls', asm: call(18, [0x0081, 5], `mov %r1, %r6\nmov %r2, 0x0081\nmov %r3, 6\ncall 18\nmov %r1, %r6\ncall 19\nmov %r7, %r0\n${ld(0)}\n${cb(0)}\n${ld(16)}\n${cb(1)}` + VLAN_FIELDS) },
   { name: 'tc-room-then-ldabs', type: 'sched_cls', asm: call(50, [8, 1, 0n], 'ldabsw 14\n' + cb(3) + '\nldabsb 22\n' + cb(4)) },
   { name: 'tc-tail-big', type: 'sched_cls', asm: call(38, [4000, 0], 'ldxw %r2, [%r6+76]\nldxw %r3, [%r6+80]\nmov %r4, %r2\nadd %r4, 4000\njgt %r4, %r3, +2\nstb [%r2+3999], 0x5a\nldxb %r0, [%r2+3999]\n' + cb(3)), packets: PACKETS },
+  { name: 'sf-narrow', type: 'socket_filter', asm: NARROW, ctxs: [CTXS[0]!, CTXS[2]!] },
+  { name: 'tc-narrow', type: 'sched_cls', asm: NARROW },
+  { name: 'tc-head-write', type: 'sched_cls', asm: HEAD_WRITE },
+  { name: 'tc-pop-read', type: 'sched_cls', asm: POP_READ },
+  { name: 'tc-clone-redirect-lo', type: 'sched_cls', asm: call(13, [1, 0]) },
+  { name: 'tc-clone-redirect-lo-ingress', type: 'sched_cls', asm: call(13, [1, 1]) },
+  { name: 'act-redirect', type: 'sched_act', asm: 'mov %r1, 1\nmov %r2, 1\ncall 23\nexit' },
+  { name: 'act-room', type: 'sched_act', asm: call(50, [-4, 0, 0n]) },
+  { name: 'lwt-xmit-nat', type: 'lwt_xmit', asm: NAT(26, '0x34').replace(/mov %r2, 30/g, 'mov %r2, 16').replace('mov %r2, 24', 'mov %r2, 10') },
+  { name: 'lwt-xmit-redirect', type: 'lwt_xmit', asm: 'mov %r1, 1\nmov %r2, 0\ncall 23\nexit' },
+  { name: 'lwt-in-load-bytes', type: 'lwt_in', asm: loadBytes(0, 16) },
+  { name: 'lwt-out-pull', type: 'lwt_out', asm: call(39, [10]) },
   // cgroup_skb
   { name: 'cg-fields', type: 'cgroup_skb', asm: CG_FIELDS, ctxs: CTXS },
   { name: 'cg-fields6', type: 'cgroup_skb', asm: CG_FIELDS6 },
