@@ -45,7 +45,8 @@ export interface SkbClone { ifindex: number; flags: bigint; data: Uint8Array }
 export interface SkbTestRunOutput extends TestRunOutput {
   /** Target recorded by bpf_redirect (the kernel acts on it when r0 is TC_ACT_REDIRECT). */
   redirect?: { ifindex: number; flags: bigint };
-  clones: SkbClone[];
+  /** Copies sent by bpf_clone_redirect, in order. */
+  clones?: SkbClone[];
 }
 
 /** The part of the sk_buff the program cannot see directly. Addresses are linear-memory addresses. */
