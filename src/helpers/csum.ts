@@ -65,7 +65,7 @@ export function csumReplace4(sum16: number, from: number, to: number): number {
 }
 
 /** csum16_add: 16-bit add with end-around carry. */
-function csum16Add(csum: number, addend: number): number {
+export function csum16Add(csum: number, addend: number): number {
   let r = (csum & 0xffff) + (addend & 0xffff);
   r = (r & 0xffff) + (r >>> 16);
   return r & 0xffff;

@@ -20,9 +20,10 @@ import {
   BPF_F_ADJ_ROOM_ENCAP_L4_UDP, BPF_F_ADJ_ROOM_FIXED_GSO, BPF_F_ADJ_ROOM_MASK, BPF_F_ADJ_ROOM_NO_CSUM_RESET,
   BPF_F_HDR_FIELD_MASK, BPF_F_INGRESS, BPF_F_INVALIDATE_HASH, BPF_F_IPV6, BPF_F_MARK_ENFORCE, BPF_F_MARK_MANGLED_0,
   BPF_F_PSEUDO_HDR, BPF_F_RECOMPUTE_CSUM, BPF_HDR_START_MAC, BPF_HDR_START_NET, BPF_SKB_MAX_LEN, CSUM_MANGLED_0, E,
-  ETH_ALEN, ETH_HLEN, ETH_P, IPV4_HLEN, IPV6_HLEN, PACKET, TC_ACT, VLAN_ETH_HLEN, VLAN_HLEN,
+  ETH_ALEN, ETH_HLEN, ETH_P, IPV4_HLEN, IPV6_HLEN, PACKET, TC_ACT, VLAN_ETH_HLEN, VLAN_HLEN, CHECKSUM, SKB_MAX_CSUM_LEVEL,
+  BPF_CSUM_LEVEL, BPF_SKB_CLOCK, INET_ECN_MASK, INET_ECN_CE,
 } from '../programs/skb-constants.js';
-import { csumFrom32to16, csumPartial, csumReplace2, csumReplace4, csumReplaceByDiff, csumSub } from './csum.js';
+import { csum16Add, csumFrom32to16, csumPartial, csumReplace2, csumReplace4, csumReplaceByDiff, csumSub } from './csum.js';
 
 const INT_MAX = 0x7fff_ffff;
 const U32 = 0xffff_ffffn;
@@ -98,6 +99,27 @@ function netHdrPop(c: Ctx, off: number, len: number): number {
   s.network += len;
   if (transSame) s.transport = s.network;
   return 0;
+}
+
+const VLAN_MAX_DEPTH = 8;
+/** vlan_get_protocol: skb->protocol with the VLAN tags in the packet skipped (0 when they are cut short). */
+function vlanGetProtocol(c: Ctx): number {
+  let type = protocolOf(c);
+  const { s, mem } = c;
+  if (type !== ETH_P.VLAN_8021Q && type !== ETH_P.VLAN_8021AD) return type;
+  let depth = s.macLen ? s.macLen - VLAN_HLEN : ETH_HLEN;
+  let budget = VLAN_MAX_DEPTH;
+  do {
+    if (depth + VLAN_HLEN > s.len || !--budget) return 0;
+    type = (mem[s.data + depth + 2]! << 8) | mem[s.data + depth + 3]!;
+    depth += VLAN_HLEN;
+  } while (type === ETH_P.VLAN_8021Q || type === ETH_P.VLAN_8021AD);
+  return type;
+}
+
+/** __skb_reset_checksum_unnecessary: a moved header invalidates a verified checksum. */
+function resetChecksumUnnecessary(s: SimSkb): void {
+  if (s.ipSummed === CHECKSUM.UNNECESSARY) { s.ipSummed = CHECKSUM.NONE; s.csumLevel = 0; }
 }
 
 /** A deterministic stand-in for the kernel's flow hash (which is keyed by a per-boot random seed). */
@@ -282,6 +304,7 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
       const lenCur = s.len - (s.network - s.data);
       if ((shrink && (abs >= lenCur || lenCur - abs < lenMin)) || (!shrink && s.len + abs > BPF_SKB_MAX_LEN && !isGso(c))) return err(E.ENOTSUPP);
       const ret = shrink ? netShrink(c, off, abs, flags) : netGrow(c, off, abs, flags);
+      if (ret === 0 && !(flags & BPF_F_ADJ_ROOM_NO_CSUM_RESET)) resetChecksumUnnecessary(s);
       syncPacket(c.m, s);
       return BigInt(ret);
     },
@@ -341,6 +364,7 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
       s.data -= room; s.len += room;
       c.mem.fill(0, s.data, s.data + room);
       s.mac = s.data;
+      s.macLen = s.network - s.mac;
       syncPacket(c.m, s);
       return 0n;
     },
@@ -418,6 +442,7 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
           dv.setUint16(s.data + 2 * ETH_ALEN, oldProto, true);
           dv.setUint16(s.data + 2 * ETH_ALEN + 2, getField(c, 'vlan_tci') & 0xffff, false);
           setField(c, 'protocol', oldProto);
+          s.macLen += VLAN_HLEN;
         }
       }
       if (ret === 0) {
@@ -447,6 +472,7 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
     }
     setProtocol(c, p);
     if (s.network - s.data < ETH_HLEN) s.network = s.data + ETH_HLEN;
+    s.macLen = s.network - s.mac;
     return tci;
   };
 
@@ -502,6 +528,67 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
       return 0n;
     },
   }, { proto: proto(ctxArgs(2), true), programTypes: [...TC, ...LWT_XMIT] });
+
+  registry.register('bpf_csum_level', {
+    js: (rt, _ctx, levelArg) => {
+      const { s } = ctxOf(rt);
+      switch (levelArg) {
+        case BigInt(BPF_CSUM_LEVEL.INC):
+          if (s.ipSummed === CHECKSUM.UNNECESSARY) { if (s.csumLevel < SKB_MAX_CSUM_LEVEL) s.csumLevel++; }
+          else if (s.ipSummed === CHECKSUM.NONE) { s.ipSummed = CHECKSUM.UNNECESSARY; s.csumLevel = 0; }
+          return 0n;
+        case BigInt(BPF_CSUM_LEVEL.DEC):
+          if (s.ipSummed === CHECKSUM.UNNECESSARY) { if (s.csumLevel === 0) s.ipSummed = CHECKSUM.NONE; else s.csumLevel--; }
+          return 0n;
+        case BigInt(BPF_CSUM_LEVEL.RESET): resetChecksumUnnecessary(s); return 0n;
+        case BigInt(BPF_CSUM_LEVEL.QUERY): return s.ipSummed === CHECKSUM.UNNECESSARY ? BigInt(s.csumLevel) : err(E.EACCES);
+        default: return err(E.EINVAL);
+      }
+    },
+  }, { proto: proto(ctxArgs(1)), programTypes: [...TC, ...LWT_XMIT] });
+
+  registry.register('bpf_skb_set_tstamp', {
+    js: (rt, _ctx, tstamp, typeArg) => {
+      const c = ctxOf(rt);
+      const p = protocolOf(c);
+      if (p !== ETH_P.IP && p !== ETH_P.IPV6) return err(E.EOPNOTSUPP);
+      const t = u32(typeArg);
+      if (t !== BPF_SKB_CLOCK.REALTIME && t !== BPF_SKB_CLOCK.MONOTONIC && t !== BPF_SKB_CLOCK.TAI) return err(E.EINVAL);
+      if (t !== BPF_SKB_CLOCK.REALTIME && tstamp === 0n) return err(E.EINVAL);
+      c.dv.setBigUint64(c.s.ctx + SKB.tstamp!, tstamp, true);
+      c.mem[c.s.ctx + SKB.tstamp_type!] = t;
+      return 0n;
+    },
+  }, { proto: proto(ctxArgs(2)), programTypes: [...TC] });
+
+  // test_run's socket belongs to uid 0
+  registry.register('bpf_get_socket_uid', { js: () => 0n },
+    { proto: proto(['ptr_to_ctx']), programTypes: [...SOCKET_FILTER, ...CGROUP, ...TC] });
+
+  registry.register('bpf_skb_ecn_set_ce', {
+    js: (rt) => {
+      const c = ctxOf(rt);
+      const { s, mem, dv } = c;
+      const p = vlanGetProtocol(c);
+      const hlen = p === ETH_P.IP ? IPV4_HLEN : p === ETH_P.IPV6 ? IPV6_HLEN : 0;
+      if (!hlen || s.len < hlen || s.network + hlen > s.data + s.len) return 0n;
+      const nh = s.network;
+      if (p === ETH_P.IP) {
+        // IP_ECN_set_ce: ECT(0)/ECT(1) become CE with an incremental checksum update
+        const ecn = (mem[nh + 1]! + 1) & INET_ECN_MASK;
+        if (!(ecn & 2)) return ecn === 0 ? 1n : 0n;
+        const add = (htons(0xfffb) + htons(ecn)) & 0xffff;
+        dv.setUint16(nh + 10, csum16Add(dv.getUint16(nh + 10, true), add), true);
+        mem[nh + 1] = mem[nh + 1]! | INET_ECN_CE;
+        return 1n;
+      }
+      // IPv6: the traffic class straddles the first two bytes
+      const word = dv.getUint32(nh, false);
+      if (((word >>> 20) & INET_ECN_MASK) === 0) return 0n;
+      dv.setUint32(nh, (word | (INET_ECN_CE << 20)) >>> 0, false);
+      return 1n;
+    },
+  }, { proto: proto(['ptr_to_ctx']), programTypes: [...TC, ...CGROUP] });
 
   return registry;
 }

@@ -94,7 +94,19 @@ export const GSO_MAX_SEGS = 65535;
 /** Loopback: the device test_run receives the frame on. */
 export const LOOPBACK_IFINDEX = 1;
 
+/** skb->ip_summed; test_run's skb starts as CHECKSUM_NONE. */
+export const CHECKSUM = { NONE: 0, UNNECESSARY: 1, COMPLETE: 2, PARTIAL: 3 } as const;
+/** Nested checksums a CHECKSUM_UNNECESSARY skb can vouch for, beyond the first. */
+export const SKB_MAX_CSUM_LEVEL = 3;
+/** bpf_csum_level levels. */
+export const BPF_CSUM_LEVEL = { QUERY: 0, INC: 1, DEC: 2, RESET: 3 } as const;
+/** bpf_skb_set_tstamp clocks (skb->tstamp_type). */
+export const BPF_SKB_CLOCK = { REALTIME: 0, MONOTONIC: 1, TAI: 2 } as const;
+/** The ECN field of the IPv4 TOS / IPv6 traffic class. */
+export const INET_ECN_MASK = 3;
+export const INET_ECN_CE = 3;
+
 /** Errnos (positive; helpers return them negated). ENOTSUPP is the kernel-internal 524. */
 export const E = {
-  E2BIG: 7, ENOMEM: 12, EFAULT: 14, ENODEV: 19, EINVAL: 22, ERANGE: 34, EBADMSG: 74, EALREADY: 114, ENOTSUPP: 524,
+  E2BIG: 7, ENOMEM: 12, EACCES: 13, EFAULT: 14, ENODEV: 19, EINVAL: 22, ERANGE: 34, EBADMSG: 74, EOPNOTSUPP: 95, EALREADY: 114, ENOTSUPP: 524,
 } as const;

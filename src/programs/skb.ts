@@ -27,7 +27,7 @@ import type { ProgramTypeName } from './types.js';
 import type { ProgramTypeRuntime, TestRunInput, TestRunOutput } from './runtime.js';
 import { BPF_SOCK, BPF_SOCK_SIZE, SKB, SKB_CB, SKB_CB_BYTES, SK_BUFF_SIZE } from './contexts/sk_buff.js';
 import {
-  AF, E, ETH_HLEN, ETH_P, GSO_LEGACY_MAX_SIZE, GSO_MAX_SEGS, IPV4_HLEN, IPV6_HLEN, LOOPBACK_IFINDEX, PACKET,
+  AF, CHECKSUM, E, ETH_HLEN, ETH_P, GSO_LEGACY_MAX_SIZE, GSO_MAX_SEGS, IPV4_HLEN, IPV6_HLEN, LOOPBACK_IFINDEX, PACKET,
   SKB_TEST_MAX_DATA, TCP_CLOSE,
 } from './skb-constants.js';
 
@@ -62,10 +62,15 @@ export interface SimSkb {
   mac: number;
   network: number;
   transport: number;
+  /** skb->mac_len (0 until something resets it: eth_type_trans leaves it unset). */
+  macLen: number;
   /** tc and lwt: data/data_end/data_meta are computed (bpf_compute_data_pointers). */
   readonly directPacketAccess: boolean;
   swHash: boolean;
   l4Hash: boolean;
+  /** skb->ip_summed and skb->csum_level (CHECKSUM_*). */
+  ipSummed: number;
+  csumLevel: number;
   encapsulation: boolean;
   redirect?: { ifindex: number; flags: bigint };
   clones: SkbClone[];
@@ -239,8 +244,9 @@ function makeRuntime(name: ProgramTypeName, opts: SkbTypeOptions): ProgramTypeRu
 
       const regions = machine.regions(cpu, data, data + len, SK_BUFF_SIZE + BPF_SOCK_SIZE);
       const s: SimSkb = {
-        type: name, ctx, bufStart: area.packetBase, bufEnd: area.packetLimit, data, len, mac, network, transport: -1,
-        directPacketAccess: opts.directPacketAccess, swHash: false, l4Hash: false, encapsulation: false,
+        type: name, ctx, bufStart: area.packetBase, bufEnd: area.packetLimit, data, len, mac, network, transport: -1, macLen: 0,
+        directPacketAccess: opts.directPacketAccess, swHash: false, l4Hash: false, ipSummed: CHECKSUM.NONE, csumLevel: 0,
+        encapsulation: false,
         clones: [], regions, ctxIn,
       };
       syncPacket(machine, s);

@@ -25,15 +25,15 @@ const MAC_SRC = hex('020000000001');
 export function eth(type: number, payload: Uint8Array, dst = MAC_HOST): Uint8Array {
   return cat(dst, MAC_SRC, u16(type), payload);
 }
-export function ipv4(proto: number, l4: Uint8Array, opts = new Uint8Array(0)): Uint8Array {
+export function ipv4(proto: number, l4: Uint8Array, opts = new Uint8Array(0), tos = 0): Uint8Array {
   const ihl = 5 + opts.length / 4;
-  const h = cat(Uint8Array.of(0x40 | ihl, 0), u16(ihl * 4 + l4.length), u16(0x1234), u16(0x4000), Uint8Array.of(64, proto),
+  const h = cat(Uint8Array.of(0x40 | ihl, tos), u16(ihl * 4 + l4.length), u16(0x1234), u16(0x4000), Uint8Array.of(64, proto),
     u16(0), hex('0a000001'), hex('0a000002'), opts);
   h.set(u16(ipChecksum(h)), 10);
   return cat(h, l4);
 }
-export function ipv6(next: number, l4: Uint8Array): Uint8Array {
-  return cat(hex('60012345'), u16(l4.length), Uint8Array.of(next, 64),
+export function ipv6(next: number, l4: Uint8Array, first = hex('60012345')): Uint8Array {
+  return cat(first, u16(l4.length), Uint8Array.of(next, 64),
     hex('20010db8000000000000000000000001'), hex('20010db8000000000000000000000002'), l4);
 }
 const payload = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
@@ -48,6 +48,10 @@ export const PACKETS: Packet[] = [
   { name: 'ipv4-tcp', data: eth(0x0800, ipv4(6, tcp())) },
   { name: 'ipv4-tcp-opts', data: eth(0x0800, ipv4(6, tcp(20), hex('01010101'))) },
   { name: 'ipv4-udp-zero-csum', data: (() => { const p = eth(0x0800, ipv4(17, udp(6))); p[40] = 0; p[41] = 0; return p; })() },
+  { name: 'ipv4-ect0', data: eth(0x0800, ipv4(17, udp(), undefined, 0xb8 | 2)) },
+  { name: 'ipv4-ect1', data: eth(0x0800, ipv4(6, tcp(), undefined, 1)) },
+  { name: 'ipv4-ce', data: eth(0x0800, ipv4(17, udp(), undefined, 3)) },
+  { name: 'ipv6-ect0', data: eth(0x86dd, ipv6(17, udp(), hex('6b812345'))) },
   { name: 'ipv4-icmp', data: eth(0x0800, ipv4(1, hex('0800f7ff00000000'))) },
   { name: 'ipv4-min', data: eth(0x0800, ipv4(253, new Uint8Array(0))) },
   { name: 'ipv4-short', data: eth(0x0800, ipv4(17, udp()).subarray(0, 19)) },
@@ -556,6 +560,39 @@ out:
 mov %r0, 0
 exit`;
 
+const lvl = (level: number) => `mov %r1, %r6\nmov %r2, ${level}\ncall 135`;
+const CSUM_LEVEL = `
+mov %r6, %r1
+${lvl(1)}
+${lvl(0)}
+${cb(0)}
+${lvl(1)}
+${lvl(1)}
+${lvl(1)}
+${lvl(1)}
+${lvl(0)}
+${cb(1)}
+${lvl(2)}
+${lvl(0)}
+${cb(2)}
+mov %r1, %r6
+mov %r2, 4
+mov %r3, 1
+mov %r4, 0
+call 50
+${lvl(0)}
+${cb(3)}
+${lvl(1)}
+mov %r1, %r6
+mov %r2, 4
+mov %r3, 1
+mov %r4, 32
+call 50
+${lvl(0)}
+${cb(4)}
+${lvl(9)}
+exit`;
+
 const BPF_F_ADJ = { FIXED_GSO: 1n, IPV4: 2n, IPV6: 4n, GRE: 8n, UDP: 16n, NO_CSUM: 32n, L2_ETH: 64n, DECAP4: 128n, DECAP6: 256n };
 const L2LEN = (n: number) => BigInt(n) << 56n;
 
@@ -666,6 +703,15 @@ export const PROGRAMS: ProgramCase[] = [
   { name: 'lwt-xmit-redirect', type: 'lwt_xmit', asm: 'mov %r1, 1\nmov %r2, 0\ncall 23\nexit' },
   { name: 'lwt-in-load-bytes', type: 'lwt_in', asm: loadBytes(0, 16) },
   { name: 'lwt-out-pull', type: 'lwt_out', asm: call(39, [10]) },
+  { name: 'tc-ecn', type: 'sched_cls', asm: call(97, []) },
+  { name: 'cg-ecn', type: 'cgroup_skb', asm: call(97, []).replace('mov %r0, %r7\nexit', '${cb(3)}\nmov %r0, 1\nexit'.replace('${cb(3)}', 'mov %r0, %r7\nstxw [%r6+60], %r0')) },
+  { name: 'tc-csum-level', type: 'sched_cls', asm: CSUM_LEVEL },
+  { name: 'tc-tstamp-mono', type: 'sched_cls', asm: call(192, [5000, 1], `ldxdw %r0, [%r6+152]\n${cb(3)}\nldxb %r0, [%r6+180]\n${cb(4)}`) },
+  { name: 'tc-tstamp-tai0', type: 'sched_cls', asm: call(192, [0, 2]) },
+  { name: 'tc-tstamp-real', type: 'sched_cls', asm: call(192, [77, 0], `ldxdw %r0, [%r6+152]\n${cb(3)}\nldxb %r0, [%r6+180]\n${cb(4)}`) },
+  { name: 'tc-tstamp-bad', type: 'sched_cls', asm: call(192, [77, 3]) },
+  { name: 'sf-socket-uid', type: 'socket_filter', asm: call(47, []).replace(/ldxw %r0, \[%r6\+80\]\nldxw %r1, \[%r6\+76\]\nsub %r0, %r1\n/, '') },
+  { name: 'tc-socket-uid', type: 'sched_cls', asm: call(47, []) },
   // cgroup_skb
   { name: 'cg-fields', type: 'cgroup_skb', asm: CG_FIELDS, ctxs: CTXS },
   { name: 'cg-fields6', type: 'cgroup_skb', asm: CG_FIELDS6 },
