@@ -21,7 +21,7 @@
  * (buffer bounds, header offsets, hash state, encapsulation) lives here.
  */
 import { EbpfError } from '../diagnostics/index.js';
-import type { RunRegions } from '../runtime/layout.js';
+import { PACKET_TAILROOM, type RunRegions } from '../runtime/layout.js';
 import type { Machine } from '../runtime/machine.js';
 import type { ProgramTypeName } from './types.js';
 import type { ProgramTypeRuntime, TestRunInput, TestRunOutput } from './runtime.js';
@@ -194,7 +194,8 @@ function makeRuntime(name: ProgramTypeName, opts: SkbTypeOptions): ProgramTypeRu
       const cin = new DataView(ctxIn.buffer);
       const mem = new Uint8Array(machine.memory.buffer);
       const dv = new DataView(machine.memory.buffer);
-      mem.fill(0, area.packetBase, area.packetLimit);
+      // helpers zero every byte they add to the packet, so only the frame's neighbourhood is cleared
+      mem.fill(0, area.packetBase, Math.min(area.packetLimit, area.packetData + frame.length + PACKET_TAILROOM));
       mem.set(frame, area.packetData);
       const { protocol, pktType } = ethTypeTrans(frame);
       // test_run refuses IP frames too short for their L3 header

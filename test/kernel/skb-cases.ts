@@ -4,7 +4,10 @@
  * BPF_PROG_TEST_RUN (test/kernel/skb-testrun.c). Shared by the differential
  * test and the script that regenerates the stored kernel results.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { assemble, encode } from '../../src/isa/index.js';
+import { ROOT } from '../support/paths.js';
 import { PROGRAM_TYPE_IDS, type ProgramTypeName } from '../../src/programs/types.js';
 
 // ---------------------------------------------------------------- packets
@@ -52,6 +55,8 @@ export const PACKETS: Packet[] = [
   { name: 'ipv4-ect1', data: eth(0x0800, ipv4(6, tcp(), undefined, 1)) },
   { name: 'ipv4-ce', data: eth(0x0800, ipv4(17, udp(), undefined, 3)) },
   { name: 'ipv6-ect0', data: eth(0x86dd, ipv6(17, udp(), hex('6b812345'))) },
+  { name: 'ipv4-dns', data: eth(0x0800, ipv4(17, cat(u16(33333), u16(53), u16(8 + 12), u16(0x1c2d), payload(12)))) },
+  { name: 'ipv4-http', data: eth(0x0800, ipv4(6, cat(u16(40001), u16(80), hex('000000010000000050180200'), u16(0x1111), u16(0), payload(30)))) },
   { name: 'ipv4-icmp', data: eth(0x0800, ipv4(1, hex('0800f7ff00000000'))) },
   { name: 'ipv4-min', data: eth(0x0800, ipv4(253, new Uint8Array(0))) },
   { name: 'ipv4-short', data: eth(0x0800, ipv4(17, udp()).subarray(0, 19)) },
@@ -110,7 +115,9 @@ export const CTXS: CtxVariant[] = [
 export interface ProgramCase {
   name: string;
   type: ProgramTypeName;
-  asm: string;
+  /** Conformance-assembler text, or the ELF section of test/fixtures/skb/progs.o (clang-compiled). */
+  asm?: string;
+  section?: string;
   /** Packets to run it on (default COMMON). */
   packets?: Packet[];
   /** ctx variants (default: none and fields). */
@@ -712,6 +719,12 @@ export const PROGRAMS: ProgramCase[] = [
   { name: 'tc-tstamp-bad', type: 'sched_cls', asm: call(192, [77, 3]) },
   { name: 'sf-socket-uid', type: 'socket_filter', asm: call(47, []).replace(/ldxw %r0, \[%r6\+80\]\nldxw %r1, \[%r6\+76\]\nsub %r0, %r1\n/, '') },
   { name: 'tc-socket-uid', type: 'sched_cls', asm: call(47, []) },
+  // clang-compiled (test/fixtures/skb/progs.c)
+  { name: 'c-tc-dnat', type: 'sched_cls', section: 'tc/dnat', ctxs: [CTXS[0]!, CTXS[1]!, CTXS[2]!] },
+  { name: 'c-sf-http', type: 'socket_filter', section: 'socket', ctxs: [CTXS[0]!, CTXS[2]!] },
+  { name: 'c-cg-allow', type: 'cgroup_skb', section: 'cgroup_skb/ingress', ctxs: [CTXS[0]!, CTXS[2]!] },
+  { name: 'c-tc-ipip', type: 'sched_cls', section: 'tc/ipip', ctxs: [CTXS[0]!, CTXS[2]!] },
+  { name: 'c-tc-vlan-pad', type: 'sched_cls', section: 'tc/vlan_pad', ctxs: [CTXS[0]!, CTXS[2]!] },
   // cgroup_skb
   { name: 'cg-fields', type: 'cgroup_skb', asm: CG_FIELDS, ctxs: CTXS },
   { name: 'cg-fields6', type: 'cgroup_skb', asm: CG_FIELDS6 },
@@ -725,13 +738,34 @@ export const PROGRAMS: ProgramCase[] = [
   { name: 'lwt-xmit-tail', type: 'lwt_xmit', asm: call(38, [30, 0]) },
 ];
 
+/** The bytes of section `name` of an ELF64 little-endian object (the programs need no relocation). */
+function elfSection(file: Uint8Array, name: string): Uint8Array {
+  const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const shoff = Number(dv.getBigUint64(0x28, true)), shentsize = dv.getUint16(0x3a, true);
+  const shnum = dv.getUint16(0x3c, true), shstrndx = dv.getUint16(0x3e, true);
+  const sh = (i: number) => ({
+    name: dv.getUint32(shoff + i * shentsize, true),
+    offset: Number(dv.getBigUint64(shoff + i * shentsize + 0x18, true)),
+    size: Number(dv.getBigUint64(shoff + i * shentsize + 0x20, true)),
+  });
+  const strtab = sh(shstrndx);
+  const str = (o: number) => { let e = strtab.offset + o; while (file[e]) e++; return new TextDecoder().decode(file.subarray(strtab.offset + o, e)); };
+  for (let i = 0; i < shnum; i++) {
+    const h = sh(i);
+    if (str(h.name) === name) return file.slice(h.offset, h.offset + h.size);
+  }
+  throw new Error(`no section ${name}`);
+}
+let progsObject: Uint8Array | undefined;
+const compiled = (section: string) => elfSection(progsObject ??= new Uint8Array(readFileSync(join(ROOT, 'test/fixtures/skb/progs.o'))), section);
+
 export interface SkbCase { id: string; program: ProgramCase; bytes: Uint8Array; packet: Packet; ctx: CtxVariant }
 
 /** Every (program, packet, ctx) combination of the corpus. */
 export function allCases(): SkbCase[] {
   const out: SkbCase[] = [];
   for (const program of PROGRAMS) {
-    const bytes = encode(assemble(program.asm));
+    const bytes = program.section ? compiled(program.section) : encode(assemble(program.asm!));
     for (const packet of program.packets ?? COMMON) {
       for (const c of program.ctxs ?? [CTXS[0]!, CTXS[2]!]) {
         out.push({ id: `${program.name}/${packet.name}/${c.name}`, program, bytes, packet, ctx: c });
