@@ -192,10 +192,13 @@ test('checksum arithmetic', () => {
   assert.is(csumReplace4(sum, old, dv.getUint16(8, true)), fresh);
 });
 
-test('repeat runs start from the same packet', () => {
-  const p = load('sched_cls', 'mov %r2, 4\nmov %r3, 0\ncall 43\nexit');
-  const r = p.testRun({ data: UDP4, repeat: 5 });
-  assert.is(r.dataOut.length, UDP4.length + 4);
+test('repeat reruns the program on the same skb, as the kernel does', () => {
+  const p = load('sched_cls', 'mov %r6, %r1\nldxw %r0, [%r6+8]\nadd %r0, 1\nstxw [%r6+8], %r0\nmov %r1, %r6\nmov %r2, 4\nmov %r3, 0\ncall 43\nmov %r0, 0\nexit');
+  const r = p.testRun({ data: UDP4, repeat: 3 });
+  assert.is(r.dataOut.length, UDP4.length + 12);
+  assert.is(new DataView(r.ctxOut!.buffer).getUint32(8, true), 3);
+  // the next test run starts afresh
+  assert.is(p.testRun({ data: UDP4 }).dataOut.length, UDP4.length + 4);
 });
 
 test.run();

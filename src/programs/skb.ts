@@ -257,6 +257,13 @@ function makeRuntime(name: ProgramTypeName, opts: SkbTypeOptions): ProgramTypeRu
       return { r1: ctx, regions };
     },
 
+    again(machine, cpu) {
+      // the kernel's test_run reruns the program on the same skb: changes accumulate
+      const s = skbOf(machine, cpu);
+      syncPacket(machine, s);
+      return { r1: s.ctx, regions: s.regions };
+    },
+
     finish(machine, cpu, r0lo): SkbTestRunOutput {
       const s = skbOf(machine, cpu);
       if (!opts.l2) {

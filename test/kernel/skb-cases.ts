@@ -120,6 +120,8 @@ export interface ProgramCase {
   section?: string;
   /** Packets to run it on (default COMMON). */
   packets?: Packet[];
+  /** BPF_PROG_TEST_RUN repeat (default 1). */
+  repeat?: number;
   /** ctx variants (default: none and fields). */
   ctxs?: CtxVariant[];
 }
@@ -725,6 +727,12 @@ export const PROGRAMS: ProgramCase[] = [
   { name: 'c-cg-allow', type: 'cgroup_skb', section: 'cgroup_skb/ingress', ctxs: [CTXS[0]!, CTXS[2]!] },
   { name: 'c-tc-ipip', type: 'sched_cls', section: 'tc/ipip', ctxs: [CTXS[0]!, CTXS[2]!] },
   { name: 'c-tc-vlan-pad', type: 'sched_cls', section: 'tc/vlan_pad', ctxs: [CTXS[0]!, CTXS[2]!] },
+  // repeat: every repetition runs on the same skb
+  { name: 'tc-fields-x3', type: 'sched_cls', asm: FIELDS_TC, repeat: 3 },
+  { name: 'tc-head+14-x3', type: 'sched_cls', asm: call(43, [14, 0]), repeat: 3 },
+  { name: 'tc-room-mac+8-x4', type: 'sched_cls', asm: call(50, [8, 1, 0n]), repeat: 4 },
+  { name: 'sf-cb-roundtrip-x5', type: 'socket_filter', asm: CB_ROUNDTRIP, repeat: 5, ctxs: [CTXS[2]!] },
+  { name: 'c-tc-dnat-x2', type: 'sched_cls', section: 'tc/dnat', repeat: 2 },
   // cgroup_skb
   { name: 'cg-fields', type: 'cgroup_skb', asm: CG_FIELDS, ctxs: CTXS },
   { name: 'cg-fields6', type: 'cgroup_skb', asm: CG_FIELDS6 },

@@ -19,7 +19,7 @@ export type RunResult = [err: number, retval: string, dataOut: string, ctxOut: s
 export function runOurs(c: SkbCase): RunResult {
   const p = new LoadedProgram(decode(c.bytes), { type: c.program.type, unverified: true });
   try {
-    const r = p.testRun({ data: c.packet.data, ...(c.ctx.ctx ? { ctx: c.ctx.ctx } : {}) });
+    const r = p.testRun({ data: c.packet.data, ...(c.ctx.ctx ? { ctx: c.ctx.ctx } : {}), repeat: c.program.repeat ?? 1 });
     return [0, r.retval.toString(), toHex(r.dataOut), toHex(r.ctxOut ?? new Uint8Array(0))];
   } catch (e) {
     if (e instanceof TestRunError) return [e.errno, '0', '', ''];
@@ -74,7 +74,7 @@ export function runKernel(helper: string, cases: SkbCase[]): KernelRun {
       lines.push(`prog ${kernelTypeId(c.program.type)} ${toHex(c.bytes)}`);
       order.push(current);
     }
-    lines.push(`run ${toHex(c.packet.data)} ${c.ctx.ctx ? toHex(c.ctx.ctx) : '-'}`);
+    lines.push(`run ${toHex(c.packet.data)} ${c.ctx.ctx ? toHex(c.ctx.ctx) : '-'} ${c.program.repeat ?? 1}`);
     order.push(c);
   }
   const r = spawnSync(helper, [], { input: lines.join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 28 });

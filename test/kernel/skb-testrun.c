@@ -3,7 +3,7 @@
 //
 // stdin, one command per line:
 //   prog <prog_type> <instructions as hex>
-//   run <data hex> <ctx_in hex or ->
+//   run <data hex> <ctx_in hex or -> [repeat]
 // stdout, one line per command:
 //   prog ok | prog err <errno> <first verifier log line>
 //   run <err> <retval> <data_out hex or -> <ctx_out hex or ->   (err: 0 or errno)
@@ -77,6 +77,7 @@ int main(void) {
       int dn = unhex(strtok(NULL, " "), data_in, sizeof data_in);
       char *c = strtok(NULL, " ");
       int cn = (c && strcmp(c, "-")) ? unhex(c, ctx_in, sizeof ctx_in) : 0;
+      char *rep = strtok(NULL, " ");
       union bpf_attr a;
       memset(&a, 0, sizeof a);
       memset(ctx_out, 0, sizeof ctx_out);
@@ -88,7 +89,7 @@ int main(void) {
       if (cn > 0) { a.test.ctx_in = (uintptr_t)ctx_in; a.test.ctx_size_in = cn; }
       a.test.ctx_out = (uintptr_t)ctx_out;
       a.test.ctx_size_out = sizeof(struct __sk_buff);
-      a.test.repeat = 1;
+      a.test.repeat = rep ? atoi(rep) : 1;
       long r = sys_bpf(BPF_PROG_TEST_RUN, &a);
       if (r < 0) { printf("run %d 0 - -\n", errno); continue; }
       printf("run 0 %u ", a.test.retval);
