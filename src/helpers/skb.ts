@@ -590,5 +590,23 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
     },
   }, { proto: proto(['ptr_to_ctx']), programTypes: [...TC, ...CGROUP] });
 
+  // test_run's skb carries no tunnel metadata and no route
+  registry.register('bpf_skb_get_tunnel_key', {
+    js: (rt, _ctx, toArg, sizeArg) => {
+      const c = ctxOf(rt);
+      c.mem.fill(0, u32(toArg), u32(toArg) + u32(sizeArg));
+      return err(E.EINVAL);
+    },
+  }, { proto: proto(['ptr_to_ctx', 'ptr_to_uninit_mem', 'const_size', 'anything']), programTypes: [...TC, ...LWT_XMIT] });
+  registry.register('bpf_skb_get_tunnel_opt', {
+    js: (rt, _ctx, toArg, sizeArg) => {
+      const c = ctxOf(rt);
+      c.mem.fill(0, u32(toArg), u32(toArg) + u32(sizeArg));
+      return err(E.ENOENT);
+    },
+  }, { proto: proto(['ptr_to_ctx', 'ptr_to_uninit_mem', 'const_size']), programTypes: [...TC, ...LWT_XMIT] });
+  registry.register('bpf_get_route_realm', { js: () => 0n }, { proto: proto(['ptr_to_ctx']), programTypes: [...TC, ...LWT] });
+  registry.register('bpf_skb_cgroup_classid', { js: () => 0n }, { proto: proto(['ptr_to_ctx']), programTypes: [...TC] });
+
   return registry;
 }

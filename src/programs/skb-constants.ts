@@ -108,5 +108,5 @@ export const INET_ECN_CE = 3;
 
 /** Errnos (positive; helpers return them negated). ENOTSUPP is the kernel-internal 524. */
 export const E = {
-  E2BIG: 7, ENOMEM: 12, EACCES: 13, EFAULT: 14, ENODEV: 19, EINVAL: 22, ERANGE: 34, EBADMSG: 74, EOPNOTSUPP: 95, EALREADY: 114, ENOTSUPP: 524,
+  ENOENT: 2, E2BIG: 7, ENOMEM: 12, EACCES: 13, EFAULT: 14, ENODEV: 19, EINVAL: 22, ERANGE: 34, EBADMSG: 74, EOPNOTSUPP: 95, EALREADY: 114, ENOTSUPP: 524,
 } as const;

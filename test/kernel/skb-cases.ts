@@ -727,6 +727,11 @@ export const PROGRAMS: ProgramCase[] = [
   { name: 'c-cg-allow', type: 'cgroup_skb', section: 'cgroup_skb/ingress', ctxs: [CTXS[0]!, CTXS[2]!] },
   { name: 'c-tc-ipip', type: 'sched_cls', section: 'tc/ipip', ctxs: [CTXS[0]!, CTXS[2]!] },
   { name: 'c-tc-vlan-pad', type: 'sched_cls', section: 'tc/vlan_pad', ctxs: [CTXS[0]!, CTXS[2]!] },
+  { name: 'tc-tunnel-key', type: 'sched_cls', asm: loadBytes(0, 16, 20).replace('mov %r2, 0\nmov %r3, %r10\nadd %r3, -16\nmov %r4, 16', 'mov %r2, %r10\nadd %r2, -16\nmov %r3, 16\nmov %r4, 0').replace('stdw [%r10-16], 0', 'stdw [%r10-16], -1') },
+  { name: 'tc-tunnel-opt', type: 'sched_cls', asm: loadBytes(0, 16, 29).replace('mov %r2, 0\nmov %r3, %r10\nadd %r3, -16\nmov %r4, 16', 'mov %r2, %r10\nadd %r2, -16\nmov %r3, 16').replace('stdw [%r10-16], 0', 'stdw [%r10-16], -1') },
+  { name: 'tc-route-realm', type: 'sched_cls', asm: call(24, []) },
+  { name: 'lwt-route-realm', type: 'lwt_out', asm: call(24, []) },
+  { name: 'tc-skb-cgroup-classid', type: 'sched_cls', asm: call(151, []) },
   // repeat: every repetition runs on the same skb
   { name: 'tc-fields-x3', type: 'sched_cls', asm: FIELDS_TC, repeat: 3 },
   { name: 'tc-head+14-x3', type: 'sched_cls', asm: call(43, [14, 0]), repeat: 3 },

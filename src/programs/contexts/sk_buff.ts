@@ -80,3 +80,14 @@ export const SK_BUFF_CGROUP_SKB = spec(
 export const SK_BUFF_LWT = spec(
   ['tc_classid', 'data_meta', 'tstamp', 'wire_len', 'hwtstamp', 'tstamp_type', ...SOCK_FIELDS],
   ['mark', 'priority', ...CB]);
+
+/** The __sk_buff access rules of each skb program type (for PROGRAM_TYPES / the verifier). */
+export const SK_BUFF_CONTEXTS = {
+  socket_filter: SK_BUFF_SOCKET_FILTER,
+  sched_cls: SK_BUFF_TC,
+  sched_act: SK_BUFF_TC,
+  cgroup_skb: SK_BUFF_CGROUP_SKB,
+  lwt_in: SK_BUFF_LWT,
+  lwt_out: SK_BUFF_LWT,
+  lwt_xmit: SK_BUFF_LWT,
+} as const;
