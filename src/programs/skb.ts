@@ -79,7 +79,7 @@ export interface SimSkb {
   readonly ctxIn: Uint8Array;
 }
 
-const states = new WeakMap<Machine, SimSkb[]>();
+const states = new WeakMap<Machine, (SimSkb | undefined)[]>();
 
 /** The sk_buff of the run on `cpu`; throws outside an skb run. */
 export function skbOf(machine: Machine, cpu: number): SimSkb {
@@ -285,6 +285,8 @@ function makeRuntime(name: ProgramTypeName, opts: SkbTypeOptions): ProgramTypeRu
         clones: s.clones,
       };
       if (s.redirect) out.redirect = s.redirect;
+      // skb helpers called outside a run must not see this packet
+      states.get(machine)![cpu] = undefined;
       return out;
     },
   };
