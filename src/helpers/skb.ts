@@ -21,11 +21,10 @@ import {
   BPF_F_HDR_FIELD_MASK, BPF_F_INGRESS, BPF_F_INVALIDATE_HASH, BPF_F_IPV6, BPF_F_MARK_ENFORCE, BPF_F_MARK_MANGLED_0,
   BPF_F_PSEUDO_HDR, BPF_F_RECOMPUTE_CSUM, BPF_HDR_START_MAC, BPF_HDR_START_NET, BPF_SKB_MAX_LEN, CSUM_MANGLED_0, E,
   ETH_ALEN, ETH_HLEN, ETH_P, IPV4_HLEN, IPV6_HLEN, PACKET, TC_ACT, VLAN_ETH_HLEN, VLAN_HLEN, CHECKSUM, SKB_MAX_CSUM_LEVEL,
-  BPF_CSUM_LEVEL, BPF_SKB_CLOCK, INET_ECN_MASK, INET_ECN_CE,
+  BPF_CSUM_LEVEL, BPF_SKB_CLOCK, INET_ECN_MASK, INET_ECN_CE, INT_MAX, VLAN_MAX_DEPTH, BPF_HELPER_MAX_HDR_OFFSET,
 } from '../programs/skb-constants.js';
 import { csum16Add, csumFrom32to16, csumPartial, csumReplace2, csumReplace4, csumReplaceByDiff, csumSub } from './csum.js';
 
-const INT_MAX = 0x7fff_ffff;
 const U32 = 0xffff_ffffn;
 const err = (e: number) => BigInt(-e);
 const u32 = (v: bigint) => Number(v & U32);
@@ -101,7 +100,6 @@ function netHdrPop(c: Ctx, off: number, len: number): number {
   return 0;
 }
 
-const VLAN_MAX_DEPTH = 8;
 /** vlan_get_protocol: skb->protocol with the VLAN tags in the packet skipped (0 when they are cut short). */
 function vlanGetProtocol(c: Ctx): number {
   let type = protocolOf(c);
@@ -158,7 +156,7 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
       const c = ctxOf(rt);
       const off = u32(offArg), to = u32(toArg), len = u32(lenArg), hdr = u32(hdrArg);
       const start = hdr === BPF_HDR_START_MAC ? c.s.mac : hdr === BPF_HDR_START_NET ? c.s.network : -1;
-      if (off <= 0xffff && start >= 0 && start + off + len <= c.s.data + c.s.len) {
+      if (off <= BPF_HELPER_MAX_HDR_OFFSET && start >= 0 && start + off + len <= c.s.data + c.s.len) {
         c.mem.copyWithin(to, start + off, start + off + len);
         return 0n;
       }
@@ -183,7 +181,7 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
   /** Checks shared by l3/l4_csum_replace; returns the field address or an errno. */
   const csumField = (c: Ctx, offArg: bigint): number => {
     const off = u32(offArg);
-    if (off > 0xffff || (off & 1) !== 0) return -E.EFAULT;
+    if (off > BPF_HELPER_MAX_HDR_OFFSET || (off & 1) !== 0) return -E.EFAULT;
     if (!mayPull(c.s, off + 2)) return -E.EFAULT;
     return c.s.data + off;
   };
@@ -577,6 +575,7 @@ export function registerSkbHelpers(registry: HelperRegistry): HelperRegistry {
         // IP_ECN_set_ce: ECT(0)/ECT(1) become CE with an incremental checksum update
         const ecn = (mem[nh + 1]! + 1) & INET_ECN_MASK;
         if (!(ecn & 2)) return ecn === 0 ? 1n : 0n;
+        // adding ~ECT(x) + CE to the 16-bit word holding the TOS byte (0xfffb + ecn, byte-swapped)
         const add = (htons(0xfffb) + htons(ecn)) & 0xffff;
         dv.setUint16(nh + 10, csum16Add(dv.getUint16(nh + 10, true), add), true);
         mem[nh + 1] = mem[nh + 1]! | INET_ECN_CE;

@@ -72,6 +72,13 @@ export const BPF_F_ADJ_ROOM_MASK = BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENC
 /** Adjustments are limited to 4095 bytes at a time. */
 export const BPF_ADJ_ROOM_MAX_DIFF = 0xfff;
 
+/** Offsets past INT_MAX are refused by load/store_bytes. */
+export const INT_MAX = 0x7fff_ffff;
+/** csum_replace and load_bytes_relative take header offsets up to 0xffff. */
+export const BPF_HELPER_MAX_HDR_OFFSET = 0xffff;
+/** VLAN tags vlan_get_protocol looks through. */
+export const VLAN_MAX_DEPTH = 8;
+
 /** bpf_skb_load_bytes_relative start headers. */
 export const BPF_HDR_START_MAC = 0;
 export const BPF_HDR_START_NET = 1;
