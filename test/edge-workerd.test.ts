@@ -1,0 +1,96 @@
+/**
+ * The runtime bundle in real workerd (via miniflare), as a Cloudflare Worker
+ * bound to 127.0.0.1: verdicts and data_out must equal Node's, and workerd
+ * must refuse to compile run-time WebAssembly bytes (why the AOT path exists).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromHex, installBlocked, prepareFixture, type Fixture, type Verdict } from './fixtures/edge/harness.js';
+import { skip } from './support/paths.js';
+
+const blocked = installBlocked('workerd');
+let mf: { ready: Promise<URL>; dispose(): Promise<void> } | undefined;
+let base = '';
+let fx: Fixture;
+
+async function post(path: string, body: BodyInit, type: string): Promise<any> {
+  const r = await fetch(new URL(path, base), { method: 'POST', body, headers: { 'content-type': type } });
+  return { status: r.status, body: await r.json() };
+}
+const strip = (v: Verdict & { durationNs?: number }): Verdict => ({ retval: v.retval, action: v.action, dataOut: v.dataOut });
+
+test.before(async () => {
+  if (blocked) return;
+  fx = await prepareFixture();
+  const { Miniflare } = await import('miniflare');
+  const mod = (name: string) => ({ type: 'ESModule' as const, path: join(fx.dir, name), contents: readFileSync(join(fx.dir, name), 'utf8') });
+  mf = new Miniflare({
+    host: '127.0.0.1',
+    port: 0,
+    compatibilityDate: '2026-07-01',
+    modules: [mod('worker.mjs'), mod('ebpf-wasm-runtime.js'), mod('program.mjs'), mod('handler.mjs')],
+  });
+  const url = await mf.ready;
+  base = url.href;
+});
+
+test.after(async () => { await mf?.dispose(); });
+
+test('workerd listens on 127.0.0.1 only and loads the bundle', async () => {
+  if (blocked) return skip(`workerd: ${blocked}`);
+  assert.is(new URL(base).hostname, '127.0.0.1');
+  const r = await fetch(new URL('/info', base));
+  const info = await r.json() as { tiers: string[]; canCompileWasmAtRuntime: boolean; instructions: number };
+  assert.equal(info.tiers, ['interpreter']);
+  assert.is(info.instructions, fx.program.length / 8);
+  assert.is(info.canCompileWasmAtRuntime, false);
+});
+
+test('every packet, as hex bodies: same verdict and data_out as Node', async () => {
+  if (blocked) return;
+  for (let i = 0; i < fx.packets.length; i++) {
+    const r = await post('/xdp', fx.packets[i]!.hex, 'text/plain');
+    assert.is(r.status, 200, fx.packets[i]!.name);
+    assert.equal(strip(r.body), fx.expected[i], fx.packets[i]!.name);
+  }
+});
+
+test('binary bodies and the batch route agree with Node too', async () => {
+  if (blocked) return;
+  for (let i = 0; i < fx.packets.length; i += 3) {
+    const r = await post('/xdp', fromHex(fx.packets[i]!.hex), 'application/octet-stream');
+    assert.equal(strip(r.body), fx.expected[i], fx.packets[i]!.name);
+  }
+  const batch = await post('/xdp/batch', JSON.stringify({ packets: fx.packets.map((p) => p.hex) }), 'application/json');
+  assert.equal(batch.body.results.map(strip), fx.expected);
+  // the verdict mix is what the firewall is meant to produce, not all one action
+  const actions = new Set(fx.expected.map((v) => v.action));
+  for (const a of ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX']) assert.ok(actions.has(a), a);
+});
+
+test('bad input is a 422 with a message, and the Worker keeps serving', async () => {
+  if (blocked) return;
+  const bad = await post('/xdp', 'zz', 'text/plain');
+  assert.is(bad.status, 422);
+  assert.match(bad.body.error, /hex/);
+  const ok = await post('/xdp', fx.packets[3]!.hex, 'text/plain');
+  assert.equal(strip(ok.body), fx.expected[3]);
+});
+
+test('workerd refuses WebAssembly.compile of bytes made at run time', async () => {
+  if (blocked) return;
+  // a valid module exporting one function: (func (export "f") (result i32) i32.const 42)
+  const wasm = new Uint8Array([
+    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f, 3, 2, 1, 0,
+    7, 5, 1, 1, 0x66, 0, 0, 10, 6, 1, 4, 0, 0x41, 42, 0x0b,
+  ]);
+  assert.ok(new WebAssembly.Module(wasm), 'the module is valid (Node compiles it)');
+  const r = await post('/wasm/compile', wasm, 'application/wasm');
+  assert.is(r.body.compiled, false);
+  process.stdout.write(`\nNOTE: workerd: ${r.body.error}\n`);
+  assert.match(r.body.error, /CompileError|code generation|disallowed|embedder/i);
+});
+
+test.run();
