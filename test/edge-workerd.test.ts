@@ -7,8 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromHex, installBlocked, prepareFixture, type Fixture, type Verdict } from './fixtures/edge/harness.js';
-import { skip } from './support/paths.js';
+import { fromHex, installBlocked, note, prepareFixture, type Fixture, type Verdict } from './fixtures/edge/harness.js';
+
 
 const blocked = installBlocked('workerd');
 let mf: { ready: Promise<URL>; dispose(): Promise<void> } | undefined;
@@ -39,7 +39,7 @@ test.before(async () => {
 test.after(async () => { await mf?.dispose(); });
 
 test('workerd listens on 127.0.0.1 only and loads the bundle', async () => {
-  if (blocked) return skip(`workerd: ${blocked}`);
+  if (blocked) return note('SKIP', `workerd: ${blocked}`);
   assert.is(new URL(base).hostname, '127.0.0.1');
   const r = await fetch(new URL('/info', base));
   const info = await r.json() as { tiers: string[]; canCompileWasmAtRuntime: boolean; instructions: number };
