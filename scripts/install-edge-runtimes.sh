@@ -37,7 +37,7 @@ else status[playwright]=ok; fi
 
 if ! command -v chromium >/dev/null 2>&1; then
   if apt-get update -qq >/tmp/ebpf-wasm-edge-apt.log 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >>/tmp/ebpf-wasm-edge-apt.log 2>&1 ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >>/tmp/ebpf-wasm-edge-apt.log 2>&1 ||
       echo "install-edge-runtimes: apt-get install chromium failed (see /tmp/ebpf-wasm-edge-apt.log)" >&2
     apt_ok=1
   else apt_ok=0; fi
