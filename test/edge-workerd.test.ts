@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromHex, installBlocked, note, prepareFixture, type Fixture, type Verdict } from './fixtures/edge/harness.js';
+import { AOT_PROBE_WASM, fromHex, installBlocked, note, prepareFixture, type Fixture, type Verdict } from './fixtures/edge/harness.js';
 
 
 const blocked = installBlocked('workerd');
@@ -30,7 +30,10 @@ test.before(async () => {
     host: '127.0.0.1',
     port: 0,
     compatibilityDate: '2026-07-01',
-    modules: [mod('worker.mjs'), mod('ebpf-wasm-runtime.js'), mod('program.mjs'), mod('handler.mjs')],
+    modules: [
+      mod('worker.mjs'), mod('ebpf-wasm-runtime.js'), mod('program.mjs'), mod('handler.mjs'),
+      { type: 'CompiledWasm', path: join(fx.dir, 'aot-probe.wasm'), contents: AOT_PROBE_WASM },
+    ],
   });
   const url = await mf.ready;
   base = url.href;
@@ -91,6 +94,19 @@ test('workerd refuses WebAssembly.compile of bytes made at run time', async () =
   assert.is(r.body.compiled, false);
   process.stdout.write(`\nNOTE: workerd: ${r.body.error}\n`);
   assert.match(r.body.error, /CompileError|code generation|disallowed|embedder/i);
+});
+
+test('a wasm module shipped with the Worker (the AOT path) runs against the runtime memory', async () => {
+  if (blocked) return;
+  // same module, same answer in Node first
+  const { Machine } = await import('../src/runtime-entry/index.js');
+  const m = new Machine();
+  const addr = m.area(0).packetData;
+  new Uint8Array(m.memory.buffer)[addr] = 0xa5;
+  const local = await WebAssembly.instantiate(new WebAssembly.Module(AOT_PROBE_WASM), { env: { memory: m.memory } });
+  assert.is((local.exports.load as (a: number) => number)(addr), 0xa5);
+  const r = await (await fetch(new URL('/aot', base))).json() as { byte: number; addr: number };
+  assert.equal(r, { byte: 0xa5, addr });
 });
 
 test.run();
