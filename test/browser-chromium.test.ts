@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import {
-  installBlocked, launchChromium, note, prepareFixture, serveDir, stripVerdict, TINY_WASM,
+  nodePcap, SAMPLE_PCAP, installBlocked, launchChromium, note, prepareFixture, serveDir, stripVerdict, TINY_WASM,
   type Fixture, type StaticServer,
 } from './fixtures/edge/harness.js';
 
@@ -86,6 +86,18 @@ test("under a CSP without 'wasm-unsafe-eval' compilation is refused and the inte
   assert.match(c.body.error, /CompileError|unsafe-eval|Content Security Policy/i);
   const batch = await call(page, 'POST', '/xdp/batch', JSON.stringify({ packets: fx.packets.map((p) => p.hex) }), 'application/json');
   assert.equal(batch.body.results.map(stripVerdict), fx.expected);
+  assert.equal(errors, []);
+  await page.close();
+});
+
+test('a whole capture (examples/sample.pcap) in the page: same outcomes as Node', async () => {
+  if (blocked) return;
+  const { readFileSync } = await import('node:fs');
+  const pcap = readFileSync(SAMPLE_PCAP);
+  const { page, errors } = await open('page.html');
+  const r = await call(page, 'POST', '/pcap', Array.from(pcap), 'application/vnd.tcpdump.pcap');
+  assert.is(r.status, 200);
+  assert.equal(r.body, nodePcap(fx.program, pcap));
   assert.equal(errors, []);
   await page.close();
 });

@@ -6,9 +6,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  fromHex, installBlocked, note, prepareFixture, root, stripVerdict, TINY_WASM, type Fixture,
+  nodePcap, SAMPLE_PCAP, fromHex, installBlocked, note, prepareFixture, root, stripVerdict, TINY_WASM, type Fixture,
 } from './fixtures/edge/harness.js';
 
 const deno = join(root, 'node_modules/.bin/deno');
@@ -80,6 +81,16 @@ test('deno compiles run-time WebAssembly (unlike workerd)', async () => {
   if (blocked) return;
   const r = await post('/wasm/compile', TINY_WASM, 'application/wasm');
   assert.equal(r.body, { compiled: true, exports: 1 });
+});
+
+test('a whole capture (examples/sample.pcap) POSTed as one body: same outcomes as Node', async () => {
+  if (blocked) return;
+  const pcap = readFileSync(SAMPLE_PCAP);
+  const want = nodePcap(fx.program, pcap);
+  assert.ok(want.packets > 300 && Object.keys(want.verdicts).length >= 2, JSON.stringify(want.verdicts));
+  const r = await post('/pcap', new Uint8Array(pcap), 'application/vnd.tcpdump.pcap');
+  assert.is(r.status, 200);
+  assert.equal(r.body, want);
 });
 
 test.run();

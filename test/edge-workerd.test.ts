@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AOT_PROBE_WASM, fromHex, installBlocked, note, prepareFixture, type Fixture, type Verdict } from './fixtures/edge/harness.js';
+import { AOT_PROBE_WASM, nodePcap, SAMPLE_PCAP, fromHex, installBlocked, note, prepareFixture, type Fixture, type Verdict } from './fixtures/edge/harness.js';
 
 
 const blocked = installBlocked('workerd');
@@ -107,6 +107,16 @@ test('a wasm module shipped with the Worker (the AOT path) runs against the runt
   assert.is((local.exports.load as (a: number) => number)(addr), 0xa5);
   const r = await (await fetch(new URL('/aot', base))).json() as { byte: number; addr: number };
   assert.equal(r, { byte: 0xa5, addr });
+});
+
+test('a whole capture (examples/sample.pcap) POSTed as one body: same outcomes as Node', async () => {
+  if (blocked) return;
+  const pcap = readFileSync(SAMPLE_PCAP);
+  const want = nodePcap(fx.program, pcap);
+  assert.ok(want.packets > 300 && Object.keys(want.verdicts).length >= 2, JSON.stringify(want.verdicts));
+  const r = await post('/pcap', new Uint8Array(pcap), 'application/vnd.tcpdump.pcap');
+  assert.is(r.status, 200);
+  assert.equal(r.body, want);
 });
 
 test.run();

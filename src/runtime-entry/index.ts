@@ -28,6 +28,12 @@ export type { TestRunInput, TestRunOutput } from '../programs/runtime.js';
 export {
   LoadedProgram, type LoadedProgramOptions, type TestRunOptions, type TestRunResult,
 } from '../runtime/test-run.js';
+export {
+  runCapture, verdictName, CaptureRunError, type CaptureRunOptions, type CaptureRunResult, type PacketOutcome,
+} from '../runtime/capture-run.js';
+export {
+  readCapture, writePcap, PcapError, type Capture, type CapturedPacket, type ReadOptions, type WritePacket,
+} from '../pcap/pcap.js';
 
 import { decode } from '../isa/decode.js';
 import { LoadedProgram, type LoadedProgramOptions } from '../runtime/test-run.js';
