@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the runtimes of the edge/browser tests: workerd (miniflare), Deno and
+# Installs the runtimes of the edge/browser tests: workerd, Deno and
 # playwright-core from npm (devDependencies, pinned by package-lock.json) and
 # Chromium from Debian. Idempotent, and fast when everything is there (it only
 # probes). Records per runtime `ok` or `blocked: why` in
@@ -14,7 +14,7 @@ declare -A status
 have_npm_pkgs() {
   [ -x node_modules/.bin/deno ] && node_modules/.bin/deno --version >/dev/null 2>&1 &&
   [ -x node_modules/.bin/workerd ] && node_modules/.bin/workerd --version >/dev/null 2>&1 &&
-  [ -f node_modules/miniflare/package.json ] && [ -f node_modules/playwright-core/package.json ] &&
+  [ -f node_modules/playwright-core/package.json ] &&
   [ -f node_modules/esbuild/package.json ]
 }
 

@@ -1,17 +1,20 @@
 /**
- * The runtime bundle in real workerd (via miniflare), as a Cloudflare Worker
+ * The runtime bundle in real workerd (`workerd serve`), as a Cloudflare Worker
  * bound to 127.0.0.1: verdicts and data_out must equal Node's, and workerd
  * must refuse to compile run-time WebAssembly bytes (why the AOT path exists).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AOT_PROBE_WASM, nodePcap, SAMPLE_PCAP, fromHex, installBlocked, note, prepareFixture, type Fixture, type Verdict } from './fixtures/edge/harness.js';
+import {
+  AOT_PROBE_WASM, nodePcap, SAMPLE_PCAP, fromHex, installBlocked, note, prepareFixture, startWorkerd,
+  type Fixture, type Verdict, type Workerd,
+} from './fixtures/edge/harness.js';
 
 
 const blocked = installBlocked('workerd');
-let mf: { ready: Promise<URL>; dispose(): Promise<void> } | undefined;
+let workerd: Workerd | undefined;
 let base = '';
 let fx: Fixture;
 
@@ -24,22 +27,16 @@ const strip = (v: Verdict & { durationNs?: number }): Verdict => ({ retval: v.re
 test.before(async () => {
   if (blocked) return;
   fx = await prepareFixture();
-  const { Miniflare } = await import('miniflare');
-  const mod = (name: string) => ({ type: 'ESModule' as const, path: join(fx.dir, name), contents: readFileSync(join(fx.dir, name), 'utf8') });
-  mf = new Miniflare({
-    host: '127.0.0.1',
-    port: 0,
-    compatibilityDate: '2026-07-01',
-    modules: [
-      mod('worker.mjs'), mod('ebpf-wasm-runtime.js'), mod('program.mjs'), mod('handler.mjs'),
-      { type: 'CompiledWasm', path: join(fx.dir, 'aot-probe.wasm'), contents: AOT_PROBE_WASM },
-    ],
-  });
-  const url = await mf.ready;
-  base = url.href;
+  writeFileSync(join(fx.dir, 'aot-probe.wasm'), AOT_PROBE_WASM);
+  workerd = await startWorkerd(fx.dir, [
+    { name: 'worker.mjs', kind: 'esModule' }, { name: 'ebpf-wasm-runtime.js', kind: 'esModule' },
+    { name: 'program.mjs', kind: 'esModule' }, { name: 'handler.mjs', kind: 'esModule' },
+    { name: 'aot-probe.wasm', kind: 'wasm' },
+  ]);
+  base = workerd.base;
 });
 
-test.after(async () => { await mf?.dispose(); });
+test.after(async () => { await workerd?.stop(); });
 
 test('workerd listens on 127.0.0.1 only and loads the bundle', async () => {
   if (blocked) return note('SKIP', `workerd: ${blocked}`);
