@@ -5,7 +5,8 @@
 # probes). Records per runtime `ok` or `blocked: why` in
 # node_modules/.cache/ebpf-wasm-edge/status.json: the tests SKIP only for a
 # runtime whose install was blocked (no registry); any other absence fails.
-# Called from .ci/run after `npm ci`; safe to run before it too.
+# Called from .ci/run after `npm ci`; safe to run before it too. Exits 1 only
+# when a runtime is missing although its registry answered.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status_dir=node_modules/.cache/ebpf-wasm-edge
@@ -27,11 +28,11 @@ fi
 for pair in deno:deno workerd:workerd; do
   name=${pair%%:*}; bin=node_modules/.bin/${pair#*:}
   if "$bin" --version >/dev/null 2>&1; then status[$name]=ok
-  elif npm ping >/dev/null 2>&1; then status[$name]="missing although the npm registry answers"
+  elif npm ping --fetch-timeout=15000 --fetch-retries=0 >/dev/null 2>&1; then status[$name]="missing although the npm registry answers"
   else status[$name]="blocked: npm registry unreachable"; fi
 done
 if [ ! -f node_modules/playwright-core/package.json ]; then
-  if npm ping >/dev/null 2>&1; then status[playwright]="missing although the npm registry answers"
+  if npm ping --fetch-timeout=15000 --fetch-retries=0 >/dev/null 2>&1; then status[playwright]="missing although the npm registry answers"
   else status[playwright]="blocked: npm registry unreachable"; fi
 else status[playwright]=ok; fi
 
@@ -56,3 +57,6 @@ mkdir -p "$status_dir"
   printf '}\n'
 } >"$status_dir/status.json"
 echo "edge runtimes: $(cat "$status_dir/status.json")"
+# a runtime missing while its registry answers is a broken install: stop here, loudly;
+# a blocked registry is not (the tests then SKIP that runtime and say so)
+if grep -q 'missing' "$status_dir/status.json"; then exit 1; fi
