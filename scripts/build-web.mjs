@@ -35,7 +35,7 @@ export async function buildWeb({ check = true, quiet = false } = {}) {
   });
   const bad = Object.keys(r.metafile.inputs).filter((p) => /binaryen|(^|\/)node:|src\/cli\//.test(p));
   if (bad.length) throw new Error(`playground bundle reached forbidden modules: ${bad.join(', ')}`);
-  for (const f of ['index.html', 'style.css']) copyFileSync(join(root, 'web', f), join(outDir, f));
+  for (const f of ['index.html', 'style.css', 'favicon.svg']) copyFileSync(join(root, 'web', f), join(outDir, f));
   const js = readFileSync(outfile);
   const size = { raw: js.length, gzip: gzipSync(js, { level: 9 }).length };
   writeFileSync(join(outDir, 'size.json'), JSON.stringify({ 'playground.js': size }, null, 2) + '\n');

@@ -112,6 +112,32 @@ test('an uploaded .bin is disassembled into the editor and runs', async () => {
   assert.is(want.dataOut.slice(24, 32), '81000064', 'the 802.1Q tag follows the MACs');
 });
 
+test('a clang object (.o) is parsed in the page; its XDP program runs as in Node', async () => {
+  if (blocked) return;
+  const { parseObject } = await import('../src/loader/index.js');
+  const obj = readFileSync(join(root, 'test/fixtures/edge/xdp_edge.o'));
+  // parseObject patches the bytes it is given (calls are linked in place): parse a copy
+  const prog = parseObject(new Uint8Array(obj)).programs[0]!;
+  await page.setInputFiles('#upload', { name: 'xdp_edge.o', mimeType: 'application/octet-stream', buffer: obj });
+  await page.waitForFunction(() => document.getElementById('source-note')!.textContent!.includes('xdp_edge.o: xdp_edge'));
+  assert.ok(await page.isHidden('#elf-program'), 'one XDP program: nothing to choose');
+  for (const preset of ['ARP', 'UDP to port 53, 1000 B payload', 'TCP to port 80']) {
+    await page.selectOption('#preset', { label: preset });
+    await clickRun();
+    assert.equal(await shown(), nodeVerdicts(prog.instructions, [{ name: preset, hex: await page.inputValue('#packet') }])[0], preset);
+  }
+  assert.is(await text('#action'), 'XDP_PASS');
+  // an object with several programs, some needing maps: a chooser, and a clear refusal
+  const multi = readFileSync(join(root, 'test/fixtures/elf/progs.o'));
+  await page.setInputFiles('#upload', { name: 'progs.o', mimeType: 'application/octet-stream', buffer: multi });
+  await page.waitForFunction(() => document.getElementById('source-note')!.textContent!.includes('progs.o: xdp_pass'));
+  assert.ok(await page.isVisible('#elf-program'));
+  assert.is((await page.$$('#elf-program option')).length, parseObject(new Uint8Array(multi)).programs.length);
+  assert.match(await text('#asm-error'), /xdp_pass needs map relocations/);
+  await clickRun();
+  assert.match(await text('#run-error'), /not wired/);
+});
+
 test('assembler and run errors are shown with their diagnostic codes', async () => {
   if (blocked) return;
   await page.fill('#source', 'mov %r0, 1\nfrobnicate %r1\nexit');

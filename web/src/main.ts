@@ -1,5 +1,5 @@
 /**
- * The playground: assemble (or upload) a program, see its disassembly, run it
+ * The playground: assemble a program or upload one (raw .bin or clang .o), see its disassembly, run it
  * as XDP on a packet, see retval and data_out. Everything runs in the page on
  * the interpreter tier; nothing is fetched and nothing is compiled at run time,
  * so it works offline and under a CSP without 'wasm-unsafe-eval'.
@@ -9,6 +9,7 @@ import {
   canCompileWasmAtRuntime, decode, disassemble, encode, EbpfError, LoadedProgram, RUNTIME_TIERS, XDP_ACTION_NAMES,
   type DisassemblySyntax, type Program, type TestRunResult,
 } from '../../src/runtime-entry/index.js';
+import { parseObject, type ObjectSpec, type ProgramSpec } from '../../src/loader/index.js';
 import { PANEL_TITLES, panelRenderer, registerPanel, onPanelsChanged, type PanelContext, type PanelId } from './panels.js';
 import { SAMPLE_PACKETS } from './packets.js';
 import firewall from '../examples/xdp-firewall.asm';
@@ -31,6 +32,7 @@ function $<T extends HTMLElement>(id: string): T {
 const ui = {
   example: $<HTMLSelectElement>('example'),
   upload: $<HTMLInputElement>('upload'),
+  elfProgram: $<HTMLSelectElement>('elf-program'),
   source: $<HTMLTextAreaElement>('source'),
   sourceNote: $('source-note'),
   asmError: $('asm-error'),
@@ -48,8 +50,13 @@ const ui = {
   env: $('env'),
 };
 
-/** Program bytes from an uploaded .bin, kept until the text is edited. */
-let uploaded: { name: string; bytes: Uint8Array; text: string } | undefined;
+/**
+ * Program bytes from an uploaded .bin or clang .o, kept until the text is
+ * edited; `blocked` says why it cannot run here (it needs maps or externs).
+ */
+let uploaded: { name: string; bytes: Uint8Array; text: string; blocked?: string } | undefined;
+let uploadedObject: { file: string; spec: ObjectSpec } | undefined;
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 let current: { source: string; bytes: Uint8Array; program: Program } | undefined;
 
 const toHex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -98,7 +105,7 @@ function assembleCurrent(): boolean {
     current = { source, bytes, program };
     ui.disasm.textContent = disassemble(program, { syntax: ui.syntax.value as DisassemblySyntax, showPc: true });
     ui.sourceNote.textContent = uploaded && uploaded.text === source
-      ? `${uploaded.name}: ${bytes.length} bytes, ${program.instructions.length} instructions`
+      ? `${uploaded.name} · ${program.instructions.length} instructions`
       : `${bytes.length / 8} slots, ${program.instructions.length} instructions`;
     void renderPanels('assemble', { source, bytes, program });
     return true;
@@ -116,6 +123,7 @@ function runCurrent(): void {
   ui.dataOut.replaceChildren();
   delete ui.dataOut.dataset.hex;
   if (!assembleCurrent() || !current) return;
+  if (uploaded?.blocked && uploaded.text === current.source) { showError(ui.runError, uploaded.blocked); return; }
   let run: TestRunResult;
   let loaded: LoadedProgram;
   try {
@@ -136,6 +144,28 @@ function runCurrent(): void {
   }
   document.body.dataset.runs = String(Number(document.body.dataset.runs ?? 0) + 1);
   void renderPanels('run', { ...current, loaded, run });
+}
+
+/** Relocation kinds the playground resolves: bpf-to-bpf calls are linked by parseObject already. */
+function unresolved(p: ProgramSpec): string | undefined {
+  const left = p.relocations.filter((r) => r.kind !== 'call');
+  if (left.length === 0) return undefined;
+  const kinds = [...new Set(left.map((r) => r.kind))].join(', ');
+  return `${p.name} needs ${kinds} relocations (first at pc ${left[0]!.pc}): maps and externs are not wired in this build`;
+}
+
+/** Puts the selected program of the uploaded object into the editor. */
+function showObjectProgram(): void {
+  if (!uploadedObject) return;
+  const p = uploadedObject.spec.programs[Number(ui.elfProgram.value)]!;
+  const text = disassemble(decode(p.instructions));
+  const blocked = unresolved(p);
+  uploaded = { name: `${uploadedObject.file}: ${p.name}, SEC("${p.section}"), ${p.type}, license ${p.license}`, bytes: p.instructions, text };
+  if (blocked) uploaded.blocked = blocked;
+  ui.source.value = text;
+  assembleCurrent();
+  if (blocked) showError(ui.asmError, blocked);
+  if (p.type !== 'XDP') ui.sourceNote.textContent += ` · a ${p.type} program, run here as XDP`;
 }
 
 async function renderPanels(when: 'assemble' | 'run', ctx: PanelContext): Promise<void> {
@@ -163,6 +193,8 @@ function init(): void {
 
   ui.example.addEventListener('change', () => {
     uploaded = undefined;
+    uploadedObject = undefined;
+    ui.elfProgram.hidden = true;
     ui.upload.value = '';
     ui.source.value = EXAMPLES[Number(ui.example.value)]!.source;
     assembleCurrent();
@@ -172,17 +204,35 @@ function init(): void {
     const file = ui.upload.files?.[0];
     if (!file) return;
     const bytes = new Uint8Array(await file.arrayBuffer());
+    uploaded = undefined;
+    uploadedObject = undefined;
+    ui.elfProgram.replaceChildren();
+    ui.elfProgram.hidden = true;
     try {
+      if (ELF_MAGIC.every((b, i) => bytes[i] === b)) {
+        // a copy: parseObject links calls in the buffer it is given
+        const spec = parseObject(bytes.slice());
+        if (spec.programs.length === 0) throw new Error(`${file.name}: no programs in this object`);
+        uploadedObject = { file: file.name, spec };
+        for (const [i, p] of spec.programs.entries()) {
+          ui.elfProgram.add(new Option(`${p.name} (SEC("${p.section}"), ${p.slotCount} slots)`, String(i)));
+        }
+        const xdp = spec.programs.findIndex((p) => p.type === 'XDP');
+        ui.elfProgram.value = String(Math.max(0, xdp));
+        ui.elfProgram.hidden = spec.programs.length < 2 && xdp >= 0;
+        showObjectProgram();
+        return;
+      }
       // shown in the assembler's dialect, so the upload can be edited and re-run
       const text = disassemble(decode(bytes));
-      uploaded = { name: file.name, bytes, text };
+      uploaded = { name: `${file.name}: ${bytes.length} bytes`, bytes, text };
       ui.source.value = text;
       assembleCurrent();
     } catch (e) {
-      uploaded = undefined;
       showError(ui.asmError, e);
     }
   });
+  ui.elfProgram.addEventListener('change', showObjectProgram);
   let timer: ReturnType<typeof setTimeout> | undefined;
   ui.source.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(assembleCurrent, 250); });
   ui.syntax.addEventListener('change', () => assembleCurrent());
