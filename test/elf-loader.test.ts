@@ -16,15 +16,15 @@ const insnAt = (p: ProgramSpec, pc: number) => decode(p.instructions).instructio
 test('programs by SEC: several per section and several sections', () => {
   const s = spec('progs.o');
   assert.equal(s.programs.map((p) => [p.name, p.section, p.type, p.attachType ?? null, p.attachTo ?? null]), [
-    ['xdp_pass', 'xdp', 'XDP', 'XDP', null],
-    ['xdp_drop', 'xdp', 'XDP', 'XDP', null],
-    ['sock_filter', 'socket', 'SOCKET_FILTER', null, null],
-    ['tc_prog', 'tc', 'SCHED_CLS', null, null],
-    ['kprobe_open', 'kprobe/do_sys_open', 'KPROBE', null, 'do_sys_open'],
-    ['tp_execve', 'tracepoint/syscalls/sys_enter_execve', 'TRACEPOINT', null, 'syscalls/sys_enter_execve'],
-    ['cg_egress', 'cgroup_skb/egress', 'CGROUP_SKB', 'CGROUP_INET_EGRESS', null],
-    ['optional_prog', '?tc', 'SCHED_CLS', null, null],
-    ['dfs_order', 'tc/ingress', 'SCHED_CLS', 'TCX_INGRESS', null],
+    ['xdp_pass', 'xdp', 'xdp', 'XDP', null],
+    ['xdp_drop', 'xdp', 'xdp', 'XDP', null],
+    ['sock_filter', 'socket', 'socket_filter', null, null],
+    ['tc_prog', 'tc', 'sched_cls', null, null],
+    ['kprobe_open', 'kprobe/do_sys_open', 'kprobe', null, 'do_sys_open'],
+    ['tp_execve', 'tracepoint/syscalls/sys_enter_execve', 'tracepoint', null, 'syscalls/sys_enter_execve'],
+    ['cg_egress', 'cgroup_skb/egress', 'cgroup_skb', 'CGROUP_INET_EGRESS', null],
+    ['optional_prog', '?tc', 'sched_cls', null, null],
+    ['dfs_order', 'tc/ingress', 'sched_cls', 'TCX_INGRESS', null],
   ]);
   assert.equal(s.programs.map((p) => p.autoload), [true, true, true, true, true, true, true, false, true]);
   assert.is(s.license, 'GPL');
@@ -278,24 +278,24 @@ test('conformance --elf entry: global main with its static helper', () => {
 
 test('SEC() conventions table', () => {
   const cases: [string, string, string | undefined, string | undefined][] = [
-    ['xdp', 'XDP', 'XDP', undefined], ['xdp.frags', 'XDP', 'XDP', undefined], ['xdp/devmap', 'XDP', 'XDP_DEVMAP', undefined],
-    ['socket', 'SOCKET_FILTER', undefined, undefined], ['tc', 'SCHED_CLS', undefined, undefined],
-    ['classifier', 'SCHED_CLS', undefined, undefined], ['classifier/foo', 'UNSPEC', undefined, undefined], ['tcx/ingress', 'SCHED_CLS', 'TCX_INGRESS', undefined],
-    ['tcx/egress', 'SCHED_CLS', 'TCX_EGRESS', undefined], ['action', 'SCHED_ACT', undefined, undefined],
-    ['kprobe/sys_open', 'KPROBE', undefined, 'sys_open'], ['kretprobe/sys_open', 'KPROBE', undefined, 'sys_open'],
-    ['uprobe//bin/sh:main', 'KPROBE', undefined, '/bin/sh:main'], ['tracepoint/sched/sched_switch', 'TRACEPOINT', undefined, 'sched/sched_switch'],
-    ['tp/a/b', 'TRACEPOINT', undefined, 'a/b'], ['tp_btf/sched_switch', 'TRACING', 'TRACE_RAW_TP', 'sched_switch'],
-    ['raw_tracepoint/sys_enter', 'RAW_TRACEPOINT', undefined, 'sys_enter'], ['raw_tp/x', 'RAW_TRACEPOINT', undefined, 'x'],
-    ['fentry/do_unlinkat', 'TRACING', 'TRACE_FENTRY', 'do_unlinkat'], ['fexit/do_unlinkat', 'TRACING', 'TRACE_FEXIT', 'do_unlinkat'],
-    ['lsm/file_open', 'LSM', 'LSM_MAC', 'file_open'], ['perf_event', 'PERF_EVENT', undefined, undefined],
-    ['cgroup_skb/ingress', 'CGROUP_SKB', 'CGROUP_INET_INGRESS', undefined], ['cgroup/sock_create', 'CGROUP_SOCK', 'CGROUP_INET_SOCK_CREATE', undefined],
-    ['cgroup/connect4', 'CGROUP_SOCK_ADDR', 'CGROUP_INET4_CONNECT', undefined], ['cgroup/connect6', 'CGROUP_SOCK_ADDR', 'CGROUP_INET6_CONNECT', undefined],
-    ['sockops', 'SOCK_OPS', 'CGROUP_SOCK_OPS', undefined], ['sk_skb/stream_verdict', 'SK_SKB', 'SK_SKB_STREAM_VERDICT', undefined],
-    ['sk_skb', 'SK_SKB', undefined, undefined], ['sk_msg', 'SK_MSG', 'SK_MSG_VERDICT', undefined], ['sk_lookup', 'SK_LOOKUP', 'SK_LOOKUP', undefined],
-    ['flow_dissector', 'FLOW_DISSECTOR', 'FLOW_DISSECTOR', undefined], ['lwt_xmit', 'LWT_XMIT', undefined, undefined],
-    ['syscall', 'SYSCALL', undefined, undefined], ['mystery', 'UNSPEC', undefined, undefined], ['xdpfoo', 'UNSPEC', undefined, undefined],
-    ['xdp/foo', 'UNSPEC', undefined, undefined], ['kprobe.multi/vfs_*', 'KPROBE', 'TRACE_KPROBE_MULTI', 'vfs_*'], ['tp_btf.s/x', 'TRACING', 'TRACE_RAW_TP', 'x'],
-    ['kprobe', 'KPROBE', undefined, undefined], ['kprobex/y', 'UNSPEC', undefined, undefined], ['cgroup/sock', 'CGROUP_SOCK', 'CGROUP_INET_SOCK_CREATE', undefined],
+    ['xdp', 'xdp', 'XDP', undefined], ['xdp.frags', 'xdp', 'XDP', undefined], ['xdp/devmap', 'xdp', 'XDP_DEVMAP', undefined],
+    ['socket', 'socket_filter', undefined, undefined], ['tc', 'sched_cls', undefined, undefined],
+    ['classifier', 'sched_cls', undefined, undefined], ['classifier/foo', 'unspec', undefined, undefined], ['tcx/ingress', 'sched_cls', 'TCX_INGRESS', undefined],
+    ['tcx/egress', 'sched_cls', 'TCX_EGRESS', undefined], ['action', 'sched_act', undefined, undefined],
+    ['kprobe/sys_open', 'kprobe', undefined, 'sys_open'], ['kretprobe/sys_open', 'kprobe', undefined, 'sys_open'],
+    ['uprobe//bin/sh:main', 'kprobe', undefined, '/bin/sh:main'], ['tracepoint/sched/sched_switch', 'tracepoint', undefined, 'sched/sched_switch'],
+    ['tp/a/b', 'tracepoint', undefined, 'a/b'], ['tp_btf/sched_switch', 'tracing', 'TRACE_RAW_TP', 'sched_switch'],
+    ['raw_tracepoint/sys_enter', 'raw_tracepoint', undefined, 'sys_enter'], ['raw_tp/x', 'raw_tracepoint', undefined, 'x'],
+    ['fentry/do_unlinkat', 'tracing', 'TRACE_FENTRY', 'do_unlinkat'], ['fexit/do_unlinkat', 'tracing', 'TRACE_FEXIT', 'do_unlinkat'],
+    ['lsm/file_open', 'lsm', 'LSM_MAC', 'file_open'], ['perf_event', 'perf_event', undefined, undefined],
+    ['cgroup_skb/ingress', 'cgroup_skb', 'CGROUP_INET_INGRESS', undefined], ['cgroup/sock_create', 'cgroup_sock', 'CGROUP_INET_SOCK_CREATE', undefined],
+    ['cgroup/connect4', 'cgroup_sock_addr', 'CGROUP_INET4_CONNECT', undefined], ['cgroup/connect6', 'cgroup_sock_addr', 'CGROUP_INET6_CONNECT', undefined],
+    ['sockops', 'sock_ops', 'CGROUP_SOCK_OPS', undefined], ['sk_skb/stream_verdict', 'sk_skb', 'SK_SKB_STREAM_VERDICT', undefined],
+    ['sk_skb', 'sk_skb', undefined, undefined], ['sk_msg', 'sk_msg', 'SK_MSG_VERDICT', undefined], ['sk_lookup', 'sk_lookup', 'SK_LOOKUP', undefined],
+    ['flow_dissector', 'flow_dissector', 'FLOW_DISSECTOR', undefined], ['lwt_xmit', 'lwt_xmit', undefined, undefined],
+    ['syscall', 'syscall', undefined, undefined], ['mystery', 'unspec', undefined, undefined], ['xdpfoo', 'unspec', undefined, undefined],
+    ['xdp/foo', 'unspec', undefined, undefined], ['kprobe.multi/vfs_*', 'kprobe', 'TRACE_KPROBE_MULTI', 'vfs_*'], ['tp_btf.s/x', 'tracing', 'TRACE_RAW_TP', 'x'],
+    ['kprobe', 'kprobe', undefined, undefined], ['kprobex/y', 'unspec', undefined, undefined], ['cgroup/sock', 'cgroup_sock', 'CGROUP_INET_SOCK_CREATE', undefined],
   ];
   for (const [name, type, attach, to] of cases) {
     const m = matchSection(name);
