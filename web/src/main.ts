@@ -165,7 +165,7 @@ function showObjectProgram(): void {
   ui.source.value = text;
   assembleCurrent();
   if (blocked) showError(ui.asmError, blocked);
-  if (p.type !== 'XDP') ui.sourceNote.textContent += ` · a ${p.type} program, run here as XDP`;
+  if (p.type !== 'xdp') ui.sourceNote.textContent += ` · a ${p.type} program, run here as XDP`;
 }
 
 async function renderPanels(when: 'assemble' | 'run', ctx: PanelContext): Promise<void> {
@@ -217,7 +217,7 @@ function init(): void {
         for (const [i, p] of spec.programs.entries()) {
           ui.elfProgram.add(new Option(`${p.name} (SEC("${p.section}"), ${p.slotCount} slots)`, String(i)));
         }
-        const xdp = spec.programs.findIndex((p) => p.type === 'XDP');
+        const xdp = spec.programs.findIndex((p) => p.type === 'xdp');
         ui.elfProgram.value = String(Math.max(0, xdp));
         ui.elfProgram.hidden = spec.programs.length < 2 && xdp >= 0;
         showObjectProgram();
