@@ -23,6 +23,8 @@ export function isDropped(type: string, retval: bigint): boolean {
   }
 }
 
+const causeMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 function progressBar(): ((done: number, total: number) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
   return (done, total) => {
@@ -65,7 +67,7 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
   if (values.json) {
     const j: Record<string, unknown> = { program: prog.name, type: prog.type, packets: res.packets, verdicts: Object.fromEntries(verdicts), packets_per_second: rate };
     if (perPacket) j.per_packet = res.outcomes.map((o) => ({ packet: o.index + 1, retval: Number(BigInt.asUintN(32, o.retval)), data_out: toHex(o.dataOut) }));
-    if (res.error) j.error = { packet: res.error.packetIndex + 1, message: res.error.message };
+    if (res.error) j.error = { packet: res.error.packetIndex + 1, index: res.error.packetIndex, message: causeMessage(res.error.cause) };
     if (values['dump-maps']) j.maps = mapsJson(obj);
     process.stdout.write(JSON.stringify(j) + '\n');
   } else {
@@ -78,7 +80,7 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
     process.stdout.write(s);
   }
   if (res.error) {
-    process.stderr.write(`ebpf-wasm: run stopped at packet ${res.error.packetIndex + 1} (index ${res.error.packetIndex}) of ${capture.packets.length}; ${res.packets} packets counted before it: ${res.error.message}\n`);
+    process.stderr.write(`ebpf-wasm: run stopped at packet ${res.error.packetIndex + 1} (index ${res.error.packetIndex}) of ${capture.packets.length}; ${res.packets} packets counted before it: ${causeMessage(res.error.cause)}\n`);
     return 1;
   }
   return 0;
