@@ -39,7 +39,7 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
     options: {
       prog: { type: 'string' }, pcap: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' },
       json: { type: 'boolean' }, 'dump-maps': { type: 'boolean' }, unverified: { type: 'boolean' },
-      'per-packet': { type: 'boolean' }, 'map-init': { type: 'string', multiple: true }, budget: { type: 'string' },
+      'per-packet': { type: 'boolean' }, 'map-init': { type: 'string', multiple: true }, budget: { type: 'string' }, cpus: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new ObjectUsageError('run takes one object file');
@@ -48,6 +48,7 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
   const obj = loadObjectForCli({
     path: positionals[0]!, mapInit: values['map-init'] ?? [], unverified: values.unverified === true,
     seed: intOption(values.seed, '--seed', 0), budget: intOption(values.budget, '--budget', 1),
+    cpus: intOption(values.cpus, '--cpus', 1),
   });
   const prog = selectProgram(obj, values.prog);
   if (prog.type === 'raw_tracepoint') throw new ObjectUsageError(`run: ${prog.name} is a raw_tracepoint program: it takes a context, not packets`);

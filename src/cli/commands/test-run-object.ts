@@ -23,6 +23,8 @@ export interface CliObjectOptions {
   unverified: boolean;
   seed?: number;
   budget?: number;
+  /** Simulated CPUs (the kernel's possible CPUs: per-CPU values have one slot each); runs use CPU 0, as the oracle pins itself there. */
+  cpus?: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export function loadObjectForCli(o: CliObjectOptions): BpfObject {
   if (!o.unverified) throw new ObjectUsageError('programs of objects run only after verification, which is not wired into loading yet; pass --unverified to run inside the sandbox');
   const obj = loadObject(spec, {
     name, initialData, unverified: true, kernels: mapKernelsModule(), budget: o.budget,
-    machineOptions: { seed: o.seed },
+    machineOptions: { seed: o.seed, ...(o.cpus !== undefined ? { cpus: o.cpus } : {}) },
   });
   for (const i of inits) if (!internal.has(i.map)) applyMapInit(obj.map(i.map), i.file, i.entries);
   return obj;
@@ -79,6 +81,7 @@ export async function testRunObject(argv: string[]): Promise<number> {
       ctx: { type: 'string' }, 'ctx-hex': { type: 'string' }, repeat: { type: 'string' },
       'map-init': { type: 'string', multiple: true }, 'dump-maps': { type: 'boolean' },
       json: { type: 'boolean' }, unverified: { type: 'boolean' }, seed: { type: 'string' }, budget: { type: 'string' },
+      cpus: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new ObjectUsageError('test-run takes one object file');
@@ -92,6 +95,7 @@ export async function testRunObject(argv: string[]): Promise<number> {
   const obj = loadObjectForCli({
     path: positionals[0]!, mapInit: values['map-init'] ?? [], unverified: values.unverified === true,
     seed: intOption(values.seed, '--seed', 0), budget: intOption(values.budget, '--budget', 1),
+    cpus: intOption(values.cpus, '--cpus', 1),
   });
   const prog = selectProgram(obj, values.prog);
   const rawTp = prog.type === 'raw_tracepoint';
