@@ -48,6 +48,35 @@ test('loadObject creates maps, writes global data, freezes .rodata and does not 
   assert.is(new DataView(bss.buffer, bss.byteOffset).getBigUint64(0, true), 10n);
 });
 
+const fixture = (n: string): Uint8Array => new Uint8Array(readFileSync(join(ROOT, 'test', 'fixtures', 'elf', `${n}.o`)));
+const hex = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString('hex');
+
+test('global data of every kind under libbpf names; kconfig values; rodata set before the freeze', () => {
+  const obj = loadObject(fixture('globals'), { name: 'globals', unverified: true, kernels, autoload: { use_ksym: false }, rodata: { cfg_limit: 7 } });
+  assert.equal([...obj.maps.keys()].sort(), ['g.rodata.banner', 'glo.data.custom', 'globals.bss', 'globals.data', 'globals.kconfig', 'globals.rodata']);
+  assert.equal([...obj.programs.keys()], ['use_globals']);
+  assert.is(hex(obj.map('glo.data.custom').lookup(u32(0))), '2a000000');
+  assert.is(hex(obj.map('g.rodata.banner').lookup(u32(0))), '68656c6c6f00');
+  // LINUX_KERNEL_VERSION (u32) then CONFIG_BPF_SYSCALL (bool)
+  const kc = obj.map('globals.kconfig').lookup(u32(0))!;
+  assert.is(new DataView(kc.buffer, kc.byteOffset).getUint32(0, true), (6 << 16) + (18 << 8));
+  assert.is(kc[4], 1);
+  assert.ok(obj.map('globals.kconfig').info.frozen);
+  const ro = obj.map('globals.rodata');
+  const v = ro.spec.variables!.find((x) => x.name === 'cfg_limit')!;
+  assert.is(ro.lookup(u32(0))![v.offset], 7);
+  assert.ok(ro.info.frozen);
+  // the __ksym program, when loaded, names program, pc and symbol
+  assert.throws(() => loadObject(fixture('globals'), { unverified: true, kernels }), /pc \d+: program use_ksym: relocation of bpf_prog_active: kernel symbol/);
+});
+
+test('map-in-map and prog-array initialisers hold the inner maps\' and programs\' ids', () => {
+  const obj = loadObject(fixture('maps'), { name: 'maps', unverified: true, kernels });
+  const ids = (name: string) => obj.map(name).entries().map(([k, v]) => [k[0], new DataView(v.buffer, v.byteOffset).getUint32(0, true)]);
+  assert.equal(ids('outer'), [[0, obj.map('inner1').info.id], [2, obj.map('inner2').info.id]]);
+  assert.equal(ids('jmp_table'), [[0, obj.program('tail0').ref.id], [1, obj.program('tail1').ref.id]]);
+});
+
 test('loadObject: clear errors', () => {
   assert.throws(() => loadObject(example('xdp_lb'), { kernels }), /unverified/);
   assert.throws(() => loadObject(example('xdp_lb'), { unverified: true }), /map kernels/);

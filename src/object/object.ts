@@ -34,6 +34,11 @@ export interface LoadObjectOptions {
   machineOptions?: MachineOptions;
   /** The compiled AssemblyScript map kernels (dist/assembly/maps.wasm); needed unless `machine` already has kernels. */
   kernels?: WebAssembly.Module | MapKernels;
+  /**
+   * Programs to load or skip by name (bpf_program__set_autoload); by default
+   * every program but SEC("?...") ones. A skipped program needs no relocations.
+   */
+  autoload?: Record<string, boolean>;
   /** Run without verification, inside the sandbox. Required until the verifier is wired in (see verifyProgram). */
   unverified?: boolean;
   /** Instruction budget per run (unverified code). */
@@ -312,7 +317,11 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
 
   // --- programs: ids for prog arrays, patched instructions, executable form ---
   const refs = new Map<string, ProgramRef>();
-  for (const p of spec.programs) refs.set(p.name, bpf.registerProgram(p.name));
+  for (const name of Object.keys(opts.autoload ?? {})) {
+    if (!spec.programs.some((p) => p.name === name)) throw new LoadError('LoaderNoEntry', { symbol: name }, `autoload: no program named ${name}`);
+  }
+  const toLoad = spec.programs.filter((p) => opts.autoload?.[p.name] ?? p.autoload);
+  for (const p of toLoad) refs.set(p.name, bpf.registerProgram(p.name));
   const valueAddress = (map: BpfMap): number => {
     const k = bpf.kernels.exports;
     const keyPtr = k.heap_alloc(8);
@@ -321,7 +330,7 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
     k.heap_free(keyPtr);
     return addr;
   };
-  for (const p of spec.programs) {
+  for (const p of toLoad) {
     const insns = p.instructions.slice();
     const dv = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
     for (const r of p.relocations) {
@@ -379,7 +388,7 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
       let fd: number;
       if (slot.program !== undefined) {
         const ref = refs.get(slot.program);
-        if (!ref) throw new LoadError('LoaderBadMap', { symbol: m.name }, `map ${m.name} slot ${slot.index}: no program ${slot.program}`);
+        if (!ref) throw new LoadError('LoaderBadMap', { symbol: m.name }, `map ${m.name} slot ${slot.index}: program ${slot.program} is not loaded`);
         fd = ref.fd;
       } else if (slot.map !== undefined) {
         const inner = obj.maps.get(slot.map) ?? byIndex.find((x) => x.spec.name === slot.map);
