@@ -10,7 +10,7 @@ import { decode } from '../isa/decode.js';
 import { parseObject } from '../loader/object.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramRelocation, ProgramSpec } from '../loader/spec.js';
 import { instantiateMapKernelsSync, type MapKernels } from '../maps/kernels.js';
-import { BpfMaps, type MapInfo, type ProgramRef } from '../maps/syscall.js';
+import { BpfMaps, isErrno, type MapInfo, type ProgramRef } from '../maps/syscall.js';
 import { MAP_TYPE, mapTypeName } from '../maps/constants.js';
 import { RingBufferConsumer } from '../maps/ringbuf.js';
 import { registerMapHelpers } from '../helpers/maps.js';
@@ -78,7 +78,7 @@ export class BpfMap {
 
   lookup(key: Uint8Array): Uint8Array | undefined {
     try { return this.object.maps_.bpf_map_lookup_elem(this.fd, key); } catch (e) {
-      if (e instanceof Error && 'errnoName' in e && (e as { errnoName: string }).errnoName === 'ENOENT') return undefined;
+      if (isErrno(e, 'ENOENT')) return undefined;
       throw e;
     }
   }
@@ -92,7 +92,10 @@ export class BpfMap {
     let prev: Uint8Array | null = null;
     for (;;) {
       let next: Uint8Array;
-      try { next = this.object.maps_.bpf_map_get_next_key(this.fd, prev); } catch { break; }
+      try { next = this.object.maps_.bpf_map_get_next_key(this.fd, prev); } catch (e) {
+        if (isErrno(e, 'ENOENT')) break; // past the last key
+        throw e;
+      }
       out.push(next);
       prev = next;
       if (out.length > this.maxEntries + 1) throw new Error(`map ${this.name}: key iteration does not end`);
