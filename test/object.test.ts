@@ -140,6 +140,24 @@ test('CLI run: summary, --out keeps the non-dropped packets, --json maps in bpft
   assert.is(parsed.maps.verdicts![0]!.values![0]!.value.length, 16);
 });
 
+test('CLI test-run: --data/--ctx files equal --data-hex/--ctx-hex; --json carries bpftool-shaped maps', () => {
+  const c = (JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'kernel', 'cases.json'), 'utf8')) as { cases: { name: string; args: string[] }[] })
+    .cases.find((x) => x.name === 'tc_rewrite.ctx')!;
+  const dataHex = c.args[c.args.indexOf('--data-hex') + 1]!, ctxHex = c.args[c.args.indexOf('--ctx-hex') + 1]!;
+  writeFileSync(join(tmp, 'data.bin'), Buffer.from(dataHex, 'hex'));
+  writeFileSync(join(tmp, 'ctx.bin'), Buffer.from(ctxHex, 'hex'));
+  const a = cli(['test-run', 'examples/tc_rewrite/tc_rewrite.o', '--data-hex', dataHex, '--ctx-hex', ctxHex, '--repeat', '3', '--unverified']);
+  const b = cli(['test-run', 'examples/tc_rewrite/tc_rewrite.o', '--data', join(tmp, 'data.bin'), '--ctx', join(tmp, 'ctx.bin'), '--repeat', '3', '--unverified']);
+  assert.is(a.code, 0, a.err);
+  const mask = (t: string): string => t.replace(/duration_ns: \d+/, '');
+  assert.is(mask(b.out), mask(a.out));
+  assert.match(a.out, /^retval: 0\ndata_out: [0-9a-f]+\nctx_out: [0-9a-f]+\nduration_ns: \d+\n$/);
+  const j = JSON.parse(cli(['test-run', 'examples/tc_rewrite/tc_rewrite.o', '--data-hex', dataHex, '--dump-maps', '--json', '--unverified']).out) as { retval: number; maps: Record<string, { key: string[]; value: string[] }[]> };
+  assert.is(j.retval, 0);
+  assert.is(j.maps.rewrites!.length, 3);
+  assert.equal(j.maps.rewrites![1]!.value, ['0x01', '0x00', '0x00', '0x00', '0x00', '0x00', '0x00', '0x00']);
+});
+
 test('CLI map dump --json', () => {
   const r = cli(['map', 'dump', 'examples/flow_counter/flow_counter.o', '--map', 'flow_cou.rodata', '--json']);
   assert.is(r.code, 0, r.err);
