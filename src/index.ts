@@ -11,3 +11,4 @@ export * from './programs/types.js';
 export * from './programs/context.js';
 export { verify, verifyOrThrow, MAP_TYPE_IDS, type VerifyOptions, type VerifyResult, type VerifierMap } from './verifier/index.js';
 export { installHelperProtos, HELPER_PROTOS } from './helpers/protos.js';
+export * from './object/index.js';

@@ -13,6 +13,9 @@ import { disassemble } from '../isa/disassemble.js';
 import { parseObject } from '../loader/object.js';
 import type { ObjectSpec, ProgramSpec } from '../loader/spec.js';
 import { describeMap, disassembleProgramSpec } from '../loader/describe.js';
+import { ObjectUsageError, testRunObject } from './commands/test-run-object.js';
+import { runObject } from './commands/run.js';
+import { mapDump } from './commands/map-dump.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 function isElf(b: Uint8Array): boolean {
@@ -35,6 +38,15 @@ commands:
       assembly (default: llvm-objdump syntax)
   maps PROG.o
       the maps an object defines
+  test-run PROG.o [--prog NAME] [--data FILE | --data-hex HEX] [--ctx FILE | --ctx-hex HEX] [--repeat N]
+           [--map-init MAP=FILE]... [--dump-maps] [--json] [--unverified]
+      BPF_PROG_TEST_RUN on a program of an object, printed as the kernel oracle prints it
+  run PROG.o --pcap IN [--prog NAME] [--out OUT.pcap] [--seed S] [--map-init MAP=FILE]... [--per-packet]
+           [--json] [--dump-maps] [--unverified]
+      every packet of a capture through a program: verdict counts, packets/s, maps
+      (run-pcap: the oracle's spelling, with --per-packet)
+  map dump PROG.o [--map NAME] [--json] [--map-init MAP=FILE]...
+      an object's maps after loading (--json: bpftool -j map dump shape)
   test-run --raw FILE [--data-hex HEX | --data FILE] [--tier interpreter|jit] [--unverified] [--budget N]
       run a bare program (r1 = data, r2 = length) and print its r0 as 'retval: N'
       FILE: instruction bytes, hex text, or conformance-syntax assembly (.s/.asm)
@@ -110,13 +122,17 @@ class UsageError extends Error {}
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(USAGE); return cmd ? 0 : 2; }
+  if (cmd === 'test-run' && !rest.includes('--raw')) return testRunObject(rest);
+  if (cmd === 'run') return runObject(rest);
+  if (cmd === 'run-pcap') return runObject(rest, true);
+  if (cmd === 'map') return mapDump(rest);
   const handler = commands[cmd];
   if (!handler) { process.stderr.write(`ebpf-wasm: unknown command '${cmd}'\n${USAGE}`); return 2; }
   return handler(rest);
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
-  if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+  if (e instanceof UsageError || e instanceof ObjectUsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`ebpf-wasm: ${e.message}\n`); process.exitCode = 2;
   } else if (e instanceof EbpfError || e instanceof Error) {
     process.stderr.write(`ebpf-wasm: ${e.message}\n`); process.exitCode = 1;
