@@ -23,13 +23,9 @@ const maskDuration = (t: string): string => t.replace(/^duration_ns: \d+$/m, 'du
 const UNSUPPORTED = new Set(['trace_counter']);
 /**
  * Cases known to differ, with the reason; the test checks they still differ so
- * the entry is removed once fixed. socket_filter: the interpreter's ld_abs/ld_ind
- * treat negative offsets (SKF_NET_OFF + k, the kernel's bpf_internal_load_pointer_neg_helper)
- * as out of bounds and end the program with 0; the kernel loads from the network header.
+ * the entry is removed once fixed.
  */
-const KNOWN_DIFFERENT: Record<string, string> = {
-  'socket_filter.pcap': 'ld_abs/ld_ind with SKF_NET_OFF offsets (interpreter)',
-};
+const KNOWN_DIFFERENT: Record<string, string> = {};
 const exampleOf = (c: Case): string => /examples\/([^/]+)\//.exec(c.args[1]!)![1]!;
 const kernels = new WebAssembly.Module(readFileSync(MAP_KERNELS_WASM_URL));
 

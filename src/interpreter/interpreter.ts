@@ -16,7 +16,7 @@ import {
   AluOp, AtomicOp, CallSrc, FRAME_POINTER, JmpOp, MAX_CALL_FRAMES, REGISTER_COUNT, STACK_FRAME_BYTES,
 } from '../isa/opcodes.js';
 import type { InstructionSpec } from '../isa/spec.js';
-import type { RunRegions } from '../runtime/layout.js';
+import { SKF_LL_OFF, SKF_NET_OFF, type RunRegions } from '../runtime/layout.js';
 import type { Machine } from '../runtime/machine.js';
 import type { HelperSpec } from '../helpers/table.js';
 
@@ -149,6 +149,20 @@ function atomicAddr(RL: Int32Array, RH: Int32Array, bounds: Float64Array, sandbo
   const a = addr(RL, RH, bounds, sandbox, base, off, size, pc);
   if (a % size !== 0) throw new ExecutionError('MemoryAccessViolation', pc, `misaligned atomic access at 0x${a.toString(16)}`);
   return a;
+}
+/**
+ * The kernel's bpf_internal_load_pointer_neg_helper: offsets from SKF_NET_OFF
+ * address the network header, from SKF_LL_OFF the MAC header; the bytes must
+ * lie between the buffer head and the packet's tail. -1 when they do not.
+ */
+function negativeLoadAddress(regions: RunRegions, off: number, size: number, tail: number): number {
+  const h = regions.headers;
+  if (!h) return -1;
+  let ptr: number;
+  if (off >= SKF_NET_OFF) ptr = h.network < 0 ? -1 : h.network + off - SKF_NET_OFF;
+  else if (off >= SKF_LL_OFF) ptr = h.mac < 0 ? -1 : h.mac + off - SKF_LL_OFF;
+  else return -1;
+  return ptr >= h.head && ptr + size <= tail ? ptr : -1;
 }
 function toBig(lo: number, hi: number): bigint { return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0); }
 function toBigSigned(lo: number, hi: number): bigint { return (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0); }
@@ -533,8 +547,8 @@ export class Interpreter {
           const size = aux[pc]!;
           // ld_ind adds the source register's low 32 bits to imm as a signed 32-bit offset
           const off = ops[pc] === Op.LDABS ? RL[s]! : (RL[s]! + RL[REGISTER_COUNT + pc]!) | 0;
-          const a = d0 + off;
-          if (off < 0 || a + size > d1) {
+          const a = off >= 0 ? d0 + off : negativeLoadAddress(args.regions, off, size, d1);
+          if (a < 0 || a + size > d1) {
             this.r0hi = 0; this.executed = executed;
             return 0;
           }

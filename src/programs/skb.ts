@@ -157,6 +157,7 @@ export function syncPacket(machine: Machine, s: SimSkb): void {
     dv.setUint32(s.ctx + SKB.data_meta!, s.data, true);
   }
   s.regions.data = { start: s.data, end: s.data + s.len };
+  s.regions.headers = { mac: s.mac, network: s.network, head: s.bufStart };
 }
 
 /**

@@ -135,4 +135,13 @@ export interface RunRegions {
   ctx: Region;
   data: Region;
   heap: Region;
+  /**
+   * skb programs: where the MAC and network headers start (-1: unset) and the
+   * buffer head, for ld_abs/ld_ind's SKF_LL_OFF / SKF_NET_OFF offsets.
+   */
+  headers?: { mac: number; network: number; head: number };
 }
+
+/** Negative ld_abs/ld_ind offsets address the MAC or network header (linux/filter.h). */
+export const SKF_NET_OFF = -0x100000;
+export const SKF_LL_OFF = -0x200000;
