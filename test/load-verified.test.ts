@@ -93,6 +93,22 @@ test('verifyForLoad accepts every example object\'s programs (bytes, object maps
   }
 });
 
+test('ALU32 results are not narrowed by stale 64-bit bounds (else dead-branch pruning accepts unsafe code)', () => {
+  // w5 = byte << 8 may be non-zero: the kernel explores the fall-through and finds the uninitialised r9
+  const p = prog(`ldxw %r2, [%r1+4]\nldxw %r1, [%r1+0]\nmov %r3, %r1\nadd %r3, 14\njgt %r3, %r2, out
+ldxb %r5, [%r1+0]\nlsh32 %r5, 8\njeq %r5, 0, out\nldxdw %r0, [%r9+0]\nexit\nout:\nmov %r0, 2\nexit`);
+  try {
+    verifyForLoad(p, { type: 'xdp' });
+    assert.unreachable('accepted');
+  } catch (e) {
+    assert.instance(e, VerifierError);
+    assert.is((e as VerifierError).kernelMessage, 'R9 !read_ok');
+  }
+  const add = prog(`ldxw %r2, [%r1+4]\nldxw %r1, [%r1+0]\nmov %r3, %r1\nadd %r3, 14\njgt %r3, %r2, out
+ldxb %r5, [%r1+0]\nadd32 %r5, 1\njne %r5, 256, out\nldxdw %r0, [%r9+0]\nexit\nout:\nmov %r0, 2\nexit`);
+  assert.throws(() => verifyForLoad(add, { type: 'xdp' }), (e: unknown) => e instanceof VerifierError && e.kernelMessage === 'R9 !read_ok');
+});
+
 test('raw programs stay unverified-only; type raw cannot be verified', () => {
   const ret = prog('mov %r0, 3\nexit');
   assert.throws(() => runRawInterpreter(ret), /unverified/);
