@@ -119,8 +119,11 @@ function run(argv: string[]): number {
 
   let rejected = 0;
   for (const t of targets) {
+    const t0 = performance.now();
     const r = verify(t.bytes, { type: t.type, maps: t.maps, license: t.license, logLevel, unprivileged: values.unprivileged });
-    if (logLevel) process.stdout.write(r.log);
+    const usec = Math.round((performance.now() - t0) * 1000);
+    // level 4 statistics open with the time, as the kernel's do
+    if (logLevel) process.stdout.write(logLevel & 4 ? r.log.replace(/^processed /m, `verification time ${usec} usec\nprocessed `) : r.log);
     if (r.ok) {
       process.stdout.write(`${t.name}: accepted (processed ${r.stats.processed} insns)\n`);
     } else {
