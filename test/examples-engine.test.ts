@@ -1,8 +1,8 @@
 /**
  * The engine against the kernel on the bundled examples: every oracle case
  * (test/fixtures/kernel/cases.json) our program types support is run through
- * our CLI with the same arguments (plus --unverified until the verifier is
- * wired into loading, and --cpus = the kernel's possible CPUs) and its output
+ * our CLI with the same arguments (verified, as a user runs them, with
+ * --cpus = the kernel's possible CPUs) and its output
  * compared with the kernel's byte for byte, duration_ns aside.
  */
 import { test } from 'uvu';
@@ -52,7 +52,8 @@ test('our CLI prints what the kernel printed, case by case', () => {
     if (UNSUPPORTED.has(exampleOf(c))) { skipped.push(c.name); continue; }
     ran++;
     // as many simulated CPUs as the kernel's possible CPUs, so per-CPU values have the same slots
-    const r = cli([c.args[0]!, ...c.args.slice(1), '--unverified', '--cpus', String(meta.possible_cpus)]);
+    // verified, as a user runs it: the verifier must accept every example, then the run matches the kernel
+    const r = cli([c.args[0]!, ...c.args.slice(1), '--cpus', String(meta.possible_cpus)]);
     if (r.code !== 0) { diffs.push(`${c.name}: exit ${r.code}: ${r.err.trim()}`); continue; }
     const kernel = readFileSync(join(FIXTURES, `${c.name}.txt`), 'utf8');
     // byte for byte but duration_ns; the normalised form (per-CPU on CPU 0) must agree as well

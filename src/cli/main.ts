@@ -16,6 +16,8 @@ import { describeMap, disassembleProgramSpec } from '../loader/describe.js';
 import { ObjectUsageError, testRunObject } from './commands/test-run-object.js';
 import { runObject } from './commands/run.js';
 import { mapDump } from './commands/map-dump.js';
+import { verifyCommand, VERIFY_USAGE, parseProgramType, parseMapArg } from './commands/verify.js';
+import { verifyForLoad } from '../runtime/verify-load.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 function isElf(b: Uint8Array): boolean {
@@ -48,13 +50,16 @@ commands:
   map dump PROG.o [--map NAME] [--json] [--map-init MAP=FILE]...
       an object's maps after loading (--json: bpftool -j map dump shape)
   test-run --raw FILE [--data-hex HEX | --data FILE] [--tier interpreter|jit] [--unverified] [--budget N]
+           [--type TYPE [--map SPEC]...]
       run a bare program (r1 = data, r2 = length) and print its r0 as 'retval: N'
       FILE: instruction bytes, hex text, or conformance-syntax assembly (.s/.asm)
-`;
+      with --type the program is verified as that type first (rejection: exit 1)
+${VERIFY_USAGE}`;
 
 type Handler = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, Handler> = {
+  verify: verifyCommand,
   asm: async (argv) => {
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { output: { type: 'string', short: 'o' } } });
     if (positionals.length !== 1 || !values.output) throw new UsageError('asm takes FILE.s -o FILE.bin');
@@ -91,6 +96,7 @@ const commands: Record<string, Handler> = {
       options: {
         raw: { type: 'boolean' }, 'data-hex': { type: 'string' }, data: { type: 'string' },
         tier: { type: 'string' }, unverified: { type: 'boolean' }, budget: { type: 'string' },
+        type: { type: 'string' }, map: { type: 'string', multiple: true },
       },
     });
     if (positionals.length !== 1) throw new UsageError('test-run takes one program file');
@@ -104,8 +110,15 @@ const commands: Record<string, Handler> = {
     const program = loadProgramFile(positionals[0]!);
     const budget = values.budget !== undefined ? Number(values.budget) : undefined;
     if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) throw new UsageError('--budget takes a positive integer');
-    if (!values.unverified) {
-      throw new UsageError('a raw program has no verifier verdict (the verifier needs a program type); pass --unverified to run it inside the sandbox');
+    if (!values.unverified && values.type === undefined) {
+      throw new UsageError('a raw program has no verifier verdict (the verifier needs a program type); pass --type TYPE to verify it, or --unverified to run it inside the sandbox');
+    }
+    if (values.type !== undefined) {
+      // verified as the given type (rejection throws a VerifierError: exit 1); the raw run itself stays sandboxed
+      let type, maps;
+      try { type = parseProgramType(values.type); maps = (values.map ?? []).map(parseMapArg); } catch (e) { throw new UsageError((e as Error).message); }
+      const v = verifyForLoad(program, { type, maps });
+      process.stderr.write(`verified as ${type} (processed ${v.stats.processed} insns)\n`);
     }
     const run = runRawInterpreter(program, data, { unverified: true, budget });
     process.stdout.write(`retval: ${run.r0}\n`);

@@ -16,6 +16,8 @@ import { RingBufferConsumer } from '../maps/ringbuf.js';
 import { registerMapHelpers } from '../helpers/maps.js';
 import { Machine, type MachineOptions } from '../runtime/machine.js';
 import { LoadedProgram } from '../runtime/test-run.js';
+import { verifyForLoad, type VerifiedLoad } from '../runtime/verify-load.js';
+import type { VerifierMap } from '../verifier/maps.js';
 import type { ProgramTypeName } from '../programs/types.js';
 
 export type RodataValue = Uint8Array | number | bigint;
@@ -53,9 +55,21 @@ export interface LoadObjectOptions {
  * The single verification hook: called for every program before it gets an
  * executable tier unless `unverified` was asked for.
  */
-export function verifyProgram(prog: ProgramSpec, _obj: BpfObject): void {
-  throw new LoadError('LoaderBadProgram', { section: prog.section, symbol: prog.name },
-    `program ${prog.name}: loading verified programs is not wired yet; pass { unverified: true } (CLI --unverified) to run inside the sandbox`);
+/**
+ * Verifies a program as the kernel would at BPF_PROG_LOAD: before relocation,
+ * with its map references (lddw src=1/2 imm = map index) checked against the
+ * object's map specs and its license.
+ */
+export function verifyProgram(prog: ProgramSpec, spec: ObjectSpec): VerifiedLoad {
+  const maps: VerifierMap[] = spec.maps.map((m) => ({
+    type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags,
+  }));
+  try {
+    return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license });
+  } catch (e) {
+    if (e instanceof ProgramError) throw new ProgramError(e.codeName, e.pc, `program ${prog.name}: ${e.message}`);
+    throw e;
+  }
 }
 
 const PERCPU = new Set<number>([MAP_TYPE.percpu_hash, MAP_TYPE.percpu_array, MAP_TYPE.lru_percpu_hash]);
@@ -372,10 +386,10 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
           throw relocError(p, r, `unsupported relocation kind ${String((r as ProgramRelocation).kind)}`);
       }
     }
-    if (!opts.unverified) verifyProgram(p, obj);
+    const verified = opts.unverified ? undefined : verifyProgram(p, spec);
     let loaded: LoadedProgram;
     try {
-      loaded = new LoadedProgram(decode(insns), { type: p.type, unverified: true, budget: opts.budget }, machine);
+      loaded = new LoadedProgram(decode(insns), { type: p.type, unverified: !verified, verified, budget: opts.budget }, machine);
     } catch (e) {
       if (e instanceof ProgramError) throw new ProgramError(e.codeName, e.pc, `program ${p.name}: ${e.message}`);
       throw e;

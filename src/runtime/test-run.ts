@@ -9,11 +9,22 @@ import { programTypeRuntime } from '../programs/registry.js';
 import type { ProgramTypeName } from '../programs/types.js';
 import type { TestRunInput, TestRunOutput } from '../programs/runtime.js';
 import { Machine } from './machine.js';
+import type { VerifierMap } from '../verifier/maps.js';
+import { verifyForLoad, type VerifiedLoad } from './verify-load.js';
 
 export interface LoadedProgramOptions {
   type: ProgramTypeName;
   /** Run without a verifier verdict, inside the sandbox. */
   unverified?: boolean;
+  /**
+   * A verdict obtained before relocation (the object loader verifies the
+   * program with its map references, then patches in map addresses).
+   */
+  verified?: VerifiedLoad;
+  /** Maps the verifier checks lddw src=1/2 imm K against (maps[K]). */
+  maps?: readonly VerifierMap[];
+  /** License for GPL-only helpers; default "GPL". */
+  license?: string;
   budget?: number;
 }
 
@@ -31,13 +42,14 @@ export interface TestRunResult extends TestRunOutput {
 export class LoadedProgram {
   readonly machine: Machine;
   private readonly interpreter: Interpreter;
+  /** The verifier's verdict; undefined for programs loaded unverified. */
+  readonly verification: VerifiedLoad | undefined;
 
   constructor(readonly program: Program, readonly options: LoadedProgramOptions, machine?: Machine) {
     this.machine = machine ?? new Machine();
-    if (!options.unverified) {
-      throw new Error('programs run only after verification or, with { unverified: true }, inside the sandbox');
-    }
-    this.interpreter = new Interpreter(program, this.machine, { unverified: options.unverified, budget: options.budget });
+    // verified code runs without region checks; unverified code only inside the sandbox
+    this.verification = options.unverified ? undefined : options.verified ?? verifyForLoad(program, { type: options.type, maps: options.maps ?? [], license: options.license ?? 'GPL' });
+    this.interpreter = new Interpreter(program, this.machine, { unverified: options.unverified === true, budget: options.budget });
   }
 
   testRun(opts: TestRunOptions = {}): TestRunResult {

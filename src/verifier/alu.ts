@@ -134,7 +134,7 @@ export function scalarAluOp(dst: Reg, src: Reg, op: number, bits: 32 | 64): void
   } else {
     compute(d32, s32v, op, W32, shift);
     store(dst, d32, W32);
-    syncBounds(dst);
+    // zero-extend before syncing: the stale 64-bit bounds must not narrow the new 32-bit ones (the kernel's order)
     zext32(dst);
   }
 }

@@ -49,9 +49,9 @@ export function loadObjectForCli(o: CliObjectOptions): BpfObject {
       initialData[i.map] = v;
     }
   }
-  if (!o.unverified) throw new ObjectUsageError('programs of objects run only after verification, which is not wired into loading yet; pass --unverified to run inside the sandbox');
+  // verified by default (a rejection is a VerifierError: exit 1); --unverified runs inside the sandbox
   const obj = loadObject(spec, {
-    name, initialData, unverified: true, kernels: mapKernelsModule(), budget: o.budget,
+    name, initialData, unverified: o.unverified === true, kernels: mapKernelsModule(), budget: o.budget,
     machineOptions: { seed: o.seed, ...(o.cpus !== undefined ? { cpus: o.cpus } : {}) },
   });
   for (const i of inits) if (!internal.has(i.map)) applyMapInit(obj.map(i.map), i.file, i.entries);

@@ -1,0 +1,42 @@
+/**
+ * Verification on load: the one gate between bytecode and a run without the
+ * sandbox's region checks. LoadedProgram and the object API both call it.
+ */
+import type { Program } from '../isa/instruction.js';
+import { VerifierError } from '../diagnostics/index.js';
+import type { ProgramTypeName } from '../programs/types.js';
+import { verify, type VerifierMap } from '../verifier/index.js';
+import type { CheckStats } from '../verifier/verifier.js';
+
+export interface VerifyForLoadOptions {
+  type: ProgramTypeName;
+  /** lddw src=1/2 imm K refers to maps[K]. */
+  maps?: readonly VerifierMap[];
+  /** Default "GPL". */
+  license?: string;
+  unprivileged?: boolean;
+  logLevel?: number;
+}
+
+export interface VerifiedLoad {
+  verified: true;
+  stats: CheckStats;
+  log: string;
+}
+
+/** Verifies `program` as the kernel would at BPF_PROG_LOAD; throws VerifierError (pc, kernel message) on rejection. */
+export function verifyForLoad(program: Program | Uint8Array, options: VerifyForLoadOptions): VerifiedLoad {
+  // `raw` is not a kernel type: there are no context rules to verify it against
+  if (options.type === 'raw') {
+    throw new VerifierError('VerifierRejected', 0, "program type 'raw' cannot be verified; give a kernel program type or load it unverified");
+  }
+  const r = verify(program, {
+    type: options.type,
+    maps: options.maps ?? [],
+    license: options.license ?? 'GPL',
+    unprivileged: options.unprivileged,
+    logLevel: options.logLevel ?? 0,
+  });
+  if (!r.ok) throw new VerifierError('VerifierRejected', r.error!.pc, r.error!.message, r.log);
+  return { verified: true, stats: r.stats, log: r.log };
+}
