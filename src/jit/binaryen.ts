@@ -20,6 +20,9 @@ function wasmType(t: ValType): binaryen.Type {
   return t === 'i32' ? binaryen.i32 : t === 'i64' ? binaryen.i64 : binaryen.none;
 }
 
+/** binaryen.Function exists at run time but its d.ts only declares it as a Module member. */
+const BinaryenFunction = (binaryen as unknown as { Function: { setLocalName(f: number, index: number, name: string): void } }).Function;
+
 /** The features generated code uses: atomics (shared memory), sign extension, mutable globals. */
 const FEATURES = binaryen.Features.Atomics | binaryen.Features.SignExt | binaryen.Features.MutableGlobals
   | binaryen.Features.BulkMemory;
@@ -49,8 +52,10 @@ export class Ir {
   addGlobal(name: string, type: 'i32' | 'i64', init: number | bigint = 0): void {
     this.m.addGlobal(name, wasmType(type), true, type === 'i32' ? this.i32(Number(init)) : this.i64(BigInt(init)));
   }
-  addFunction(name: string, params: readonly ValType[], result: ValType, vars: readonly ValType[], body: Expr): void {
-    this.m.addFunction(name, binaryen.createType(params.map(wasmType)), wasmType(result), vars.map(wasmType), body);
+  /** Adds a function; `localNames` (params then vars) only shows in the text form. */
+  addFunction(name: string, params: readonly ValType[], result: ValType, vars: readonly ValType[], body: Expr, localNames?: readonly string[]): void {
+    const f = this.m.addFunction(name, binaryen.createType(params.map(wasmType)), wasmType(result), vars.map(wasmType), body);
+    localNames?.forEach((n, i) => BinaryenFunction.setLocalName(f, i, n));
   }
   exportFunction(internal: string, external: string): void {
     this.m.addFunctionExport(internal, external);

@@ -43,6 +43,7 @@ const T32A = T64B + 1;
 const MAY_GOTO = T32A + 1;
 const FUNC_PARAMS: ValType[] = [...Array<ValType>(REGISTER_COUNT).fill('i64'), 'i32'];
 const FUNC_VARS: ValType[] = ['i32', 'i64', 'i64', 'i32', 'i32'];
+const LOCAL_NAMES = [...Array.from({ length: REGISTER_COUNT }, (_, r) => `r${r}`), 'depth', 'label', 't64a', 't64b', 't32', 'may_goto'];
 
 // Globals.
 const G = {
@@ -393,7 +394,7 @@ class Translator {
     const body = rl.render(rlBlock.get(cfg.blockAt[entry]!)!, LABEL);
     const prologue: Expr[] = [];
     if (this.program.instructions.some((i) => i.spec.kind === 'may_goto')) prologue.push(ir.set(MAY_GOTO, ir.i32(MAY_GOTO_LOOPS)));
-    ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, ir.block(null, [...prologue, body, ir.unreachable()], 'i64'));
+    ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, ir.block(null, [...prologue, body, ir.unreachable()], 'i64'), LOCAL_NAMES);
   }
 
   // --- module ----------------------------------------------------------------------
