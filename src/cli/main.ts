@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * The ebpf-wasm command line: a thin layer over the library API.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { EbpfError } from '../diagnostics/index.js';
+import { parseHexBytes, toHex } from './hex.js';
+import { loadProgramFile } from './program-file.js';
+import { runRawInterpreter } from '../runtime/raw.js';
+import { assembleToBytes } from '../isa/assemble.js';
+import { disassemble } from '../isa/disassemble.js';
+
+const USAGE = `usage: ebpf-wasm <command> [options]
+
+commands:
+  asm FILE.s -o FILE.bin
+      assemble conformance-syntax assembly into 8-byte instructions
+  disasm FILE [--syntax llvm|conformance]
+      disassemble instruction bytes, hex text or assembly (default: llvm-objdump syntax)
+  test-run --raw FILE [--data-hex HEX | --data FILE] [--tier interpreter|jit] [--unverified] [--budget N]
+      run a bare program (r1 = data, r2 = length) and print its r0 as 'retval: N'
+      FILE: instruction bytes, hex text, or conformance-syntax assembly (.s/.asm)
+`;
+
+type Handler = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, Handler> = {
+  asm: async (argv) => {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { output: { type: 'string', short: 'o' } } });
+    if (positionals.length !== 1 || !values.output) throw new UsageError('asm takes FILE.s -o FILE.bin');
+    const bytes = assembleToBytes(readFileSync(positionals[0]!, 'utf8'));
+    writeFileSync(values.output, bytes);
+    process.stdout.write(`${values.output}: ${bytes.length / 8} instruction slots\n`);
+    return 0;
+  },
+  disasm: async (argv) => {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { syntax: { type: 'string' } } });
+    if (positionals.length !== 1) throw new UsageError('disasm takes one file');
+    const syntax = values.syntax ?? 'llvm';
+    if (syntax !== 'llvm' && syntax !== 'conformance') throw new UsageError(`--syntax takes llvm or conformance, not ${syntax}`);
+    process.stdout.write(disassemble(loadProgramFile(positionals[0]!), { syntax, showPc: syntax === 'llvm' }) + '\n');
+    return 0;
+  },
+  'test-run': async (argv) => {
+    const { values, positionals } = parseArgs({
+      args: argv, allowPositionals: true,
+      options: {
+        raw: { type: 'boolean' }, 'data-hex': { type: 'string' }, data: { type: 'string' },
+        tier: { type: 'string' }, unverified: { type: 'boolean' }, budget: { type: 'string' },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError('test-run takes one program file');
+    if (!values.raw) throw new UsageError('test-run on object files arrives with the loader; use --raw for bare programs');
+    const tier = values.tier ?? 'interpreter';
+    if (tier !== 'interpreter' && tier !== 'jit') throw new UsageError(`--tier takes interpreter or jit, not ${tier}`);
+    if (tier === 'jit') throw new UsageError('the jit tier is not available in this build');
+    if (values['data-hex'] !== undefined && values.data !== undefined) throw new UsageError('give --data-hex or --data, not both');
+    const data = values['data-hex'] !== undefined ? parseHexBytes(values['data-hex'], '--data-hex')
+      : values.data !== undefined ? new Uint8Array(readFileSync(values.data)) : undefined;
+    const program = loadProgramFile(positionals[0]!);
+    const budget = values.budget !== undefined ? Number(values.budget) : undefined;
+    if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) throw new UsageError('--budget takes a positive integer');
+    if (!values.unverified) {
+      throw new UsageError('a raw program has no verifier verdict (the verifier needs a program type); pass --unverified to run it inside the sandbox');
+    }
+    const run = runRawInterpreter(program, data, { unverified: true, budget });
+    process.stdout.write(`retval: ${run.r0}\n`);
+    if (data) {
+      const area = run.machine.area(0);
+      process.stdout.write(`data_out: ${toHex(new Uint8Array(run.machine.memory.buffer, area.packetData, data.length))}\n`);
+    }
+    return 0;
+  },
+};
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(USAGE); return cmd ? 0 : 2; }
+  const handler = commands[cmd];
+  if (!handler) { process.stderr.write(`ebpf-wasm: unknown command '${cmd}'\n${USAGE}`); return 2; }
+  return handler(rest);
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
+  if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+    process.stderr.write(`ebpf-wasm: ${e.message}\n`); process.exitCode = 2;
+  } else if (e instanceof EbpfError || e instanceof Error) {
+    process.stderr.write(`ebpf-wasm: ${e.message}\n`); process.exitCode = 1;
+  } else { process.stderr.write(`ebpf-wasm: ${String(e)}\n`); process.exitCode = 1; }
+});
