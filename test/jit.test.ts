@@ -69,12 +69,13 @@ test('local calls: r10 moves down 512 per frame, r6-r9 survive, eight frames at 
   assert.is(e.pc, 0);
 });
 
-test('falling off the end, jumping outside the program', () => {
+test('falling off the end (pc = slot count); jumps outside the program are rejected before running', () => {
   const m = machine();
-  assert.is(trapOf(() => m.jit(prog(['mov_imm', { dst: 0, imm: 1 }])).run()).code, DiagnosticCode.FellOffEnd);
-  const e = trapOf(() => m.jit(prog(['ja', { off: 5 }], ['exit'])).run());
+  const fell = trapOf(() => m.jit(prog(['mov_imm', { dst: 0, imm: 1 }], ['lddw', { dst: 1, imm: 1 }])).run());
+  assert.is([fell.code, fell.pc].join(), [DiagnosticCode.FellOffEnd, 3].join());
+  const e = trapOf(() => m.jit(prog(['mov_imm', { dst: 0, imm: 1 }], ['jeq_imm', { dst: 0, imm: 0, off: 1 }], ['exit'], ['lddw', { dst: 1, imm: 1 }], ['ja', { off: -2 }])));
   assert.is(e.code, DiagnosticCode.JumpOutOfRange);
-  assert.is(e.pc, 0);
+  assert.is(e.pc, 5);
 });
 
 test('unknown helpers trap only when reached', () => {

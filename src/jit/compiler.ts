@@ -13,8 +13,8 @@ import type { ProgramTypeName } from '../programs/types.js';
 import { translate } from './translate.js';
 import type { CompiledProgram, JitManifest } from './abi.js';
 
-/** Instructions allowed per run when none is given (the kernel's verifier complexity limit). */
-export const DEFAULT_BUDGET = 1_000_000n;
+/** Instructions allowed per run when none is given (the interpreter's default too). */
+export const DEFAULT_BUDGET = 100_000_000n;
 /**
  * Largest program compiled: V8 rejects wasm function bodies above 7,654,321
  * bytes and sandboxed code needs up to ~60 bytes per instruction.
@@ -30,7 +30,7 @@ export interface CompileOptions {
   unverified?: boolean;
   /** The verifier accepted the program: skip region checks (same as unverified: false). */
   verified?: boolean;
-  /** Instruction budget per run; false disables accounting for verified code. Unverified code is always budgeted. */
+  /** Instruction budget per run (the contract's safety net for all code); false turns accounting off for verified code. */
   budget?: number | bigint | false;
   /** Binaryen optimisation level (0 = none, the default; codegen is 5–30× faster and V8 reaches the same speed). */
   optimize?: number;
@@ -65,7 +65,7 @@ interface Resolved {
 
 function resolve(opts: CompileOptions): Resolved {
   const sandbox = !(opts.verified === true || opts.unverified === false);
-  const budgeted = sandbox || (opts.budget !== undefined && opts.budget !== false);
+  const budgeted = sandbox || opts.budget !== false;
   const budget = opts.budget === undefined || opts.budget === false ? DEFAULT_BUDGET : BigInt(opts.budget);
   const ctx = PROGRAM_TYPES[opts.programType ?? 'raw']?.context ?? null;
   const off = (name: string): number | undefined => ctx?.fields.find((f) => f.name === name)?.offset;

@@ -79,6 +79,12 @@ export class JitInstance {
     const kernelFns: Record<string, unknown> = {};
     const rt = opts.helperRuntime;
     const callJs = (id: number, pc: number, a: bigint[]): bigint => {
+      const r = callHelper(id, pc, a);
+      // A helper may grow memory: the heap region follows it.
+      if (this.memory.buffer.byteLength !== this.configuredHeapEnd) this.configure();
+      return r;
+    };
+    const callHelper = (id: number, pc: number, a: bigint[]): bigint => {
       const impl = opts.helpers?.get(id)?.impl;
       if (impl?.js) {
         if (!rt) throw new ExecutionError('HelperFault', pc, `helper ${id} needs a helper runtime`);

@@ -6,8 +6,8 @@
  * file shares no evaluation code with the interpreter.
  */
 import { AluOp, AtomicOp, ATOMIC_FETCH, CallSrc, FRAME_POINTER, JmpOp, MAX_CALL_FRAMES, REGISTER_COUNT, STACK_FRAME_BYTES } from '../isa/opcodes.js';
-import { lddwValue, type Instruction, type Program } from '../isa/instruction.js';
-import { DiagnosticCode } from '../diagnostics/index.js';
+import { jumpTarget, lddwValue, type Instruction, type Program } from '../isa/instruction.js';
+import { DiagnosticCode, ExecutionError } from '../diagnostics/index.js';
 import type { HelperRegistry } from '../helpers/table.js';
 import { Ir, type BinOp, type Expr, type RmwOp, type ValType } from './binaryen.js';
 import {
@@ -51,6 +51,9 @@ const G = {
   dataLo: 'data_lo', dataHi: 'data_hi', heapLo: 'heap_lo', heapHi: 'heap_hi',
   top: 'stack_top', budget: 'budget', rem: 'rem', r0hi: 'r0hi', batchIndex: 'batch_index',
 } as const;
+/** r1..r5 as a callee left them: the register file is flat, so the caller sees them after the call. */
+const RET_REGS = [1, 2, 3, 4, 5] as const;
+const retGlobal = (r: number): string => `ret_r${r}`;
 const REGION_GLOBALS = [
   [G.stackLo, G.stackHi], [G.ctxLo, G.ctxHi], [G.dataLo, G.dataHi], [G.heapLo, G.heapHi],
 ] as const;
@@ -79,9 +82,20 @@ class Translator {
   readonly cfg: Cfg;
   readonly helperImports = new Map<number, HelperImportInfo & { params: ValType[]; result: ValType }>();
   usesCallx = false;
+  /** Entries reached by local calls (pc 0 may be one too). */
+  readonly callTargets = new Set<number>();
 
   constructor(readonly program: Program, readonly opts: TranslateOptions) {
     this.cfg = buildCfg(program);
+    for (const insn of program.instructions) {
+      const k = insn.spec.kind;
+      if (k === 'ja' || k === 'jcond' || k === 'may_goto' || (k === 'call' && insn.src === CallSrc.LOCAL)) {
+        const t = jumpSuccessor(this.cfg, insn);
+        // Like the interpreter, reject any jump outside the program before running anything.
+        if (t.kind !== 'block') throw new ExecutionError('JumpOutOfRange', insn.pc, `jump out of range from insn ${insn.pc} to ${jumpTarget(insn)}`);
+        if (k === 'call') this.callTargets.add(this.cfg.blocks[t.block]!.pc);
+      }
+    }
   }
 
   // --- registers and operands ------------------------------------------------
@@ -269,6 +283,7 @@ class Translator {
     return ir.block(null, [
       ir.if(ir.bin32('ge_u', depth(), ir.i32(MAX_CALL_FRAMES - 1)), this.trap(DiagnosticCode.CallDepthExceeded, insn.pc)),
       this.setReg(0, ir.call(funcName(target), args, 'i64')),
+      ...RET_REGS.map((r) => this.setReg(r, ir.gget(retGlobal(r), 'i64'))),
     ]);
   }
 
@@ -307,7 +322,7 @@ class Translator {
           if (t.kind !== 'block') return this.trap(DiagnosticCode.JumpOutOfRange, pc);
           return this.localCall(insn, this.cfg.blocks[t.block]!.pc);
         }
-        return this.trap(DiagnosticCode.UnsupportedInstruction, pc); // kfuncs have no implementation
+        return this.trap(DiagnosticCode.UnknownHelper, pc); // kfuncs have no implementation here
       case 'callx': {
         this.usesCallx = true;
         const args = [this.low(dst)];
@@ -348,7 +363,7 @@ class Translator {
       if (b === undefined) {
         b = rl.addBlock(s.kind === 'bad-jump'
           ? this.trap(DiagnosticCode.JumpOutOfRange, s.pc)
-          : this.trap(DiagnosticCode.FellOffEnd, s.pc));
+          : this.trap(DiagnosticCode.FellOffEnd, this.program.slotCount));
         special.set(key, b);
       }
       return b;
@@ -364,7 +379,10 @@ class Translator {
       }
       for (let i = b.first; i <= b.last; i++) code.push(this.insn(instructions[i]!));
       const last = instructions[b.last]!;
-      if (last.spec.kind === 'exit') code.push(ir.ret(this.reg(0)));
+      if (last.spec.kind === 'exit') {
+        if (this.callTargets.has(entry)) for (const r of RET_REGS) code.push(ir.gset(retGlobal(r), this.reg(r)));
+        code.push(ir.ret(this.reg(0)));
+      }
       if (last.spec.kind === 'may_goto') {
         // Taken when the frame's allowance is used up; otherwise spend one iteration.
         code.push(ir.set(T32A, ir.un32('eqz', ir.get(MAY_GOTO, 'i32'))));
@@ -498,6 +516,7 @@ class Translator {
     }
     for (const g of [G.stackLo, G.stackHi, G.ctxLo, G.ctxHi, G.dataLo, G.dataHi, G.heapLo, G.heapHi, G.top, G.rem]) ir.addGlobal(g, 'i64');
     ir.addGlobal(G.budget, 'i64', this.opts.defaultBudget);
+    for (const r of RET_REGS) ir.addGlobal(retGlobal(r), 'i64');
     ir.addGlobal(G.r0hi, 'i32');
     ir.addGlobal(G.batchIndex, 'i32');
     if (this.opts.sandbox) this.addCheckFunctions();
