@@ -34,6 +34,7 @@ export interface MemoryImport {
 /** Wraps one binaryen.Module; dispose() after emitting. */
 export class Ir {
   private readonly m: binaryen.Module;
+  private optimizeLevel = 0;
 
   constructor() {
     this.m = new binaryen.Module();
@@ -66,11 +67,17 @@ export class Ir {
   validate(): boolean {
     return this.m.validate() === 1;
   }
+  /** Runs Binaryen's optimiser at `level`; emitting afterwards keeps its stack-IR passes. */
   optimize(level: number): void {
+    this.optimizeLevel = level;
     binaryen.setOptimizeLevel(level);
+    binaryen.setShrinkLevel(0);
     this.m.optimize();
   }
   emitBinary(): Uint8Array {
+    // Binaryen's global levels (default 2/1) also make the writer optimise stack IR: costly, and V8 gains nothing.
+    binaryen.setOptimizeLevel(this.optimizeLevel);
+    binaryen.setShrinkLevel(0);
     return this.m.emitBinary();
   }
   emitText(): string {

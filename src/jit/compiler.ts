@@ -38,6 +38,8 @@ export interface CompileOptions {
   programType?: ProgramTypeName;
   /** Reuse an earlier compilation of the same program and options (default true). */
   cache?: boolean;
+  /** Run Binaryen's validator on the generated module (costs about as much as translating; for tests). */
+  validate?: boolean;
 }
 
 const defaultRegistry = new HelperRegistry();
@@ -79,7 +81,7 @@ function resolve(opts: CompileOptions): Resolved {
   };
 }
 
-function translateChecked(program: Program, r: Resolved) {
+function translateChecked(program: Program, r: Resolved, validate: boolean) {
   if (program.slotCount > MAX_JIT_SLOTS) {
     throw new EbpfError('JitTooLarge', `program has ${program.slotCount} instructions; the JIT compiles at most ${MAX_JIT_SLOTS}`);
   }
@@ -88,7 +90,7 @@ function translateChecked(program: Program, r: Resolved) {
     memory: { initialPages: r.layout.initialPages, maximumPages: r.layout.maximumPages, shared: r.layout.shared },
     sandbox: r.sandbox, budgeted: r.budgeted, defaultBudget: r.budget, batchContext: r.batchContext,
   });
-  if (!t.ir.validate()) {
+  if (validate && !t.ir.validate()) {
     t.ir.dispose();
     throw new EbpfError('JitUnsupported', 'internal error: generated module failed validation');
   }
@@ -107,7 +109,7 @@ export function compileProgram(program: Program, opts: CompileOptions = {}): Com
   const hit = opts.cache !== false ? cache.get(key) : undefined;
   if (hit) return hit;
 
-  const t = translateChecked(program, r);
+  const t = translateChecked(program, r, opts.validate ?? false);
   let wasm: Uint8Array;
   try {
     wasm = t.ir.emitBinary();
@@ -118,7 +120,10 @@ export function compileProgram(program: Program, opts: CompileOptions = {}): Com
   try {
     module = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
   } catch (e) {
-    throw new EbpfError('JitTooLarge', `the engine rejected the generated module: ${(e as Error).message}`);
+    const msg = (e as Error).message;
+    // V8's limits (function body size, locals) show as compile errors; anything else is a JIT bug.
+    throw new EbpfError(/size|too many|exceed|limit/i.test(msg) ? 'JitTooLarge' : 'JitUnsupported',
+      `the engine rejected the generated module: ${msg}`);
   }
   const manifest: JitManifest = {
     memory: { initialPages: r.layout.initialPages, maximumPages: r.layout.maximumPages, shared: r.layout.shared },
@@ -132,7 +137,7 @@ export function compileProgram(program: Program, opts: CompileOptions = {}): Com
 
 /** The generated module as WebAssembly text, for inspection and golden tests. */
 export function toWat(program: Program, opts: CompileOptions = {}): string {
-  const t = translateChecked(program, resolve(opts));
+  const t = translateChecked(program, resolve(opts), true);
   try {
     return t.ir.emitText();
   } finally {

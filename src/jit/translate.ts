@@ -9,6 +9,7 @@ import { AluOp, AtomicOp, ATOMIC_FETCH, CallSrc, FRAME_POINTER, JmpOp, MAX_CALL_
 import { jumpTarget, lddwValue, type Instruction, type Program } from '../isa/instruction.js';
 import { DiagnosticCode, ExecutionError } from '../diagnostics/index.js';
 import type { HelperRegistry } from '../helpers/table.js';
+import { structure, type Exit, type Target } from './structure.js';
 import { Ir, type BinOp, type Expr, type RmwOp, type ValType } from './binaryen.js';
 import {
   buildCfg, fallThrough, functionBlocks, jumpSuccessor, type Cfg, type Successor,
@@ -349,67 +350,101 @@ class Translator {
   }
 
   // --- functions -----------------------------------------------------------------
-  translateFunction(entry: number): void {
+  /** Straight-line code of a block: budget charge, instructions, and the action part of its terminator. */
+  blockCode(id: number, entry: number): Expr[] {
     const ir = this.ir;
+    const b = this.cfg.blocks[id]!;
+    const { instructions } = this.program;
+    const code: Expr[] = [];
+    if (this.opts.budgeted) {
+      const n = ir.i64(BigInt(b.count));
+      code.push(ir.if(ir.bin64('lt_u', ir.gget(G.rem, 'i64'), n), this.trap(DiagnosticCode.InstructionBudgetExhausted, b.pc)));
+      code.push(ir.gset(G.rem, ir.bin64('sub', ir.gget(G.rem, 'i64'), ir.i64(BigInt(b.count)))));
+    }
+    for (let i = b.first; i <= b.last; i++) code.push(this.insn(instructions[i]!));
+    const last = instructions[b.last]!;
+    if (last.spec.kind === 'exit') {
+      if (this.callTargets.has(entry)) for (const r of RET_REGS) code.push(ir.gset(retGlobal(r), this.reg(r)));
+      code.push(ir.ret(this.reg(0)));
+    }
+    if (last.spec.kind === 'may_goto') {
+      // Taken when the frame's allowance is used up; otherwise spend one iteration.
+      code.push(ir.set(T32A, ir.un32('eqz', ir.get(MAY_GOTO, 'i32'))));
+      code.push(ir.set(MAY_GOTO, ir.bin32('sub', ir.get(MAY_GOTO, 'i32'), ir.bin32('xor', ir.get(T32A, 'i32'), ir.i32(1)))));
+    }
+    return code;
+  }
+
+  /** Where a block goes next; a conditional whose two edges meet is a plain goto. */
+  blockExit(id: number): { kind: 'none' } | { kind: 'goto'; to: Successor } | { kind: 'cond'; cond: () => Expr; taken: Successor; fall: Successor } {
     const cfg = this.cfg;
+    const last = this.program.instructions[cfg.blocks[id]!.last]!;
+    switch (last.spec.kind) {
+      case 'exit': return { kind: 'none' };
+      case 'ja': return { kind: 'goto', to: jumpSuccessor(cfg, last) };
+      case 'jcond': case 'may_goto': {
+        const taken = jumpSuccessor(cfg, last), fall = fallThrough(cfg, last);
+        if (taken.kind === 'block' && fall.kind === 'block' && taken.block === fall.block) return { kind: 'goto', to: fall };
+        const cond = last.spec.kind === 'jcond' ? () => this.condition(last) : () => this.ir.get(T32A, 'i32');
+        return { kind: 'cond', cond, taken, fall };
+      }
+      default: return { kind: 'goto', to: fallThrough(cfg, last) };
+    }
+  }
+
+  specialCode(s: Successor): Expr {
+    return s.kind === 'bad-jump'
+      ? this.trap(DiagnosticCode.JumpOutOfRange, s.pc)
+      : this.trap(DiagnosticCode.FellOffEnd, this.program.slotCount);
+  }
+
+  /** Structured control flow (dominator-based) when reducible, else the Relooper. */
+  functionBody(entry: number): Expr {
+    const blockIds = functionBlocks(this.cfg, entry);
+    const local = new Map(blockIds.map((id, i) => [id, i]));
+    const toTarget = (s: Successor): Target => (s.kind === 'block' ? { node: local.get(s.block)! } : { leaf: () => this.specialCode(s) });
+    const structured = structure(this.ir, {
+      size: blockIds.length,
+      code: (v) => this.blockCode(blockIds[v]!, entry),
+      exit: (v): Exit => {
+        const e = this.blockExit(blockIds[v]!);
+        if (e.kind === 'none') return e;
+        if (e.kind === 'goto') return { kind: 'goto', to: toTarget(e.to) };
+        return { kind: 'cond', cond: e.cond, taken: toTarget(e.taken), fall: toTarget(e.fall) };
+      },
+    });
+    return structured ?? this.relooperBody(entry, blockIds);
+  }
+
+  relooperBody(entry: number, blockIds: readonly number[]): Expr {
+    const ir = this.ir;
     const rl = ir.relooper();
-    const blockIds = functionBlocks(cfg, entry);
     const rlBlock = new Map<number, number>();
     const special = new Map<string, number>();
     const target = (s: Successor): number => {
       if (s.kind === 'block') return rlBlock.get(s.block)!;
       const key = `${s.kind}:${s.pc}`;
       let b = special.get(key);
-      if (b === undefined) {
-        b = rl.addBlock(s.kind === 'bad-jump'
-          ? this.trap(DiagnosticCode.JumpOutOfRange, s.pc)
-          : this.trap(DiagnosticCode.FellOffEnd, this.program.slotCount));
-        special.set(key, b);
-      }
+      if (b === undefined) special.set(key, b = rl.addBlock(this.specialCode(s)));
       return b;
     };
-    const { instructions } = this.program;
+    for (const id of blockIds) rlBlock.set(id, rl.addBlock(ir.block(null, this.blockCode(id, entry))));
     for (const id of blockIds) {
-      const b = cfg.blocks[id]!;
-      const code: Expr[] = [];
-      if (this.opts.budgeted) {
-        const n = ir.i64(BigInt(b.count));
-        code.push(ir.if(ir.bin64('lt_u', ir.gget(G.rem, 'i64'), n), this.trap(DiagnosticCode.InstructionBudgetExhausted, b.pc)));
-        code.push(ir.gset(G.rem, ir.bin64('sub', ir.gget(G.rem, 'i64'), ir.i64(BigInt(b.count)))));
-      }
-      for (let i = b.first; i <= b.last; i++) code.push(this.insn(instructions[i]!));
-      const last = instructions[b.last]!;
-      if (last.spec.kind === 'exit') {
-        if (this.callTargets.has(entry)) for (const r of RET_REGS) code.push(ir.gset(retGlobal(r), this.reg(r)));
-        code.push(ir.ret(this.reg(0)));
-      }
-      if (last.spec.kind === 'may_goto') {
-        // Taken when the frame's allowance is used up; otherwise spend one iteration.
-        code.push(ir.set(T32A, ir.un32('eqz', ir.get(MAY_GOTO, 'i32'))));
-        code.push(ir.set(MAY_GOTO, ir.bin32('sub', ir.get(MAY_GOTO, 'i32'), ir.bin32('xor', ir.get(T32A, 'i32'), ir.i32(1)))));
-      }
-      rlBlock.set(id, rl.addBlock(ir.block(null, code)));
-    }
-    for (const id of blockIds) {
-      const b = cfg.blocks[id]!;
-      const last = instructions[b.last]!;
       const from = rlBlock.get(id)!;
-      switch (last.spec.kind) {
-        case 'exit': break;
-        case 'ja': rl.addBranch(from, target(jumpSuccessor(cfg, last)), null); break;
-        case 'jcond': case 'may_goto': {
-          const taken = target(jumpSuccessor(cfg, last));
-          const fall = target(fallThrough(cfg, last));
-          if (taken !== fall) {
-            rl.addBranch(from, taken, last.spec.kind === 'jcond' ? this.condition(last) : ir.get(T32A, 'i32'));
-          }
-          rl.addBranch(from, fall, null);
-          break;
-        }
-        default: rl.addBranch(from, target(fallThrough(cfg, last)), null);
+      const e = this.blockExit(id);
+      if (e.kind === 'goto') rl.addBranch(from, target(e.to), null);
+      else if (e.kind === 'cond') {
+        const taken = target(e.taken), fall = target(e.fall);
+        if (taken !== fall) rl.addBranch(from, taken, e.cond());
+        rl.addBranch(from, fall, null);
       }
     }
-    const body = rl.render(rlBlock.get(cfg.blockAt[entry]!)!, LABEL);
+    return rl.render(rlBlock.get(this.cfg.blockAt[entry]!)!, LABEL);
+  }
+
+  translateFunction(entry: number): void {
+    const ir = this.ir;
+    const body = this.functionBody(entry);
     const prologue: Expr[] = [];
     if (this.program.instructions.some((i) => i.spec.kind === 'may_goto')) prologue.push(ir.set(MAY_GOTO, ir.i32(MAY_GOTO_LOOPS)));
     ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, ir.block(null, [...prologue, body, ir.unreachable()], 'i64'), LOCAL_NAMES);
