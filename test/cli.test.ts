@@ -67,4 +67,16 @@ test('conformance plugin: memory argument, errors exit non-zero', () => {
   assert.is(r.status, 1);
 });
 
+
+
+test('disasm and maps on an object file', () => {
+  const d = cli(['disasm', 'examples/xdp_lb/xdp_lb.o']);
+  assert.is(d.code, 0, d.err);
+  assert.match(d.out, /^xdp_lb \(section xdp, type xdp, \d+ slots\):/);
+  assert.match(d.out, /; void \*data_end = \(void \*\)\(long\)ctx->data_end;\n +0:\tr2 = \*\(u32 \*\)\(r1 \+ 0x4\)/);
+  const m = cli(['maps', 'examples/xdp_lb/xdp_lb.o']);
+  assert.match(m.out, /^vips type=hash key_size=8 value_size=8 max_entries=64/m);
+  const bad = cli(['disasm', 'examples/xdp_lb/xdp_lb.o', '--prog', 'nope']);
+  assert.is(bad.code, 2); assert.match(bad.err, /no program 'nope'/);
+});
 test.run();

@@ -10,14 +10,31 @@ import { loadProgramFile } from './program-file.js';
 import { runRawInterpreter } from '../runtime/raw.js';
 import { assembleToBytes } from '../isa/assemble.js';
 import { disassemble } from '../isa/disassemble.js';
+import { parseObject } from '../loader/object.js';
+import type { ObjectSpec, ProgramSpec } from '../loader/spec.js';
+import { describeMap, disassembleProgramSpec } from '../loader/describe.js';
+
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+function isElf(b: Uint8Array): boolean {
+  return ELF_MAGIC.every((v, i) => b[i] === v);
+}
+function selectPrograms(spec: ObjectSpec, name: string | undefined): readonly ProgramSpec[] {
+  if (name === undefined) return spec.programs;
+  const p = spec.programs.find((x) => x.name === name);
+  if (!p) throw new UsageError(`no program '${name}' (the object has: ${spec.programs.map((x) => x.name).join(', ')})`);
+  return [p];
+}
 
 const USAGE = `usage: ebpf-wasm <command> [options]
 
 commands:
   asm FILE.s -o FILE.bin
       assemble conformance-syntax assembly into 8-byte instructions
-  disasm FILE [--syntax llvm|conformance]
-      disassemble instruction bytes, hex text or assembly (default: llvm-objdump syntax)
+  disasm FILE [--prog NAME] [--syntax llvm|conformance]
+      disassemble an object's programs (with BTF source lines), instruction bytes, hex text or
+      assembly (default: llvm-objdump syntax)
+  maps PROG.o
+      the maps an object defines
   test-run --raw FILE [--data-hex HEX | --data FILE] [--tier interpreter|jit] [--unverified] [--budget N]
       run a bare program (r1 = data, r2 = length) and print its r0 as 'retval: N'
       FILE: instruction bytes, hex text, or conformance-syntax assembly (.s/.asm)
@@ -35,11 +52,25 @@ const commands: Record<string, Handler> = {
     return 0;
   },
   disasm: async (argv) => {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { syntax: { type: 'string' } } });
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { syntax: { type: 'string' }, prog: { type: 'string' } } });
     if (positionals.length !== 1) throw new UsageError('disasm takes one file');
     const syntax = values.syntax ?? 'llvm';
     if (syntax !== 'llvm' && syntax !== 'conformance') throw new UsageError(`--syntax takes llvm or conformance, not ${syntax}`);
-    process.stdout.write(disassemble(loadProgramFile(positionals[0]!), { syntax, showPc: syntax === 'llvm' }) + '\n');
+    const bytes = new Uint8Array(readFileSync(positionals[0]!));
+    if (isElf(bytes)) {
+      const spec = parseObject(bytes);
+      const progs = selectPrograms(spec, values.prog);
+      process.stdout.write(progs.map((p) => disassembleProgramSpec(p, syntax)).join('\n'));
+      return 0;
+    }
+    process.stdout.write(disassemble(loadProgramFile(positionals[0]!), { syntax, showPc: syntax === 'llvm' }));
+    return 0;
+  },
+  maps: async (argv) => {
+    const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+    if (positionals.length !== 1) throw new UsageError('maps takes one object file');
+    const spec = parseObject(new Uint8Array(readFileSync(positionals[0]!)));
+    process.stdout.write(spec.maps.map((m) => describeMap(m) + '\n').join(''));
     return 0;
   },
   'test-run': async (argv) => {

@@ -33,6 +33,26 @@ export const DiagnosticCode = {
   UnsupportedInstruction: 3007,
   HelperFault: 3008,
   TailCallLimit: 3009,
+  // ELF / BTF loading
+  ElfTruncated: 4001,
+  ElfBadMagic: 4002,
+  ElfUnsupported: 4003,
+  ElfBadSectionHeader: 4004,
+  ElfBadString: 4005,
+  ElfBadSymbol: 4006,
+  ElfBadRelocation: 4007,
+  ElfUnsupportedRelocation: 4008,
+  ElfUnknownSectionType: 4009,
+  ElfMissingSymbol: 4010,
+  BtfBad: 4020,
+  BtfBadTypeId: 4021,
+  BtfUnknownKind: 4022,
+  BtfExtBad: 4023,
+  CoreRelocation: 4030,
+  LoaderBadProgram: 4040,
+  LoaderBadMap: 4041,
+  LoaderBadData: 4042,
+  LoaderNoEntry: 4043,
   // JIT
   JitUnsupported: 7001,
   JitTooLarge: 7002,
@@ -87,5 +107,35 @@ export class AsmError extends EbpfError {
     super(codeName, `line ${line}: ${message}`);
     this.name = 'AsmError';
     this.line = line;
+  }
+}
+
+/**
+ * Malformed or unsupported object file input. Names the place: a section
+ * (by name or index), a byte offset into the file or section, and/or a symbol.
+ */
+export interface LoadPlace {
+  readonly section?: string;
+  readonly offset?: number;
+  readonly symbol?: string;
+}
+
+export class LoadError extends EbpfError {
+  readonly section?: string;
+  readonly offset?: number;
+  readonly symbol?: string;
+  /** The message without its place prefix (to re-raise with a fuller place). */
+  readonly detail: string;
+  constructor(codeName: DiagnosticCodeName, place: LoadPlace, message: string) {
+    const where: string[] = [];
+    if (place.section !== undefined) where.push(`section ${place.section}`);
+    if (place.offset !== undefined) where.push(`offset 0x${place.offset.toString(16)}`);
+    if (place.symbol !== undefined) where.push(`symbol ${place.symbol}`);
+    super(codeName, `${where.length ? where.join(', ') + ': ' : ''}${message}`);
+    this.name = 'LoadError';
+    this.detail = message;
+    if (place.section !== undefined) this.section = place.section;
+    if (place.offset !== undefined) this.offset = place.offset;
+    if (place.symbol !== undefined) this.symbol = place.symbol;
   }
 }

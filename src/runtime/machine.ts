@@ -6,6 +6,7 @@
 import { computeLayout, createMemory, type CpuArea, type LayoutOptions, type MemoryLayout, type RunRegions } from './layout.js';
 import { HelperRegistry, type HelperRuntime } from '../helpers/table.js';
 import { registerCoreHelpers } from '../helpers/core.js';
+import { registerXdpHelpers } from '../programs/xdp.js';
 
 export interface MachineOptions extends LayoutOptions {
   /** Seed of bpf_get_prandom_u32 and anything else random. */
@@ -43,6 +44,13 @@ class Prng {
 }
 function rotl(x: number, k: number): number { return (x << k) | (x >>> (32 - k)); }
 
+/** The helpers every machine starts with. */
+export function defaultHelpers(): HelperRegistry {
+  const registry = registerCoreHelpers(new HelperRegistry());
+  registerXdpHelpers(registry);
+  return registry;
+}
+
 export class Machine implements HelperRuntime {
   readonly layout: MemoryLayout;
   readonly memory: WebAssembly.Memory;
@@ -58,7 +66,7 @@ export class Machine implements HelperRuntime {
   constructor(opts: MachineOptions = {}) {
     this.layout = computeLayout(opts);
     this.memory = createMemory(this.layout);
-    this.helpers = opts.helpers ?? registerCoreHelpers(new HelperRegistry());
+    this.helpers = opts.helpers ?? defaultHelpers();
     this.clockNs = opts.clockStartNs ?? 1_000_000_000n;
     this.clockStep = opts.clockStepNs ?? 0n;
     this.prng = new Prng(opts.seed ?? 0);

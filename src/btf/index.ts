@@ -1,0 +1,4 @@
+export * from './kinds.js';
+export * from './btf.js';
+export * from './ext.js';
+export * from './core.js';

@@ -1,0 +1,33 @@
+/**
+ * What a program type does around a run: write its context and packet into
+ * the CPU area before, and turn r0 and memory into the kernel's
+ * BPF_PROG_TEST_RUN results after.
+ */
+import type { Machine } from '../runtime/machine.js';
+import type { RunArgs } from '../interpreter/interpreter.js';
+import type { ProgramTypeName } from './types.js';
+
+export interface TestRunInput {
+  /** Packet or data bytes (data_in). */
+  data?: Uint8Array;
+  /** Context bytes (ctx_in), in the UAPI struct's layout. */
+  ctx?: Uint8Array;
+  /** Interface the packet arrives on. */
+  ingressIfindex?: number;
+  rxQueueIndex?: number;
+}
+
+export interface TestRunOutput {
+  /** r0 as the kernel reports it (32-bit for most types, 64-bit for raw). */
+  retval: bigint;
+  dataOut: Uint8Array;
+  ctxOut?: Uint8Array;
+}
+
+export interface ProgramTypeRuntime {
+  readonly name: ProgramTypeName;
+  /** Writes the inputs into CPU `cpu`'s area; returns the entry registers and regions. */
+  prepare(machine: Machine, cpu: number, input: TestRunInput): RunArgs;
+  /** Reads the results back after a run that returned r0 = (lo, hi). */
+  finish(machine: Machine, cpu: number, r0lo: number, r0hi: number): TestRunOutput;
+}

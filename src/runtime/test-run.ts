@@ -1,0 +1,59 @@
+/**
+ * BPF_PROG_TEST_RUN for this engine: run a program of a given type on input
+ * data/context, `repeat` times, and report retval, data_out, ctx_out and the
+ * mean duration per run, as the kernel does.
+ */
+import type { Program } from '../isa/instruction.js';
+import { Interpreter } from '../interpreter/interpreter.js';
+import { programTypeRuntime } from '../programs/registry.js';
+import type { ProgramTypeName } from '../programs/types.js';
+import type { TestRunInput, TestRunOutput } from '../programs/runtime.js';
+import { Machine } from './machine.js';
+
+export interface LoadedProgramOptions {
+  type: ProgramTypeName;
+  /** Run without a verifier verdict, inside the sandbox. */
+  unverified?: boolean;
+  budget?: number;
+}
+
+export interface TestRunOptions extends TestRunInput {
+  /** Runs; results are those of the last one and duration the mean (the kernel's semantics). */
+  repeat?: number;
+  cpu?: number;
+}
+
+export interface TestRunResult extends TestRunOutput {
+  durationNs: number;
+}
+
+/** A program bound to a machine and a tier. */
+export class LoadedProgram {
+  readonly machine: Machine;
+  private readonly interpreter: Interpreter;
+
+  constructor(readonly program: Program, readonly options: LoadedProgramOptions, machine?: Machine) {
+    this.machine = machine ?? new Machine();
+    if (!options.unverified) {
+      throw new Error('programs run only after verification or, with { unverified: true }, inside the sandbox');
+    }
+    this.interpreter = new Interpreter(program, this.machine, { unverified: options.unverified, budget: options.budget });
+  }
+
+  testRun(opts: TestRunOptions = {}): TestRunResult {
+    const repeat = Math.max(1, opts.repeat ?? 1);
+    const cpu = opts.cpu ?? 0;
+    const rt = programTypeRuntime(this.options.type);
+    let lo = 0;
+    let total = 0;
+    for (let i = 0; i < repeat; i++) {
+      // every repetition starts from the same input, as the kernel's test_run does
+      const args = rt.prepare(this.machine, cpu, opts);
+      const t0 = performance.now();
+      lo = this.interpreter.run(cpu, args);
+      total += performance.now() - t0;
+    }
+    const out = rt.finish(this.machine, cpu, lo, this.interpreter.r0hi);
+    return { ...out, durationNs: Math.round((total * 1e6) / repeat) };
+  }
+}
