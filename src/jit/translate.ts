@@ -55,9 +55,12 @@ const G = {
 /** r1..r5 as a callee left them: the register file is flat, so the caller sees them after the call. */
 const RET_REGS = [1, 2, 3, 4, 5] as const;
 const retGlobal = (r: number): string => `ret_r${r}`;
+/** Regions in the order the check tries them (packet data first: most checked accesses go there). */
 const REGION_GLOBALS = [
-  [G.stackLo, G.stackHi], [G.ctxLo, G.ctxHi], [G.dataLo, G.dataHi], [G.heapLo, G.heapHi],
+  [G.dataLo, G.dataHi], [G.ctxLo, G.ctxHi], [G.stackLo, G.stackHi], [G.heapLo, G.heapHi],
 ] as const;
+/** Linear-memory addresses fit 31 bits (the memory maximum is below 2 GiB). */
+const ADDRESS_BITS = 31;
 
 const CHECK = 'check';
 const CHECK_ALIGNED = 'check_aligned';
@@ -83,11 +86,18 @@ class Translator {
   readonly cfg: Cfg;
   readonly helperImports = new Map<number, HelperImportInfo & { params: ValType[]; result: ValType }>();
   usesCallx = false;
+  /** Some instruction writes r10 (unverified code may): stack accesses then need checks. */
+  readonly r10Written: boolean;
   /** Entries reached by local calls (pc 0 may be one too). */
   readonly callTargets = new Set<number>();
 
   constructor(readonly program: Program, readonly opts: TranslateOptions) {
     this.cfg = buildCfg(program);
+    this.r10Written = program.instructions.some((i) => {
+      const k = i.spec.kind;
+      if (k === 'atomic') return i.src === FRAME_POINTER; // fetch forms and xchg write src
+      return i.dst === FRAME_POINTER && i.spec.fields.dst === 'reg' && k !== 'st' && k !== 'stx' && k !== 'jcond';
+    });
     for (const insn of program.instructions) {
       const k = insn.spec.kind;
       if (k === 'ja' || k === 'jcond' || k === 'may_goto' || (k === 'call' && insn.src === CallSrc.LOCAL)) {
@@ -122,8 +132,18 @@ class Translator {
   addr(base: number, off: number, size: number, pc: number, aligned = false): Expr {
     const ir = this.ir;
     const a = off === 0 ? this.reg(base) : ir.bin64('add', this.reg(base), ir.i64(BigInt(off)));
-    if (!this.opts.sandbox) return ir.wrap(a);
-    return ir.call(aligned ? CHECK_ALIGNED : CHECK, [a, ir.i64(BigInt(size)), ir.i32(pc)], 'i32');
+    if (!this.opts.sandbox || this.provenInStack(base, off, size, aligned)) return ir.wrap(a);
+    return ir.call(aligned ? CHECK_ALIGNED : CHECK, [a, ir.i32(size), ir.i32(pc)], 'i32');
+  }
+
+  /**
+   * r10 + off with r10 never written: frame k has r10 = stackTop - 512k (k < 8, 8-aligned), and the stack
+   * region is the CPU's whole stack [stackTop - 8 * 512, stackTop), so an access within the frame's own
+   * 512 bytes needs no check.
+   */
+  provenInStack(base: number, off: number, size: number, aligned: boolean): boolean {
+    return base === FRAME_POINTER && !this.r10Written && off >= -STACK_FRAME_BYTES && off + size <= 0
+      && (!aligned || off % size === 0);
   }
 
   // --- instructions ------------------------------------------------------------
@@ -239,8 +259,8 @@ class Translator {
       ? ir.bin32('add', this.low(insn.src), ir.i32(insn.imm))
       : ir.i32(insn.imm);
     const o = (): Expr => ir.get(T64A, 'i64');
-    const len = ir.bin64('sub', ir.gget(G.dataHi, 'i64'), ir.gget(G.dataLo, 'i64'));
-    const ptr = ir.wrap(ir.bin64('add', ir.gget(G.dataLo, 'i64'), o()));
+    const len = this.zext(ir.bin32('sub', ir.gget(G.dataHi, 'i32'), ir.gget(G.dataLo, 'i32')));
+    const ptr = ir.bin32('add', ir.gget(G.dataLo, 'i32'), ir.wrap(o()));
     const raw = size === 1 ? ir.load32(1, ptr) : size === 2 ? this.bswap16(ir.load32(2, ptr)) : this.bswap32(ir.load32(4, ptr));
     return ir.block(null, [
       ir.set(T64A, ir.extendS(off)),
@@ -454,22 +474,25 @@ class Translator {
   /** check(addr, size, pc) -> addr: the access must lie inside one region. */
   addCheckFunctions(): void {
     const ir = this.ir;
-    const a = (): Expr => ir.get(0, 'i64');
-    const size = (): Expr => ir.get(1, 'i64');
-    const inside = ([lo, hi]: readonly [string, string]): Expr => ir.bin32('and',
-      ir.bin32('and', ir.bin64('ge_u', a(), ir.gget(lo, 'i64')), ir.bin64('lt_u', a(), ir.gget(hi, 'i64'))),
-      ir.bin64('ge_u', ir.bin64('sub', ir.gget(hi, 'i64'), a()), size()));
-    let ok = inside(REGION_GLOBALS[0]);
-    for (const r of REGION_GLOBALS.slice(1)) ok = ir.bin32('or', ok, inside(r));
+    const [A64, SIZE, PC, A, E] = [0, 1, 2, 3, 4];
+    const a = (): Expr => ir.get(A, 'i32');
+    const e = (): Expr => ir.get(E, 'i32');
     const violation = (): Expr => ir.block(null, [
-      ir.call(TRAP_IMPORT, [ir.i32(DiagnosticCode.MemoryAccessViolation), ir.get(2, 'i32')], 'none'), ir.unreachable()]);
-    ir.addFunction(CHECK, ['i64', 'i64', 'i32'], 'i32', [], ir.block(null, [
-      ir.if(ir.un32('eqz', ok), violation()),
-      ir.wrap(a()),
-    ], 'i32'));
-    ir.addFunction(CHECK_ALIGNED, ['i64', 'i64', 'i32'], 'i32', [], ir.block(null, [
-      ir.if(ir.un64('eqz', ir.bin64('and', a(), ir.bin64('sub', size(), ir.i64(1n)))), ir.nop(), violation()),
-      ir.call(CHECK, [a(), size(), ir.get(2, 'i32')], 'i32'),
+      ir.call(TRAP_IMPORT, [ir.i32(DiagnosticCode.MemoryAccessViolation), ir.get(PC, 'i32')], 'none'), ir.unreachable()]);
+    const body: Expr[] = [
+      // above 2^31 nothing is mapped; below it, a + size cannot overflow 32 bits
+      ir.if(ir.un64('eqz', ir.bin64('shr_u', ir.get(A64, 'i64'), ir.i64(BigInt(ADDRESS_BITS)))), ir.nop(), violation()),
+      ir.set(A, ir.wrap(ir.get(A64, 'i64'))),
+      ir.set(E, ir.bin32('add', a(), ir.get(SIZE, 'i32'))),
+    ];
+    for (const [lo, hi] of REGION_GLOBALS) {
+      body.push(ir.if(ir.bin32('and', ir.bin32('ge_u', a(), ir.gget(lo, 'i32')), ir.bin32('le_u', e(), ir.gget(hi, 'i32'))), ir.ret(a())));
+    }
+    body.push(violation());
+    ir.addFunction(CHECK, ['i64', 'i32', 'i32'], 'i32', ['i32', 'i32'], ir.block(null, body, 'i32'));
+    ir.addFunction(CHECK_ALIGNED, ['i64', 'i32', 'i32'], 'i32', [], ir.block(null, [
+      ir.if(ir.un64('eqz', ir.bin64('and', ir.get(A64, 'i64'), this.zext(ir.bin32('sub', ir.get(SIZE, 'i32'), ir.i32(1))))), ir.nop(), violation()),
+      ir.call(CHECK, [ir.get(A64, 'i64'), ir.get(SIZE, 'i32'), ir.get(PC, 'i32')], 'i32'),
     ], 'i32'));
   }
 
@@ -497,7 +520,7 @@ class Translator {
     ir.exportFunction(Exports.r0hi, Exports.r0hi);
     const cfgGlobals = [G.stackLo, G.stackHi, G.ctxLo, G.ctxHi, G.dataLo, G.dataHi, G.heapLo, G.heapHi, G.top];
     ir.addFunction(Exports.configure, Array<ValType>(cfgGlobals.length).fill('i32'), 'none', [],
-      ir.block(null, cfgGlobals.map((g, i) => ir.gset(g, this.zext(ir.get(i, 'i32'))))));
+      ir.block(null, cfgGlobals.map((g, i) => ir.gset(g, g === G.top ? this.zext(ir.get(i, 'i32')) : ir.get(i, 'i32')))));
     ir.exportFunction(Exports.configure, Exports.configure);
     ir.addFunction(Exports.setBudget, ['i32', 'i32'], 'none', [], ir.gset(G.budget, pair(0)));
     ir.exportFunction(Exports.setBudget, Exports.setBudget);
@@ -516,8 +539,8 @@ class Translator {
       ir.gset(G.batchIndex, get(I)),
       ir.set(OFF, ir.load32(4, ir.bin32('add', get(DESC), ir.bin32('mul', get(I), ir.i32(PAIR_BYTES))))),
       ir.set(LEN, ir.load32(4, ir.bin32('add', ir.bin32('add', get(DESC), ir.bin32('mul', get(I), ir.i32(PAIR_BYTES))), ir.i32(4)))),
-      ir.gset(G.dataLo, this.zext(get(OFF))),
-      ir.gset(G.dataHi, this.zext(ir.bin32('add', get(OFF), get(LEN)))),
+      ir.gset(G.dataLo, get(OFF)),
+      ir.gset(G.dataHi, ir.bin32('add', get(OFF), get(LEN))),
       ir.gset(G.rem, ir.gget(G.budget, 'i64')),
     ];
     let batchRegs: Expr[];
@@ -549,7 +572,8 @@ class Translator {
     if (this.program.instructions.some((i) => i.spec.kind === 'callx')) {
       ir.importFunction(CALLX_IMPORT, ENV_MODULE, CALLX_IMPORT, ['i32', 'i64', 'i64', 'i64', 'i64', 'i64', 'i32'], 'i64');
     }
-    for (const g of [G.stackLo, G.stackHi, G.ctxLo, G.ctxHi, G.dataLo, G.dataHi, G.heapLo, G.heapHi, G.top, G.rem]) ir.addGlobal(g, 'i64');
+    for (const g of [G.stackLo, G.stackHi, G.ctxLo, G.ctxHi, G.dataLo, G.dataHi, G.heapLo, G.heapHi]) ir.addGlobal(g, 'i32');
+    for (const g of [G.top, G.rem]) ir.addGlobal(g, 'i64');
     ir.addGlobal(G.budget, 'i64', this.opts.defaultBudget);
     for (const r of RET_REGS) ir.addGlobal(retGlobal(r), 'i64');
     ir.addGlobal(G.r0hi, 'i32');
