@@ -9,3 +9,8 @@ export * from './helpers/table.js';
 export { registerCoreHelpers } from './helpers/core.js';
 export * from './programs/types.js';
 export * from './programs/context.js';
+// JIT tier (eBPF → wasm). The compiler loads Binaryen (~0.5 s); ./jit/runtime.js alone runs compiled modules without it.
+export { compileProgram, toWat, MAX_JIT_SLOTS, DEFAULT_BUDGET as JIT_DEFAULT_BUDGET, type CompileOptions } from './jit/compiler.js';
+export { JitInstance, instantiate, type InstanceOptions } from './jit/runtime.js';
+export type { CompiledProgram, JitManifest, HelperImportInfo } from './jit/abi.js';
+export { runRawJit } from './jit/conformance.js';

@@ -89,7 +89,8 @@ export class Ir {
 
   // --- constants, locals, globals ------------------------------------------
   i32(v: number): Expr { return this.m.i32.const(v | 0); }
-  i64(v: bigint): Expr { return this.m.i64.const(BigInt.asIntN(64, v)); }
+  /** A 64-bit constant; numbers must be safe integers (Binaryen converts them itself). */
+  i64(v: bigint | number): Expr { return this.m.i64.const(typeof v === 'number' ? v : BigInt.asIntN(64, v)); }
   get(local: number, type: 'i32' | 'i64'): Expr { return this.m.local.get(local, wasmType(type)); }
   set(local: number, value: Expr): Expr { return this.m.local.set(local, value); }
   tee(local: number, value: Expr, type: 'i32' | 'i64'): Expr { return this.m.local.tee(local, value, wasmType(type)); }

@@ -145,6 +145,11 @@ export class JitInstance {
     return (BigInt(this.exports.remainingHi() >>> 0) << 32n) | BigInt(this.exports.remaining() >>> 0);
   }
 
+  /** Picks up a grown memory (heap region end, typed views). */
+  refresh(): void {
+    this.configure();
+  }
+
   private configure(): void {
     const end = this.memory.buffer.byteLength;
     if (end === this.configuredHeapEnd) return;
@@ -170,9 +175,12 @@ export class JitInstance {
     return (BigInt(this.exports.r0hi() >>> 0) << 32n) | BigInt(lo >>> 0);
   }
 
-  /** Runs with 32-bit r1, r2 and returns r0's low 32 bits: no BigInt on the way. */
+  /**
+   * Runs with 32-bit r1, r2 and returns r0's low 32 bits: no BigInt on the way. The hot path skips the
+   * memory-size check of run(): after growing memory outside a helper, call refresh() (until then the
+   * heap region keeps its old end, which only refuses accesses, never allows more).
+   */
   runU32(r1: number, r2 = 0): number {
-    this.configure();
     try {
       return this.exports.run(r1 >>> 0, 0, r2 >>> 0, 0, 0, 0, 0, 0, 0, 0) >>> 0;
     } catch (err) {

@@ -42,9 +42,11 @@ const T64A = LABEL + 1;
 const T64B = T64A + 1;
 const T32A = T64B + 1;
 const MAY_GOTO = T32A + 1;
+/** The budget left, kept in a local (cheaper than the global) and synced at calls, exits and traps. */
+const REM = MAY_GOTO + 1;
 const FUNC_PARAMS: ValType[] = [...Array<ValType>(REGISTER_COUNT).fill('i64'), 'i32'];
-const FUNC_VARS: ValType[] = ['i32', 'i64', 'i64', 'i32', 'i32'];
-const LOCAL_NAMES = [...Array.from({ length: REGISTER_COUNT }, (_, r) => `r${r}`), 'depth', 'label', 't64a', 't64b', 't32', 'may_goto'];
+const FUNC_VARS: ValType[] = ['i32', 'i64', 'i64', 'i32', 'i32', 'i64'];
+const LOCAL_NAMES = [...Array.from({ length: REGISTER_COUNT }, (_, r) => `r${r}`), 'depth', 'label', 't64a', 't64b', 't32', 'may_goto', 'rem'];
 
 // Globals.
 const G = {
@@ -63,6 +65,7 @@ const REGION_GLOBALS = [
 const ADDRESS_BITS = 31;
 
 const CHECK = 'check';
+const BUDGET_TRAP = 'budget_trap';
 const CHECK_ALIGNED = 'check_aligned';
 
 const JCMP: Partial<Record<number, BinOp>> = {
@@ -121,6 +124,11 @@ class Translator {
     return insn.spec.source === 'reg' ? this.low(insn.src) : this.ir.i32(insn.imm);
   }
   zext(v32: Expr): Expr { return this.ir.extendU(v32); }
+
+  /** Stores the local budget to the global (before calls, exits and ends of the run). */
+  syncBudget(): Expr[] {
+    return this.opts.budgeted ? [this.ir.gset(G.rem, this.ir.get(REM, 'i64'))] : [];
+  }
 
   trap(code: number, pc: number): Expr {
     const ir = this.ir;
@@ -267,7 +275,7 @@ class Translator {
       ir.if(ir.bin32('or',
         ir.bin64('lt_s', o(), ir.i64(0n)),
         ir.bin64('gt_s', ir.bin64('add', o(), ir.i64(BigInt(size))), len)),
-      this.trap(TRAP_RETURN_ZERO, insn.pc)),
+      ir.block(null, [...this.syncBudget(), this.trap(TRAP_RETURN_ZERO, insn.pc)])),
       this.setReg(0, this.zext(raw)),
     ]);
   }
@@ -303,7 +311,9 @@ class Translator {
     args.push(ir.bin32('add', depth(), ir.i32(1)));
     return ir.block(null, [
       ir.if(ir.bin32('ge_u', depth(), ir.i32(MAX_CALL_FRAMES - 1)), this.trap(DiagnosticCode.CallDepthExceeded, insn.pc)),
+      ...this.syncBudget(),
       this.setReg(0, ir.call(funcName(target), args, 'i64')),
+      ...(this.opts.budgeted ? [ir.set(REM, ir.gget(G.rem, 'i64'))] : []),
       ...RET_REGS.map((r) => this.setReg(r, ir.gget(retGlobal(r), 'i64'))),
     ]);
   }
@@ -377,14 +387,15 @@ class Translator {
     const { instructions } = this.program;
     const code: Expr[] = [];
     if (this.opts.budgeted) {
-      const n = ir.i64(BigInt(b.count));
-      code.push(ir.if(ir.bin64('lt_u', ir.gget(G.rem, 'i64'), n), this.trap(DiagnosticCode.InstructionBudgetExhausted, b.pc)));
-      code.push(ir.gset(G.rem, ir.bin64('sub', ir.gget(G.rem, 'i64'), ir.i64(BigInt(b.count)))));
+      code.push(ir.if(ir.bin64('lt_u', ir.get(REM, 'i64'), ir.i64(b.count)),
+        ir.call(BUDGET_TRAP, [ir.i32(b.pc), ir.get(REM, 'i64')], 'none')));
+      code.push(ir.set(REM, ir.bin64('sub', ir.get(REM, 'i64'), ir.i64(b.count))));
     }
     for (let i = b.first; i <= b.last; i++) code.push(this.insn(instructions[i]!));
     const last = instructions[b.last]!;
     if (last.spec.kind === 'exit') {
       if (this.callTargets.has(entry)) for (const r of RET_REGS) code.push(ir.gset(retGlobal(r), this.reg(r)));
+      code.push(...this.syncBudget());
       code.push(ir.ret(this.reg(0)));
     }
     if (last.spec.kind === 'may_goto') {
@@ -467,6 +478,7 @@ class Translator {
     const body = this.functionBody(entry);
     const prologue: Expr[] = [];
     if (this.program.instructions.some((i) => i.spec.kind === 'may_goto')) prologue.push(ir.set(MAY_GOTO, ir.i32(MAY_GOTO_LOOPS)));
+    if (this.opts.budgeted) prologue.push(ir.set(REM, ir.gget(G.rem, 'i64')));
     ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, ir.block(null, [...prologue, body, ir.unreachable()], 'i64'), LOCAL_NAMES);
   }
 
@@ -579,6 +591,13 @@ class Translator {
     ir.addGlobal(G.r0hi, 'i32');
     ir.addGlobal(G.batchIndex, 'i32');
     if (this.opts.sandbox) this.addCheckFunctions();
+    if (this.opts.budgeted) {
+      ir.addFunction(BUDGET_TRAP, ['i32', 'i64'], 'none', [], ir.block(null, [
+        ir.gset(G.rem, ir.get(1, 'i64')),
+        ir.call(TRAP_IMPORT, [ir.i32(DiagnosticCode.InstructionBudgetExhausted), ir.get(0, 'i32')], 'none'),
+        ir.unreachable(),
+      ]));
+    }
     for (const e of this.cfg.entries) this.translateFunction(e);
     this.addEntryPoints();
     return {
