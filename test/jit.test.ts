@@ -5,6 +5,9 @@ import { ExecutionError, EbpfError, DiagnosticCode } from '../src/diagnostics/in
 import { compileProgram, MAX_JIT_SLOTS } from '../src/jit/index.js';
 import { PROGRAM_TYPES } from '../src/programs/context.js';
 import { machine, prog } from './jit-asm.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 function trapOf(fn: () => unknown): ExecutionError {
   try { fn(); } catch (e) {
@@ -221,6 +224,25 @@ test('programs beyond the JIT limit fail with EW7002', () => {
     assert.instance(e, EbpfError);
     assert.is((e as EbpfError).code, DiagnosticCode.JitTooLarge);
   }
+});
+
+test('the runtime never loads Binaryen (compiler and runtime apart)', () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = readFileSync(file, 'utf8');
+    for (const m of src.matchAll(/^import\s+(type\s+)?[^;]*?from\s+'([^']+)'/gms)) {
+      if (m[1]) continue; // type-only imports vanish at run time
+      const spec = m[2]!;
+      assert.ok(spec.startsWith('.'), `${file} imports ${spec}`);
+      visit(join(dirname(file), spec.replace(/\.js$/, '.ts')));
+    }
+  };
+  visit(join(root, 'src', 'jit', 'runtime.ts'));
+  assert.ok([...seen].every((f) => !f.endsWith('binaryen.ts')));
+  assert.ok(seen.size >= 3);
 });
 
 test.run();

@@ -85,11 +85,18 @@ function translateChecked(program: Program, r: Resolved, validate: boolean) {
   if (program.slotCount > MAX_JIT_SLOTS) {
     throw new EbpfError('JitTooLarge', `program has ${program.slotCount} instructions; the JIT compiles at most ${MAX_JIT_SLOTS}`);
   }
-  const t = translate(program, {
-    helpers: r.helpers,
-    memory: { initialPages: r.layout.initialPages, maximumPages: r.layout.maximumPages, shared: r.layout.shared },
-    sandbox: r.sandbox, budgeted: r.budgeted, defaultBudget: r.budget, batchContext: r.batchContext,
-  });
+  let t: ReturnType<typeof translate>;
+  try {
+    t = translate(program, {
+      helpers: r.helpers,
+      memory: { initialPages: r.layout.initialPages, maximumPages: r.layout.maximumPages, shared: r.layout.shared },
+      sandbox: r.sandbox, budgeted: r.budgeted, defaultBudget: r.budget, batchContext: r.batchContext,
+    });
+  } catch (e) {
+    // deeply nested control flow can exhaust the JS stack while structuring
+    if (e instanceof RangeError) throw new EbpfError('JitTooLarge', `program too complex to compile: ${e.message}`);
+    throw e;
+  }
   if (validate && !t.ir.validate()) {
     t.ir.dispose();
     throw new EbpfError('JitUnsupported', 'internal error: generated module failed validation');
