@@ -207,6 +207,16 @@ test('runBatch: XDP context per packet; ld_abs failure gives 0 and the batch con
   assert.equal([...out], [m.bytes()[base + 2], 0, m.bytes()[base + 66]]);
 });
 
+test('runU32 sees regions set just before it', () => {
+  const m = machine();
+  const inst = m.jit(prog(['ldxb', { dst: 0, src: 1, off: 0 }], ['exit']));
+  const data = inst.area.packetData;
+  m.bytes()[data] = 77;
+  inst.setRegions({ data: { start: data, end: data + 1 } });
+  assert.is(inst.runU32(data), 77);
+  assert.is(trapOf(() => inst.runU32(data + 1)).code, DiagnosticCode.MemoryAccessViolation);
+});
+
 test('compilations are cached by program hash and options', () => {
   const m = machine();
   const p = prog(['mov_imm', { dst: 0, imm: 1 }], ['exit']);

@@ -132,6 +132,7 @@ export class JitInstance {
     this.regions = { ...this.regions, ...r };
     if (r.heap) this.heapAuto = false;
     this.configuredHeapEnd = -1;
+    this.configure();
   }
 
   /** The allowance each run starts with. */

@@ -44,9 +44,14 @@ const T32A = T64B + 1;
 const MAY_GOTO = T32A + 1;
 /** The budget left, kept in a local (cheaper than the global) and synced at calls, exits and traps. */
 const REM = MAY_GOTO + 1;
+/** Sandbox: the access being checked, and the data window's bounds cached for the inline fast path. */
+const ADDR64 = REM + 1;
+const ADDR = ADDR64 + 1;
+const DATA_LO = ADDR + 1;
+const DATA_HI = DATA_LO + 1;
 const FUNC_PARAMS: ValType[] = [...Array<ValType>(REGISTER_COUNT).fill('i64'), 'i32'];
-const FUNC_VARS: ValType[] = ['i32', 'i64', 'i64', 'i32', 'i32', 'i64'];
-const LOCAL_NAMES = [...Array.from({ length: REGISTER_COUNT }, (_, r) => `r${r}`), 'depth', 'label', 't64a', 't64b', 't32', 'may_goto', 'rem'];
+const FUNC_VARS: ValType[] = ['i32', 'i64', 'i64', 'i32', 'i32', 'i64', 'i64', 'i32', 'i32', 'i32'];
+const LOCAL_NAMES = [...Array.from({ length: REGISTER_COUNT }, (_, r) => `r${r}`), 'depth', 'label', 't64a', 't64b', 't32', 'may_goto', 'rem', 'addr64', 'addr', 'data_lo', 'data_hi'];
 
 // Globals.
 const G = {
@@ -141,7 +146,18 @@ class Translator {
     const ir = this.ir;
     const a = off === 0 ? this.reg(base) : ir.bin64('add', this.reg(base), ir.i64(BigInt(off)));
     if (!this.opts.sandbox || this.provenInStack(base, off, size, aligned)) return ir.wrap(a);
-    return ir.call(aligned ? CHECK_ALIGNED : CHECK, [a, ir.i32(size), ir.i32(pc)], 'i32');
+    if (aligned) return ir.call(CHECK_ALIGNED, [a, ir.i32(size), ir.i32(pc)], 'i32');
+    // Inline fast path for the packet/data window; every other region goes through check().
+    const addr = (): Expr => ir.get(ADDR, 'i32');
+    const inData = ir.bin32('and',
+      ir.bin32('and', ir.bin64('lt_u', ir.get(ADDR64, 'i64'), ir.i64(2 ** ADDRESS_BITS)), ir.bin32('ge_u', addr(), ir.get(DATA_LO, 'i32'))),
+      ir.bin32('le_u', ir.bin32('add', addr(), ir.i32(size)), ir.get(DATA_HI, 'i32')));
+    return ir.block(null, [
+      ir.set(ADDR64, a),
+      ir.set(ADDR, ir.wrap(ir.get(ADDR64, 'i64'))),
+      ir.if(ir.un32('eqz', inData), ir.set(ADDR, ir.call(CHECK, [ir.get(ADDR64, 'i64'), ir.i32(size), ir.i32(pc)], 'i32'))),
+      addr(),
+    ], 'i32');
   }
 
   /**
@@ -479,6 +495,7 @@ class Translator {
     const prologue: Expr[] = [];
     if (this.program.instructions.some((i) => i.spec.kind === 'may_goto')) prologue.push(ir.set(MAY_GOTO, ir.i32(MAY_GOTO_LOOPS)));
     if (this.opts.budgeted) prologue.push(ir.set(REM, ir.gget(G.rem, 'i64')));
+    if (this.opts.sandbox) prologue.push(ir.set(DATA_LO, ir.gget(G.dataLo, 'i32')), ir.set(DATA_HI, ir.gget(G.dataHi, 'i32')));
     ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, ir.block(null, [...prologue, body, ir.unreachable()], 'i64'), LOCAL_NAMES);
   }
 
