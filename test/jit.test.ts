@@ -202,7 +202,7 @@ test('runBatch: XDP context per packet; ld_abs failure gives 0 and the batch con
   for (let i = 0; i < 1000; i++) { m.bytes()[base + i * 64] = i & 0xff; pairs.push(base + i * 64, 1 + (i % 60)); }
   const res = inst.runBatch(Int32Array.from(pairs));
   for (let i = 0; i < 1000; i++) assert.is(res[i], (1 + (i % 60)) * 256 + (i & 0xff));
-  const raw = m.jit(prog(['ldabsb', { imm: 2 }], ['exit']));
+  const raw = m.jit(prog(['ldabsb', { imm: 2 }], ['exit']), { batch: true });
   const out = raw.runBatch(Int32Array.from([base, 3, base, 2, base + 64, 3]));
   assert.equal([...out], [m.bytes()[base + 2], 0, m.bytes()[base + 66]]);
 });

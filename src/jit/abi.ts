@@ -67,6 +67,8 @@ export interface JitManifest {
   readonly defaultBudget: bigint;
   /** Context field offsets the batch entry writes (xdp_md data, data_end, data_meta). */
   readonly batchContext: { readonly data: number; readonly dataEnd: number; readonly dataMeta: number } | null;
+  /** The batch entry was compiled in. */
+  readonly batch: boolean;
   readonly hash: string;
   readonly slotCount: number;
   readonly functions: number;

@@ -38,6 +38,8 @@ export interface CompileOptions {
   programType?: ProgramTypeName;
   /** Reuse an earlier compilation of the same program and options (default true). */
   cache?: boolean;
+  /** Compile the batch entry for runBatch (default: for program types with a context, e.g. xdp). */
+  batch?: boolean;
   /** Run Binaryen's validator on the generated module (costs about as much as translating; for tests). */
   validate?: boolean;
 }
@@ -63,6 +65,7 @@ interface Resolved {
   budget: bigint;
   optimize: number;
   batchContext: JitManifest['batchContext'];
+  batch: boolean;
 }
 
 function resolve(opts: CompileOptions): Resolved {
@@ -78,6 +81,7 @@ function resolve(opts: CompileOptions): Resolved {
     sandbox, budgeted, budget,
     optimize: opts.optimize ?? 0,
     batchContext: data !== undefined && dataEnd !== undefined && dataMeta !== undefined ? { data, dataEnd, dataMeta } : null,
+    batch: opts.batch ?? ctx !== null,
   };
 }
 
@@ -90,7 +94,7 @@ function translateChecked(program: Program, r: Resolved, validate: boolean) {
     t = translate(program, {
       helpers: r.helpers,
       memory: { initialPages: r.layout.initialPages, maximumPages: r.layout.maximumPages, shared: r.layout.shared },
-      sandbox: r.sandbox, budgeted: r.budgeted, defaultBudget: r.budget, batchContext: r.batchContext,
+      sandbox: r.sandbox, budgeted: r.budgeted, defaultBudget: r.budget, batchContext: r.batchContext, batch: r.batch,
     });
   } catch (e) {
     // deeply nested control flow can exhaust the JS stack while structuring
@@ -110,7 +114,7 @@ export function compileProgram(program: Program, opts: CompileOptions = {}): Com
   const r = resolve(opts);
   const bytes = encode(program.instructions);
   const key = [hashBytes(bytes), r.sandbox, r.budgeted, r.budget, r.optimize, r.layout.initialPages,
-    r.layout.maximumPages, r.layout.shared, JSON.stringify(r.batchContext)].join(':');
+    r.layout.maximumPages, r.layout.shared, JSON.stringify(r.batchContext), r.batch].join(':');
   let cache = caches.get(r.helpers);
   if (!cache) caches.set(r.helpers, cache = new Map());
   const hit = opts.cache !== false ? cache.get(key) : undefined;
@@ -135,7 +139,7 @@ export function compileProgram(program: Program, opts: CompileOptions = {}): Com
   const manifest: JitManifest = {
     memory: { initialPages: r.layout.initialPages, maximumPages: r.layout.maximumPages, shared: r.layout.shared },
     helpers: t.helpers, usesCallx: t.usesCallx, sandbox: r.sandbox, budgeted: r.budgeted, defaultBudget: r.budget,
-    batchContext: r.batchContext, hash: key, slotCount: program.slotCount, functions: t.functions,
+    batchContext: r.batchContext, batch: r.batch, hash: key, slotCount: program.slotCount, functions: t.functions,
   };
   const compiled: CompiledProgram = { bytes: wasm, manifest, module };
   if (opts.cache !== false) cache.set(key, compiled);

@@ -197,6 +197,7 @@ export class JitInstance {
    * passes r1 = ctx; else r1 = data, r2 = length.
    */
   runBatchAt(descAddr: number, count: number, resultAddr: number): void {
+    if (!this.compiled.manifest.batch) throw new Error('compiled without the batch entry: compile with { batch: true }');
     this.configure();
     let i = 0;
     while (i < count) {

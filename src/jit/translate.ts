@@ -26,6 +26,8 @@ export interface TranslateOptions {
   readonly budgeted: boolean;
   readonly defaultBudget: bigint;
   readonly batchContext: { data: number; dataEnd: number; dataMeta: number } | null;
+  /** Emit the batch entry (runBatch). */
+  readonly batch: boolean;
 }
 
 export interface Translation {
@@ -558,8 +560,15 @@ class Translator {
     ir.addFunction(Exports.remainingHi, [], 'i32', [], ir.wrap(ir.bin64('shr_u', ir.gget(G.rem, 'i64'), ir.i64(32n))));
     ir.exportFunction(Exports.remainingHi, Exports.remainingHi);
 
-    // batch(desc, count, results, start, ctx) -> index reached. desc holds (data address, length) i32 pairs;
-    // results gets r0's low half per input. With a context (XDP), r1 = ctx and its data fields are written.
+    if (this.opts.batch) this.addBatchEntry(callMain);
+  }
+
+  /**
+   * batch(desc, count, results, start, ctx) -> index reached. desc holds (data address, length) i32 pairs;
+   * results gets r0's low half per input. With a context (XDP), r1 = ctx and its data fields are written.
+   */
+  addBatchEntry(callMain: (regs: Expr[]) => Expr): void {
+    const ir = this.ir;
     const [DESC, COUNT, RESULTS, I, CTX, OFF, LEN] = [0, 1, 2, 3, 4, 5, 6];
     const PAIR_BYTES = 8, RESULT_BYTES = 4;
     const get = (l: number): Expr => ir.get(l, 'i32');
@@ -604,7 +613,7 @@ class Translator {
     for (const g of [G.stackLo, G.stackHi, G.ctxLo, G.ctxHi, G.dataLo, G.dataHi, G.heapLo, G.heapHi]) ir.addGlobal(g, 'i32');
     for (const g of [G.top, G.rem]) ir.addGlobal(g, 'i64');
     ir.addGlobal(G.budget, 'i64', this.opts.defaultBudget);
-    for (const r of RET_REGS) ir.addGlobal(retGlobal(r), 'i64');
+    if (this.callTargets.size > 0) for (const r of RET_REGS) ir.addGlobal(retGlobal(r), 'i64');
     ir.addGlobal(G.r0hi, 'i32');
     ir.addGlobal(G.batchIndex, 'i32');
     if (this.opts.sandbox) this.addCheckFunctions();
