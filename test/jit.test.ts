@@ -167,6 +167,14 @@ test('atomics: natural alignment, fetch forms, cmpxchg', () => {
   assert.is(m.jit(p).run(), (10n << 16n) + (15n << 8n) + 99n);
 });
 
+test('shared memory: imported with the same limits, atomics are real wasm atomics', () => {
+  const m = machine({ packetCapacity: 4096, heapBytes: 65536, shared: true, maxBytes: 16 * 1024 * 1024 });
+  assert.ok(m.memory.buffer instanceof SharedArrayBuffer);
+  const p = prog(['stdw', { dst: 10, off: -8, imm: 40 }], ['mov_imm', { dst: 1, imm: 2 }], ['lock fetch add', { dst: 10, src: 1, off: -8 }],
+    ['ldxdw', { dst: 0, src: 10, off: -8 }], ['add_reg', { dst: 0, src: 1 }], ['exit']);
+  assert.is(m.jit(p).run(), 82n);
+});
+
 test('verified code skips region checks', () => {
   const m = machine();
   const p = prog(['ldxb', { dst: 0, src: 1, off: 0 }], ['exit']);
