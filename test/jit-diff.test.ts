@@ -21,6 +21,11 @@ const VALIDATE = process.env.JIT_DIFF_VALIDATE === '1';
 
 interface Outcome { r0?: bigint; trap?: string; executed?: number; memory: Uint8Array }
 
+/** Core helpers only: program-type helpers (XDP's adjust_*) need a program-type run around them. */
+function newMachine(seed: number): Machine {
+  return new Machine({ ...LAYOUT, seed, helpers: registerCoreHelpers(new HelperRegistry()) });
+}
+
 function regionsOf(m: Machine, data: Uint8Array): RunRegions {
   const a = m.area(0);
   return m.regions(0, a.packetData, a.packetData + data.length, CTX_SIZE);
@@ -31,7 +36,7 @@ function describe(e: unknown): string {
 }
 
 function runInterpreter(g: GenProgram, seed: number): Outcome {
-  const m = new Machine({ ...LAYOUT, seed });
+  const m = newMachine(seed);
   const a = m.area(0);
   new Uint8Array(m.memory.buffer).set(g.data, a.packetData);
   let interp: Interpreter;
@@ -49,7 +54,7 @@ function runInterpreter(g: GenProgram, seed: number): Outcome {
 }
 
 function runJit(g: GenProgram, seed: number): Outcome {
-  const m = new Machine({ ...LAYOUT, seed });
+  const m = newMachine(seed);
   const a = m.area(0);
   new Uint8Array(m.memory.buffer).set(g.data, a.packetData);
   let inst;
