@@ -1,9 +1,10 @@
 /**
  * eBPF → Binaryen IR. Registers are i64 locals; each function entry (pc 0 and
- * every local-call target) becomes a wasm function whose blocks the Relooper
- * structures into blocks and real loops (irreducible graphs get label
- * dispatch). Semantics follow docs/ARCHITECTURE.md's execution contract; this
- * file shares no evaluation code with the interpreter.
+ * every local-call target) becomes a wasm function whose basic blocks become
+ * nested blocks and real loops (./structure.ts; irreducible graphs go through
+ * Binaryen's Relooper and its label dispatch). Semantics follow
+ * docs/ARCHITECTURE.md's execution contract; this file shares no evaluation
+ * code with the interpreter.
  */
 import { AluOp, AtomicOp, ATOMIC_FETCH, CallSrc, FRAME_POINTER, JmpOp, MAX_CALL_FRAMES, REGISTER_COUNT, STACK_FRAME_BYTES } from '../isa/opcodes.js';
 import { jumpTarget, lddwValue, type Instruction, type Program } from '../isa/instruction.js';
