@@ -121,7 +121,7 @@ console.table(bench.tasks.map((t) => {
 }));
 
 // Load latency: compile + instantiate a program of n instructions (ALU, stack loads, branches), warm.
-const lat = new Bench({ time: 1500, warmup: true, warmupTime: 500 });
+const lat = new Bench({ time: 3000, warmup: true, warmupTime: 3000 });
 const m = new Machine();
 function straight(n: number): Program {
   const lines: string[] = [];

@@ -37,7 +37,9 @@ export function structure(ir: Ir, g: Graph): Expr | null {
   for (let v = 0; v < n; v++) {
     const e = g.exit(v);
     exits.push(e);
-    succs.push(targets(e).flatMap((t) => ('node' in t ? [t.node] : [])));
+    const s: number[] = [];
+    for (const t of targets(e)) if ('node' in t) s.push(t.node);
+    succs.push(s);
   }
   // Reverse postorder by an iterative depth-first search.
   const rpo = new Int32Array(n).fill(-1);
