@@ -9,7 +9,7 @@ import { assemble, decode, makeProgram, type Program } from '../src/isa/index.js
 import { Interpreter } from '../src/interpreter/interpreter.js';
 import { Machine } from '../src/runtime/machine.js';
 import { XDP_MD } from '../src/programs/context.js';
-import { compileProgram, instantiate, type JitInstance } from '../src/jit/index.js';
+import { compileProgram, instantiate, type CompileOptions, type JitInstance } from '../src/jit/index.js';
 
 const root = new URL('../../', import.meta.url);
 const PER_SAMPLE = 1000;
@@ -121,7 +121,7 @@ console.table(bench.tasks.map((t) => {
 }));
 
 // Load latency: compile + instantiate a program of n instructions (ALU, stack loads, branches), warm.
-const lat = new Bench({ time: 3000, warmup: true, warmupTime: 3000 });
+const lat = new Bench({ time: 2000, warmup: true, warmupTime: 2000 });
 const m = new Machine();
 function straight(n: number): Program {
   const lines: string[] = [];
@@ -133,9 +133,12 @@ function straight(n: number): Program {
 }
 for (const n of [10, 100, 1000, 4000]) {
   const p = straight(n);
-  for (const verified of [false, true]) {
-    lat.add(`${n} insns (${verified ? 'verified' : 'sandboxed'})`, () => {
-      const c = compileProgram(p, { helpers: m.helpers, layout: m.layout, cache: false, ...(verified ? { verified: true } : { unverified: true }) });
+  const modes: Array<[string, CompileOptions]> = [
+    ['sandboxed', { unverified: true }], ['verified', { verified: true }], ['verified, no budget', { verified: true, budget: false }],
+  ];
+  for (const [mode, opts] of modes) {
+    lat.add(`${n} insns (${mode})`, () => {
+      const c = compileProgram(p, { helpers: m.helpers, layout: m.layout, cache: false, ...opts });
       instantiate(c, { memory: m.memory, layout: m.layout, helpers: m.helpers, helperRuntime: m });
     });
   }
