@@ -233,6 +233,20 @@ test('compilations are cached by program hash and options', () => {
   assert.is.not(compileProgram(p, { helpers: m.helpers, layout: m.layout, verified: true }), a);
 });
 
+test('long programs: many jumps into one block, long chains (no quadratic time, no stack overflow)', () => {
+  const m = machine();
+  const n = 20000;
+  const toEnd = Array.from({ length: n }, (_, i) => ['jgt_imm', { dst: 1, imm: i, off: n - i }] as const);
+  const t0 = Date.now();
+  const a = m.jit(prog(['mov_imm', { dst: 0, imm: 5 }], ...toEnd, ['mov_imm', { dst: 0, imm: 6 }], ['exit']), { budget: 10 * n });
+  assert.is(a.run(0), 6n);
+  assert.is(a.run(n + 1), 5n);
+  const chain = Array.from({ length: n }, () => ['jeq_imm', { dst: 1, imm: 0, off: 0 }] as const);
+  const b = m.jit(prog(['mov_imm', { dst: 0, imm: 7 }], ...chain, ['exit']), { budget: 10 * n });
+  assert.is(b.run(0), 7n);
+  assert.ok(Date.now() - t0 < 20000, `took ${Date.now() - t0} ms`);
+});
+
 test('programs beyond the JIT limit fail with EW7002', () => {
   const items = Array.from({ length: MAX_JIT_SLOTS }, () => ['mov_imm', { dst: 0, imm: 1 }] as const);
   try {

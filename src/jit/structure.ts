@@ -69,9 +69,17 @@ export function structure(ir: Ir, g: Graph): Expr | null {
   // Dominators (Cooper, Harvey, Kennedy).
   const idom = new Int32Array(n).fill(-1);
   idom[0] = 0;
+  // Nodes walked while merging the predecessors of the node being processed lead up to the current
+  // candidate; meeting one again ends the walk (else many edges into one node cost quadratic time).
+  const stamp = new Int32Array(n);
+  let stampId = 0;
   const intersect = (a: number, b: number): number => {
     while (a !== b) {
-      while (rpo[a]! > rpo[b]!) a = idom[a]!;
+      while (rpo[a]! > rpo[b]!) {
+        if (stamp[a] === stampId) return b;
+        stamp[a] = stampId;
+        a = idom[a]!;
+      }
       while (rpo[b]! > rpo[a]!) b = idom[b]!;
     }
     return a;
@@ -80,6 +88,7 @@ export function structure(ir: Ir, g: Graph): Expr | null {
     changed = false;
     for (const v of order) {
       if (v === 0) continue;
+      stampId++;
       let d = -1;
       for (const p of preds[v]!) if (idom[p] !== -1) d = d === -1 ? p : intersect(p, d);
       if (d !== idom[v]) { idom[v] = d; changed = true; }
