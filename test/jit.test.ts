@@ -100,6 +100,7 @@ test('js helpers get u64 arguments, r1-r5 survive the call; callx dispatches by 
   assert.is(m.jit(x).run(1n, 2n), 3n);
   const bad = prog(['mov_imm', { dst: 3, imm: 99999 }], ['callx', { dst: 3 }], ['exit']);
   assert.is(trapOf(() => m.jit(bad).run()).code, DiagnosticCode.UnknownHelper);
+  try { m.jit(x, { verified: true }); assert.unreachable(); } catch (e) { assert.is((e as EbpfError).code, DiagnosticCode.JitUnsupported); }
 });
 
 test('kernel helpers are direct imports with their i32/i64 signature', () => {

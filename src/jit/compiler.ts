@@ -89,6 +89,10 @@ function translateChecked(program: Program, r: Resolved, validate: boolean) {
   if (program.slotCount > MAX_JIT_SLOTS) {
     throw new EbpfError('JitTooLarge', `program has ${program.slotCount} instructions; the JIT compiles at most ${MAX_JIT_SLOTS}`);
   }
+  if (!r.sandbox) {
+    const bad = program.instructions.find((i) => i.spec.unverifiedOnly);
+    if (bad) throw new EbpfError('JitUnsupported', `pc ${bad.pc}: ${bad.spec.name} is accepted only for unverified code`);
+  }
   let t: ReturnType<typeof translate>;
   try {
     t = translate(program, {
