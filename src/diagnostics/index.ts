@@ -53,6 +53,13 @@ export const DiagnosticCode = {
   LoaderBadMap: 4041,
   LoaderBadData: 4042,
   LoaderNoEntry: 4043,
+  // maps
+  MapOperation: 6001,
+  MapBadFd: 6002,
+  // verifier
+  VerifierRejected: 5001,
+  VerifierCfg: 5002,
+  VerifierTooComplex: 5003,
   // JIT
   JitUnsupported: 7001,
   JitTooLarge: 7002,
@@ -137,5 +144,33 @@ export class LoadError extends EbpfError {
     if (place.section !== undefined) this.section = place.section;
     if (place.offset !== undefined) this.offset = place.offset;
     if (place.symbol !== undefined) this.symbol = place.symbol;
+  }
+}
+
+/**
+ * A failed map operation: the errno the kernel returns for the same operation
+ * on the same map type (name and number), plus a message saying why.
+ */
+export class MapError extends EbpfError {
+  readonly errno: number;
+  readonly errnoName: string;
+  constructor(errnoName: string, errno: number, message: string, codeName: DiagnosticCodeName = 'MapOperation') {
+    super(codeName, `${errnoName}: ${message}`);
+    this.name = 'MapError';
+    this.errno = errno;
+    this.errnoName = errnoName;
+  }
+}
+
+/** The verifier rejected a program: names the pc and keeps the kernel's message and log. */
+export class VerifierError extends ProgramError {
+  /** The kernel-worded message, without code or pc. */
+  readonly kernelMessage: string;
+  readonly log: string;
+  constructor(codeName: DiagnosticCodeName, pc: number, message: string, log = '') {
+    super(codeName, pc, message);
+    this.name = 'VerifierError';
+    this.kernelMessage = message;
+    this.log = log;
   }
 }

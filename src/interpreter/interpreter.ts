@@ -239,7 +239,8 @@ export class Interpreter {
     const budget = this.budget;
     const sandbox = this.unverified;
     const { stack, ctx, data, heap } = args.regions;
-    const s0 = stack.start, s1 = stack.end, c0 = ctx.start, c1 = ctx.end, d0 = data.start, d1 = data.end;
+    const s0 = stack.start, s1 = stack.end, c0 = ctx.start, c1 = ctx.end;
+    let d0 = data.start, d1 = data.end;
     const h0 = heap.start, h1 = heap.end;
     let buf = machine.memory.buffer;
     let dv = new DataView(buf);
@@ -491,6 +492,10 @@ export class Interpreter {
             // a helper grew memory: views and the heap bound follow it
             buf = machine.memory.buffer; dv = new DataView(buf); u8 = new Uint8Array(buf);
             bounds[7] = buf.byteLength;
+          }
+          // a helper that moved the packet (skb_change_head, adjust_room…) moved the data window too
+          if (args.regions.data.start !== d0 || args.regions.data.end !== d1) {
+            d0 = args.regions.data.start; d1 = args.regions.data.end; bounds[2] = d0; bounds[3] = d1;
           }
           break;
         }

@@ -26,6 +26,12 @@ export interface ContextField {
   readonly writable: boolean;
   /** Narrower loads the kernel accepts (e.g. a u8 load of a u32 field). */
   readonly narrowLoads?: boolean;
+  /** Forbidden to this program type (reads and writes). */
+  readonly hidden?: boolean;
+  /** Raw area (cb[], pt_regs, tracepoint record): loads and stores of any size up to 8, aligned to it. */
+  readonly anySize?: boolean;
+  /** A pointer field that may be NULL (e.g. __sk_buff.sk). */
+  readonly maybeNull?: boolean;
 }
 
 export interface ContextSpec {
@@ -33,6 +39,11 @@ export interface ContextSpec {
   readonly struct: string;
   readonly size: number;
   readonly fields: readonly ContextField[];
+  /**
+   * The kernel compares a negative offset with sizeof() unsigned, so aligned
+   * reads below the struct pass (tracepoint programs).
+   */
+  readonly negativeOffsetsReadable?: boolean;
 }
 
 export interface ProgramTypeSpec {
@@ -57,8 +68,106 @@ export const XDP_MD: ContextSpec = {
   ],
 };
 
+/** Which __sk_buff fields a program type may read and write (the kernel's *_is_valid_access). */
+interface SkBuffView {
+  readonly hide: readonly string[]; readonly write: readonly string[]; readonly packet: boolean;
+  /** tstamp_type is readable (one byte) by tc programs only. */
+  readonly tstampType?: boolean;
+}
+
+const u32Field = (name: string, offset: number): ContextField =>
+  ({ name, offset, size: 4, kind: 'scalar', writable: false, narrowLoads: true });
+
+/** struct __sk_buff as a program type sees it. */
+function skBuff(view: SkBuffView): ContextSpec {
+  const base: ContextField[] = [
+    u32Field('len', 0), u32Field('pkt_type', 4), u32Field('mark', 8), u32Field('queue_mapping', 12),
+    u32Field('protocol', 16), u32Field('vlan_present', 20), u32Field('vlan_tci', 24), u32Field('vlan_proto', 28),
+    u32Field('priority', 32), u32Field('ingress_ifindex', 36), u32Field('ifindex', 40), u32Field('tc_index', 44),
+    { name: 'cb', offset: 48, size: 4, kind: 'scalar', writable: false, anySize: true },
+    u32Field('hash', 68), u32Field('tc_classid', 72),
+    { name: 'data', offset: 76, size: 4, kind: view.packet ? 'packet' : 'scalar', writable: false },
+    { name: 'data_end', offset: 80, size: 4, kind: view.packet ? 'packet_end' : 'scalar', writable: false },
+    u32Field('napi_id', 84),
+    ...['family', 'remote_ip4', 'local_ip4', 'remote_ip6[0]', 'remote_ip6[1]', 'remote_ip6[2]', 'remote_ip6[3]',
+      'local_ip6[0]', 'local_ip6[1]', 'local_ip6[2]', 'local_ip6[3]', 'remote_port', 'local_port'].map((n, i) => u32Field(n, 88 + 4 * i)),
+    { name: 'data_meta', offset: 140, size: 4, kind: view.packet ? 'packet_meta' : 'scalar', writable: false },
+    { name: 'flow_keys', offset: 144, size: 8, kind: 'btf_ptr', writable: false, hidden: true },
+    { name: 'tstamp', offset: 152, size: 8, kind: 'scalar', writable: false },
+    u32Field('wire_len', 160), u32Field('gso_segs', 164),
+    { name: 'sk', offset: 168, size: 8, kind: 'sock', writable: false, maybeNull: true },
+    u32Field('gso_size', 176),
+    { name: 'tstamp_type', offset: 180, size: 1, kind: 'scalar', writable: false, hidden: !view.tstampType },
+    { name: 'padding', offset: 181, size: 1, kind: 'scalar', writable: false, hidden: true, anySize: true },
+    { name: 'hwtstamp', offset: 184, size: 8, kind: 'scalar', writable: false },
+  ];
+  const fields = base.map((f): ContextField => {
+    // family … local_port (88..140) are hidden together ('family' in the view); cb[0..4] is one 20-byte raw area.
+    const sockField = f.offset >= 88 && f.offset < 140;
+    const hidden = f.hidden || view.hide.includes(sockField ? 'family' : f.name);
+    return { ...f, hidden, writable: view.write.includes(f.name) };
+  });
+  return { struct: '__sk_buff', size: 192, fields };
+}
+
+export const SK_BUFF_SOCKET_FILTER = skBuff({
+  hide: ['tc_classid', 'data', 'data_meta', 'data_end', 'tstamp', 'wire_len', 'hwtstamp', 'family'], write: ['cb'], packet: false,
+});
+export const SK_BUFF_TC = skBuff({
+  hide: ['family'], write: ['mark', 'tc_index', 'priority', 'tc_classid', 'cb', 'tstamp', 'queue_mapping'], packet: true, tstampType: true,
+});
+export const SK_BUFF_CGROUP = skBuff({
+  hide: ['tc_classid', 'data_meta', 'wire_len'], write: ['mark', 'priority', 'cb', 'tstamp'], packet: true,
+});
+
+/** XDP reads are 4 bytes exactly; egress_ifindex is only for devmap programs. */
+export const XDP_MD_VERIFIER: ContextSpec = {
+  ...XDP_MD,
+  fields: XDP_MD.fields.map((f) => (f.name === 'egress_ifindex' ? { ...f, hidden: true } : f)),
+};
+
+/** struct pt_regs (x86_64): 21 registers, read-only. */
+export const PT_REGS: ContextSpec = {
+  struct: 'pt_regs', size: 168,
+  fields: [{ name: 'regs', offset: 0, size: 8, kind: 'scalar', writable: false, anySize: true }],
+};
+/** A tracepoint record; the first 8 bytes (common fields) are not readable. */
+export const TRACEPOINT_CTX: ContextSpec = {
+  struct: 'trace_entry', size: 8192, negativeOffsetsReadable: true,
+  fields: [{ name: 'fields', offset: 8, size: 8, kind: 'scalar', writable: false, anySize: true }],
+};
+/** struct bpf_raw_tracepoint_args: up to 12 u64 arguments. */
+export const RAW_TRACEPOINT_ARGS: ContextSpec = {
+  struct: 'bpf_raw_tracepoint_args', size: 96,
+  fields: [{ name: 'args', offset: 0, size: 8, kind: 'scalar', writable: false, anySize: true }],
+};
+
+/** Byte span of a field: raw areas extend to the next field or the end of the struct. */
+export function contextFieldSpan(ctx: ContextSpec, field: ContextField): number {
+  if (!field.anySize) return field.size;
+  if (field.name === 'cb') return 20;
+  if (field.name === 'padding') return 3;
+  return ctx.size - field.offset;
+}
+
+/** The kernel's check_return_code ranges (programs not listed accept any r0). */
+export interface ReturnRange { readonly min: number; readonly max: number }
+
 /** Program types known to the engine so far; the loader/program-types work fills in the rest. */
 export const PROGRAM_TYPES: Partial<Record<ProgramTypeName, ProgramTypeSpec>> = {
   raw: { name: 'raw', context: null, retval: 'u64' },
   xdp: { name: 'xdp', context: XDP_MD, retval: 'u32' },
+};
+
+/** The context and return-value rules the verifier applies per program type. */
+export const VERIFIER_CONTEXTS: Partial<Record<ProgramTypeName, { readonly ctx: ContextSpec; readonly ret?: ReturnRange; readonly packetWrite: boolean }>> = {
+  socket_filter: { ctx: SK_BUFF_SOCKET_FILTER, packetWrite: false },
+  sched_cls: { ctx: SK_BUFF_TC, packetWrite: true },
+  sched_act: { ctx: SK_BUFF_TC, packetWrite: true },
+  cgroup_skb: { ctx: SK_BUFF_CGROUP, ret: { min: 0, max: 1 }, packetWrite: false },
+  xdp: { ctx: XDP_MD_VERIFIER, packetWrite: true },
+  kprobe: { ctx: PT_REGS, packetWrite: false },
+  perf_event: { ctx: PT_REGS, packetWrite: false },
+  tracepoint: { ctx: TRACEPOINT_CTX, packetWrite: false },
+  raw_tracepoint: { ctx: RAW_TRACEPOINT_ARGS, packetWrite: false },
 };

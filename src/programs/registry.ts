@@ -3,10 +3,21 @@ import type { ProgramTypeName } from './types.js';
 import type { ProgramTypeRuntime } from './runtime.js';
 import { rawRuntime } from './raw.js';
 import { xdpRuntime } from './xdp.js';
+import { socketFilterRuntime } from './socket-filter.js';
+import { schedActRuntime, schedClsRuntime } from './tc.js';
+import { cgroupSkbRuntime } from './cgroup-skb.js';
+import { lwtInRuntime, lwtOutRuntime, lwtXmitRuntime } from './lwt.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
   raw: rawRuntime,
   xdp: xdpRuntime,
+  socket_filter: socketFilterRuntime,
+  sched_cls: schedClsRuntime,
+  sched_act: schedActRuntime,
+  cgroup_skb: cgroupSkbRuntime,
+  lwt_in: lwtInRuntime,
+  lwt_out: lwtOutRuntime,
+  lwt_xmit: lwtXmitRuntime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {

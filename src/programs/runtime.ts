@@ -28,6 +28,12 @@ export interface ProgramTypeRuntime {
   readonly name: ProgramTypeName;
   /** Writes the inputs into CPU `cpu`'s area; returns the entry registers and regions. */
   prepare(machine: Machine, cpu: number, input: TestRunInput): RunArgs;
+  /**
+   * Entry registers for the next repetition of a `repeat` run. The kernel runs
+   * every repetition on the same context and packet (changes accumulate); a
+   * runtime without this hook is prepared afresh each time.
+   */
+  again?(machine: Machine, cpu: number): RunArgs;
   /** Reads the results back after a run that returned r0 = (lo, hi). */
   finish(machine: Machine, cpu: number, r0lo: number, r0hi: number): TestRunOutput;
 }

@@ -7,6 +7,7 @@ import { computeLayout, createMemory, type CpuArea, type LayoutOptions, type Mem
 import { HelperRegistry, type HelperRuntime } from '../helpers/table.js';
 import { registerCoreHelpers } from '../helpers/core.js';
 import { registerXdpHelpers } from '../programs/xdp.js';
+import { registerSkbHelpers } from '../helpers/skb.js';
 
 export interface MachineOptions extends LayoutOptions {
   /** Seed of bpf_get_prandom_u32 and anything else random. */
@@ -48,6 +49,7 @@ function rotl(x: number, k: number): number { return (x << k) | (x >>> (32 - k))
 export function defaultHelpers(): HelperRegistry {
   const registry = registerCoreHelpers(new HelperRegistry());
   registerXdpHelpers(registry);
+  registerSkbHelpers(registry);
   return registry;
 }
 

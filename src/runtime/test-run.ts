@@ -47,8 +47,8 @@ export class LoadedProgram {
     let lo = 0;
     let total = 0;
     for (let i = 0; i < repeat; i++) {
-      // every repetition starts from the same input, as the kernel's test_run does
-      const args = rt.prepare(this.machine, cpu, opts);
+      // the kernel runs every repetition on the same context (rt.again); runtimes without it start afresh
+      const args = i > 0 && rt.again ? rt.again(this.machine, cpu) : rt.prepare(this.machine, cpu, opts);
       const t0 = performance.now();
       lo = this.interpreter.run(cpu, args);
       total += performance.now() - t0;

@@ -1,0 +1,230 @@
+// Map kernels: the exports called by JIT code (wasm→wasm), by the interpreter
+// and by the user-space bpf() API. A map handle is the address of its header
+// in linear memory, the value an `lddw` map reference becomes. Program-side
+// exports take pointers as i32 and flags as i64, and return pointers as i32
+// and results as i64 (negative errno), so helper calls need no conversion.
+
+import {
+  M_TYPE, M_KEY, M_VALUE, M_MAX, M_FLAGS, M_ID, M_VSTRIDE, M_KSTRIDE, M_SPIN, M_EXTRA, M_COUNT, MAP_HEADER_BYTES,
+  T_HASH, T_ARRAY, T_PROG_ARRAY, T_PERCPU_HASH, T_PERCPU_ARRAY, T_LRU_HASH, T_LRU_PERCPU_HASH, T_LPM_TRIE,
+  T_ARRAY_OF_MAPS, T_HASH_OF_MAPS, T_QUEUE, T_STACK, T_RINGBUF, T_BLOOM_FILTER,
+  EINVAL, ENOMEM, ENOTSUPP, EOPNOTSUPP,
+  cpu, ncpus, setCpu, setNcpus, round8,
+} from './common';
+import { allocInit, allocNcpus, kalloc, kfree, nextMapId, heapBrk } from './alloc';
+import {
+  hashInit, hashFree, hashLookup, hashLookupPercpu, hashUpdate, hashDelete, hashSysLookup,
+  hashLookupAndDelete, hashGetNextKey,
+} from './hash';
+import {
+  arrayInit, arrayFree, arrayLookup, arrayLookupPercpu, arrayUpdate, arrayDelete, arraySysLookup,
+  arrayGetNextKey, arraySlot,
+} from './array';
+import { lpmInit, lpmFree, lpmLookup, lpmUpdate, lpmDelete, lpmSysLookup, lpmGetNextKey } from './lpm';
+import { queueInit, queueFree, queuePush, queuePop, queuePeek } from './queue';
+import { bloomInit, bloomFree, bloomPush, bloomPeek } from './bloom';
+import {
+  ringbufInit, ringbufFree, ringbufReserve, ringbufSubmit, ringbufDiscard, ringbufOutput, ringbufQuery,
+} from './ringbuf';
+
+/** Sets up the heap (first caller) or joins it (later instances); returns 1 if it initialised. */
+export function maps_init(heapBase: u32, cpus: u32): u32 {
+  const first = allocInit(<usize>heapBase, cpus);
+  setNcpus(allocNcpus());
+  return first ? 1 : 0;
+}
+export function set_cpu(c: u32): void { setCpu(c); }
+export function get_cpu(): u32 { return cpu; }
+export function get_ncpus(): u32 { return ncpus; }
+export function heap_alloc(size: u32): usize { return kalloc(size); }
+export function heap_free(p: usize): void { kfree(p); }
+export function heap_brk(): u32 { return heapBrk(); }
+
+/**
+ * Builds a map whose attributes user space has validated. Returns the handle
+ * or a negative errno (ENOMEM).
+ */
+export function map_create(type: u32, keySize: u32, valueSize: u32, maxEntries: u32, flags: u32, extra: u32, spinOff: i32, seed: u32): i32 {
+  const map = kalloc(MAP_HEADER_BYTES);
+  if (map == 0) return -ENOMEM;
+  store<u32>(map, type, M_TYPE);
+  store<u32>(map, keySize, M_KEY);
+  store<u32>(map, valueSize, M_VALUE);
+  store<u32>(map, maxEntries, M_MAX);
+  store<u32>(map, flags, M_FLAGS);
+  store<u32>(map, nextMapId(), M_ID);
+  store<u32>(map, round8(valueSize), M_VSTRIDE);
+  store<u32>(map, round8(keySize), M_KSTRIDE);
+  store<u32>(map, spinOff < 0 ? 0 : <u32>spinOff + 1, M_SPIN);
+  store<u32>(map, extra, M_EXTRA);
+  let r: i32 = -EINVAL;
+  switch (type) {
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
+      r = hashInit(map, seed); break;
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS:
+      r = arrayInit(map); break;
+    case T_LPM_TRIE: r = lpmInit(map); break;
+    case T_QUEUE: case T_STACK: r = queueInit(map); break;
+    case T_BLOOM_FILTER: r = bloomInit(map, seed); break;
+    case T_RINGBUF: r = ringbufInit(map); break;
+  }
+  if (r < 0) { kfree(map); return r; }
+  return <i32>map;
+}
+
+export function map_free(map: usize): void {
+  switch (load<u32>(map, M_TYPE)) {
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
+      hashFree(map); break;
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: arrayFree(map); break;
+    case T_LPM_TRIE: lpmFree(map); break;
+    case T_QUEUE: case T_STACK: queueFree(map); break;
+    case T_BLOOM_FILTER: bloomFree(map); break;
+    case T_RINGBUF: ringbufFree(map); break;
+  }
+  kfree(map);
+}
+
+export function map_count(map: usize): u32 { return load<u32>(map, M_COUNT); }
+
+// ---- program-side helpers ----
+
+/** bpf_map_lookup_elem (1): value pointer or 0 (map-in-map: the inner map). */
+export function map_lookup_elem(map: usize, key: usize): usize {
+  switch (load<u32>(map, M_TYPE)) {
+    case T_ARRAY: {
+      // the hot path, inlined: bounds check and stride multiply
+      const i = load<u32>(key);
+      if (i >= load<u32>(map, M_MAX)) return 0;
+      return <usize>load<u32>(map, 48) + <usize>i * load<u32>(map, M_VSTRIDE);
+    }
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
+      return hashLookup(map, key);
+    case T_PERCPU_ARRAY: case T_ARRAY_OF_MAPS: case T_PROG_ARRAY: return arrayLookup(map, key);
+    case T_LPM_TRIE: return lpmLookup(map, key);
+  }
+  return 0;
+}
+
+/** bpf_map_update_elem (2). */
+export function map_update_elem(map: usize, key: usize, value: usize, flags: u64): i64 {
+  switch (load<u32>(map, M_TYPE)) {
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH:
+      return hashUpdate(map, key, value, flags, false);
+    case T_ARRAY: case T_PERCPU_ARRAY: return arrayUpdate(map, key, value, flags, false);
+    case T_LPM_TRIE: return lpmUpdate(map, key, value, flags);
+    case T_QUEUE: case T_STACK: return queuePush(map, value, flags);
+    case T_BLOOM_FILTER: return bloomPush(map, value, flags);
+  }
+  return -EINVAL;
+}
+
+/** bpf_map_delete_elem (3). */
+export function map_delete_elem(map: usize, key: usize): i64 {
+  switch (load<u32>(map, M_TYPE)) {
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
+      return hashDelete(map, key);
+    case T_ARRAY: case T_PERCPU_ARRAY: return -EINVAL;
+    case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: return arrayDelete(map, key);
+    case T_LPM_TRIE: return lpmDelete(map, key);
+  }
+  return -EINVAL;
+}
+
+/** bpf_map_push_elem (87). */
+export function map_push_elem(map: usize, value: usize, flags: u64): i64 {
+  const t = load<u32>(map, M_TYPE);
+  if (t == T_QUEUE || t == T_STACK) return queuePush(map, value, flags);
+  if (t == T_BLOOM_FILTER) return bloomPush(map, value, flags);
+  return -ENOTSUPP;
+}
+
+/** bpf_map_pop_elem (88). */
+export function map_pop_elem(map: usize, value: usize): i64 {
+  const t = load<u32>(map, M_TYPE);
+  if (t == T_QUEUE || t == T_STACK) return queuePop(map, value);
+  return -ENOTSUPP;
+}
+
+/** bpf_map_peek_elem (89). */
+export function map_peek_elem(map: usize, value: usize): i64 {
+  const t = load<u32>(map, M_TYPE);
+  if (t == T_QUEUE || t == T_STACK) return queuePeek(map, value);
+  if (t == T_BLOOM_FILTER) return bloomPeek(map, value);
+  return -ENOTSUPP;
+}
+
+/** bpf_map_lookup_percpu_elem (195). */
+export function map_lookup_percpu_elem(map: usize, key: usize, c: u32): usize {
+  switch (load<u32>(map, M_TYPE)) {
+    case T_PERCPU_HASH: case T_LRU_PERCPU_HASH: return hashLookupPercpu(map, key, c);
+    case T_PERCPU_ARRAY: return arrayLookupPercpu(map, key, c);
+  }
+  return 0;
+}
+
+/** Tail calls: the program id in a prog array slot, 0 if empty. */
+export function prog_array_get(map: usize, index: u32): u32 { return arraySlot(map, index); }
+
+/** bpf_ringbuf_output (130). */
+export function ringbuf_output(map: usize, data: usize, size: u64, flags: u64): i64 { return ringbufOutput(map, data, size, flags); }
+/** bpf_ringbuf_reserve (131). */
+export function ringbuf_reserve(map: usize, size: u64, flags: u64): usize { return ringbufReserve(map, size, flags); }
+/** bpf_ringbuf_submit (132). */
+export function ringbuf_submit(sample: usize, flags: u64): i64 { ringbufSubmit(sample, flags); return 0; }
+/** bpf_ringbuf_discard (133). */
+export function ringbuf_discard(sample: usize, flags: u64): i64 { ringbufDiscard(sample, flags); return 0; }
+/** bpf_ringbuf_query (134). */
+export function ringbuf_query(map: usize, flags: u64): u64 { return ringbufQuery(map, flags); }
+
+// ---- user space (bpf() commands); fd resolution and attribute checks happen in TypeScript ----
+
+export function sys_lookup(map: usize, key: usize, out: usize, flags: u64): i32 {
+  switch (load<u32>(map, M_TYPE)) {
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
+      return hashSysLookup(map, key, out, flags);
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS:
+      return arraySysLookup(map, key, out, flags);
+    case T_LPM_TRIE: return lpmSysLookup(map, key, out);
+    case T_QUEUE: case T_STACK: return queuePeek(map, out);
+    case T_BLOOM_FILTER: return bloomPeek(map, out);
+  }
+  return -EOPNOTSUPP;
+}
+
+export function sys_update(map: usize, key: usize, value: usize, flags: u64): i32 {
+  switch (load<u32>(map, M_TYPE)) {
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
+      return hashUpdate(map, key, value, flags, true);
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS:
+      return arrayUpdate(map, key, value, flags, true);
+    case T_LPM_TRIE: return lpmUpdate(map, key, value, flags);
+    case T_QUEUE: case T_STACK: return queuePush(map, value, flags);
+    case T_BLOOM_FILTER: return bloomPush(map, value, flags);
+  }
+  return -EOPNOTSUPP;
+}
+
+export function sys_delete(map: usize, key: usize): i32 {
+  return <i32>map_delete_elem(map, key);
+}
+
+export function sys_get_next_key(map: usize, key: usize, next: usize): i32 {
+  switch (load<u32>(map, M_TYPE)) {
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
+      return hashGetNextKey(map, key, next);
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS:
+      return arrayGetNextKey(map, key, next);
+    case T_LPM_TRIE: return lpmGetNextKey(map, key, next);
+  }
+  return -EINVAL;
+}
+
+export function sys_lookup_and_delete(map: usize, key: usize, out: usize, flags: u64): i32 {
+  switch (load<u32>(map, M_TYPE)) {
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH:
+      return hashLookupAndDelete(map, key, out, flags);
+    case T_QUEUE: case T_STACK: return queuePop(map, out);
+  }
+  return -ENOTSUPP;
+}

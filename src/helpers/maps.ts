@@ -1,0 +1,41 @@
+/**
+ * The map helpers as `kernel` implementations: exports of the AssemblyScript
+ * kernels that JIT code calls wasm→wasm and the interpreter calls through the
+ * export. Pointers are i32, u64 flags and sizes i64; results that may be a
+ * negative errno are i64 so they reach r0 sign-extended.
+ */
+import type { HelperRegistry, HelperProto, HelperImpl } from './table.js';
+import type { MapKernels } from '../maps/kernels.js';
+
+type Sig = HelperImpl['kernel'] & {};
+
+interface MapHelper { id: number; export: string; params: Sig['params']; result: Sig['result']; proto: HelperProto }
+
+const gpl = false;
+export const MAP_HELPERS: readonly MapHelper[] = [
+  { id: 1, export: 'map_lookup_elem', params: ['i32', 'i32'], result: 'i32', proto: { ret: 'ptr_to_map_value_or_null', args: ['const_map_ptr', 'ptr_to_map_key'], gplOnly: gpl } },
+  { id: 2, export: 'map_update_elem', params: ['i32', 'i32', 'i32', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_map_key', 'ptr_to_map_value', 'anything'], gplOnly: gpl } },
+  { id: 3, export: 'map_delete_elem', params: ['i32', 'i32'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_map_key'], gplOnly: gpl } },
+  { id: 87, export: 'map_push_elem', params: ['i32', 'i32', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_map_value', 'anything'], gplOnly: gpl } },
+  { id: 88, export: 'map_pop_elem', params: ['i32', 'i32'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_uninit_map_value'], gplOnly: gpl } },
+  { id: 89, export: 'map_peek_elem', params: ['i32', 'i32'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_uninit_map_value'], gplOnly: gpl } },
+  { id: 130, export: 'ringbuf_output', params: ['i32', 'i32', 'i64', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_mem', 'const_size_or_zero', 'anything'], gplOnly: gpl } },
+  { id: 131, export: 'ringbuf_reserve', params: ['i32', 'i64', 'i64'], result: 'i32', proto: { ret: 'ptr_to_alloc_mem_or_null', args: ['const_map_ptr', 'const_alloc_size_or_zero', 'anything'], gplOnly: gpl } },
+  { id: 132, export: 'ringbuf_submit', params: ['i32', 'i64'], result: 'i64', proto: { ret: 'void', args: ['ptr_to_alloc_mem', 'anything'], gplOnly: gpl } },
+  { id: 133, export: 'ringbuf_discard', params: ['i32', 'i64'], result: 'i64', proto: { ret: 'void', args: ['ptr_to_alloc_mem', 'anything'], gplOnly: gpl } },
+  { id: 134, export: 'ringbuf_query', params: ['i32', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'anything'], gplOnly: gpl } },
+  { id: 195, export: 'map_lookup_percpu_elem', params: ['i32', 'i32', 'i32'], result: 'i32', proto: { ret: 'ptr_to_map_value_or_null', args: ['const_map_ptr', 'ptr_to_map_key', 'anything'], gplOnly: gpl } },
+];
+
+/**
+ * Registers the map helpers on `registry`. With `kernels`, checks that every
+ * named export exists (and is a function) in this build of the kernels.
+ */
+export function registerMapHelpers(registry: HelperRegistry, kernels?: MapKernels): void {
+  for (const h of MAP_HELPERS) {
+    if (kernels && typeof (kernels.instance.exports as Record<string, unknown>)[h.export] !== 'function') {
+      throw new Error(`map kernels lack the export ${h.export} for helper ${h.id}`);
+    }
+    registry.register(h.id, { kernel: { export: h.export, params: h.params, result: h.result } }, { proto: h.proto, programTypes: 'all' });
+  }
+}

@@ -1,0 +1,5 @@
+export * from './constants.js';
+export * from './kernels.js';
+export * from './syscall.js';
+export * from './ringbuf.js';
+export * from './object.js';

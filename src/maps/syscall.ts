@@ -1,0 +1,684 @@
+/**
+ * The user-space map API over the AssemblyScript kernels: libbpf-style
+ * functions on file descriptors (bpf_map_create, bpf_map_update_elem, …) and
+ * bpf(cmd, attr) with the syscall's attribute fields. Attribute checks follow
+ * the kernel's map_alloc_check functions so that the same bad input gives the
+ * same errno; element semantics live in the kernels.
+ */
+import { MapError } from '../diagnostics/index.js';
+import {
+  MAP_TYPE, MAP_TYPE_MAX, MAP_FLAG, BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_CMD, ERRNO, BPF_OBJ_NAME_LEN, MAX_BPF_STACK,
+  KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE, LPM_DATA_SIZE_MAX, PAGE_SIZE, BLOOM_NR_HASH_FUNCS_MASK,
+  errnoName, mapTypeName, type ErrnoName,
+} from './constants.js';
+import type { MapKernels, MapKernelExports } from './kernels.js';
+
+export interface MapCreateOpts {
+  map_flags?: number;
+  inner_map_fd?: number;
+  map_extra?: number | bigint;
+  numa_node?: number;
+  /** Offset of `struct bpf_spin_lock` in the value (the kernel learns it from BTF). */
+  spin_lock_off?: number;
+}
+
+/** A map as user space sees it (struct bpf_map_info). */
+export interface MapInfo {
+  readonly fd: number;
+  readonly id: number;
+  /** Address of the map header in linear memory: the map pointer programs see. */
+  readonly handle: number;
+  readonly type: number;
+  readonly name: string;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+  readonly extra: bigint;
+  readonly spinLockOff: number;
+  frozen: boolean;
+  /** Map-in-map: the inner map template. */
+  readonly inner?: { type: number; keySize: number; valueSize: number; maxEntries: number; flags: number };
+}
+
+/** A program as prog arrays see it: an fd and an id. */
+export interface ProgramRef { readonly fd: number; readonly id: number; readonly name: string }
+
+const ACCESS_MASK = MAP_FLAG.RDONLY | MAP_FLAG.WRONLY | MAP_FLAG.RDONLY_PROG | MAP_FLAG.WRONLY_PROG;
+const HTAB_CREATE_FLAG_MASK = MAP_FLAG.NO_PREALLOC | MAP_FLAG.NO_COMMON_LRU | MAP_FLAG.NUMA_NODE | ACCESS_MASK | MAP_FLAG.ZERO_SEED;
+const ARRAY_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.MMAPABLE | ACCESS_MASK | MAP_FLAG.PRESERVE_ELEMS | MAP_FLAG.INNER_MAP;
+const LPM_CREATE_FLAG_MASK = MAP_FLAG.NO_PREALLOC | MAP_FLAG.NUMA_NODE | ACCESS_MASK;
+const QUEUE_STACK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | ACCESS_MASK;
+const BLOOM_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.ZERO_SEED | ACCESS_MASK;
+const RINGBUF_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE;
+/** sizeof(struct htab_elem) on x86-64. */
+const HTAB_ELEM_SIZE = 48;
+
+const T = MAP_TYPE;
+const HASH_TYPES = new Set<number>([T.hash, T.percpu_hash, T.lru_hash, T.lru_percpu_hash, T.hash_of_maps]);
+const ARRAY_TYPES = new Set<number>([T.array, T.percpu_array, T.prog_array, T.array_of_maps]);
+const PERCPU_TYPES = new Set<number>([T.percpu_hash, T.lru_percpu_hash, T.percpu_array]);
+const MAP_IN_MAP = new Set<number>([T.array_of_maps, T.hash_of_maps]);
+const FD_VALUE_TYPES = new Set<number>([T.prog_array, T.array_of_maps, T.hash_of_maps]);
+/** Types that may be inner maps (the kernel's map_meta_equal). */
+const INNER_OK = new Set<number>([T.hash, T.array, T.percpu_hash, T.percpu_array, T.lru_hash, T.lru_percpu_hash, T.lpm_trie, T.queue, T.stack, T.ringbuf, T.bloom_filter]);
+const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf]);
+
+function fail(name: ErrnoName, message: string): never {
+  throw new MapError(name, ERRNO[name], message);
+}
+function failNo(errno: number, message: string): never {
+  const n = errnoName(errno) ?? `E${errno}`;
+  throw new MapError(n, errno, message);
+}
+
+const round8 = (n: number): number => (n + 7) & ~7;
+const isPow2 = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
+
+/** Lookups whose ENOENT callers usually just test. */
+export function isErrno(e: unknown, name: ErrnoName): boolean {
+  return e instanceof MapError && e.errno === ERRNO[name];
+}
+
+export class BpfMaps {
+  readonly kernels: MapKernels;
+  private readonly k: MapKernelExports;
+  private readonly memory: WebAssembly.Memory;
+  private readonly fds = new Map<number, MapInfo | ProgramRef>();
+  private readonly byHandle = new Map<number, MapInfo>();
+  private readonly byId = new Map<number, MapInfo>();
+  private nextFd = 3;
+  private nextProgId = 1;
+  private seedState: number;
+  private scratch = 0;
+  private scratchBytes = 0;
+  private u8: Uint8Array;
+  readonly ncpus: number;
+
+  constructor(kernels: MapKernels, opts: { seed?: number } = {}) {
+    this.kernels = kernels;
+    this.k = kernels.exports;
+    this.memory = kernels.memory;
+    this.u8 = new Uint8Array(this.memory.buffer);
+    this.ncpus = this.k.get_ncpus();
+    this.seedState = (opts.seed ?? 0x2545f491) >>> 0;
+  }
+
+  // ---- memory plumbing ----
+
+  /** The current byte view of linear memory (renewed after growth). */
+  bytes(): Uint8Array {
+    const buf = this.memory.buffer;
+    if (this.u8.byteLength !== buf.byteLength || this.u8.buffer !== buf) this.u8 = new Uint8Array(buf);
+    return this.u8;
+  }
+
+  /**
+   * The cached view on hot paths: growth detaches a plain memory's buffer
+   * (byteLength 0); a shared memory only grows inside allocating kernel calls,
+   * after which callers use bytes().
+   */
+  private view(): Uint8Array {
+    return this.u8.byteLength === 0 ? this.bytes() : this.u8;
+  }
+
+  /** Scratch space in linear memory for keys and values passed to the kernels. */
+  private scratchFor(bytes: number): number {
+    if (bytes > this.scratchBytes) {
+      if (this.scratch) this.k.heap_free(this.scratch);
+      let n = 4096;
+      while (n < bytes) n *= 2;
+      const p = this.k.heap_alloc(n);
+      if (!p) fail('ENOMEM', 'no memory for a user-space buffer');
+      this.scratch = p;
+      this.scratchBytes = n;
+      this.bytes();
+    }
+    return this.scratch;
+  }
+
+  private nextSeed(): number {
+    // xorshift32: deterministic per BpfMaps instance
+    let x = this.seedState;
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    this.seedState = x;
+    return x;
+  }
+
+  // ---- objects ----
+
+  map(fd: number): MapInfo {
+    const m = this.fds.get(fd);
+    if (!m || !('handle' in m)) {
+      // an open fd of another kind (stdio, a program) is EINVAL; a closed one EBADF
+      if (fd >= 0 && fd <= 2 || m) fail('EINVAL', `fd ${fd} is not a map`);
+      fail('EBADF', `fd ${fd} is not open`);
+    }
+    return m;
+  }
+
+  /** The map whose header is at `handle` (what a program's map pointer holds). */
+  mapByHandle(handle: number): MapInfo | undefined { return this.byHandle.get(handle); }
+  mapById(id: number): MapInfo | undefined { return this.byId.get(id); }
+  maps(): IterableIterator<MapInfo> { return this.byHandle.values(); }
+
+  /** Gives a program an fd and id so prog arrays can hold it. */
+  registerProgram(name = ''): ProgramRef {
+    const ref: ProgramRef = { fd: this.nextFd++, id: this.nextProgId++, name };
+    this.fds.set(ref.fd, ref);
+    return ref;
+  }
+
+  /** Bytes of a value as user space passes it (per-CPU: every CPU's, 8-aligned). */
+  userValueSize(m: MapInfo): number {
+    return PERCPU_TYPES.has(m.type) ? round8(m.valueSize) * this.ncpus : m.valueSize;
+  }
+
+  /**
+   * Closes an fd. The map's memory is freed unless a map-in-map still holds
+   * it (the kernel's reference); programs using a map keep its fd open.
+   */
+  close(fd: number): void {
+    const m = this.fds.get(fd);
+    if (!m) fail('EBADF', `fd ${fd} is not open`);
+    this.fds.delete(fd);
+    if (!('handle' in m)) return;
+    if (this.heldByOuterMap(m.handle)) return;
+    this.byHandle.delete(m.handle);
+    this.byId.delete(m.id);
+    this.k.map_free(m.handle);
+  }
+
+  private heldByOuterMap(handle: number): boolean {
+    for (const outer of this.byHandle.values()) {
+      if (!MAP_IN_MAP.has(outer.type)) continue;
+      let k: Uint8Array | null = null;
+      for (;;) {
+        try { k = this.bpf_map_get_next_key(outer.fd, k); } catch { break; }
+        const s = this.scratchFor(16);
+        this.view().set(k.subarray(0, outer.keySize), s);
+        if (this.k.sys_lookup(outer.handle, s, s + 8, 0n) === 0 && new DataView(this.view().buffer).getUint32(s + 8, true) === handle) return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- BPF_MAP_CREATE ----
+
+  bpf_map_create(type: number, name: string | null, keySize: number, valueSize: number, maxEntries: number, opts: MapCreateOpts = {}): number {
+    const flags = (opts.map_flags ?? 0) >>> 0;
+    const extra = BigInt(opts.map_extra ?? 0);
+    const spinOff = opts.spin_lock_off ?? -1;
+    for (const [k, v] of [['key_size', keySize], ['value_size', valueSize], ['max_entries', maxEntries]] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) fail('EINVAL', `${k} must be a u32, got ${v}`);
+    }
+    if (extra !== 0n && type !== T.bloom_filter && type !== T.arena) fail('EINVAL', 'map_extra is only for bloom filters and arenas');
+    if ((flags & MAP_FLAG.RDONLY) && (flags & MAP_FLAG.WRONLY)) fail('EINVAL', 'BPF_F_RDONLY and BPF_F_WRONLY together');
+    if (!Number.isInteger(type) || type <= 0 || type >= MAP_TYPE_MAX) fail('EINVAL', `unknown map type ${type}`);
+    const tname = mapTypeName(type) ?? String(type);
+    let inner: MapInfo | undefined;
+    if (MAP_IN_MAP.has(type)) {
+      // the kernel builds the inner map template before the size checks
+      const im = this.map(opts.inner_map_fd ?? 0);
+      if (MAP_IN_MAP.has(im.type)) fail('EINVAL', 'an inner map cannot itself hold maps');
+      if (!INNER_OK.has(im.type)) fail('ENOTSUPP', `a ${mapTypeName(im.type)} map cannot be an inner map`);
+      inner = im;
+    }
+    this.checkAlloc(type, tname, keySize, valueSize, maxEntries, flags, extra);
+    if (!IMPLEMENTED.has(type)) fail('EINVAL', `map type ${tname} is not implemented by this engine`);
+    if (spinOff >= 0) {
+      if (type !== T.hash && type !== T.array) fail('EOPNOTSUPP', `bpf_spin_lock is not allowed in ${tname} values`);
+      if (spinOff % 4 !== 0 || spinOff + 4 > valueSize) fail('EINVAL', `bpf_spin_lock at ${spinOff} does not fit a ${valueSize}-byte value`);
+    }
+    if (name !== null) {
+      if (name.length >= BPF_OBJ_NAME_LEN) fail('EINVAL', `map name longer than ${BPF_OBJ_NAME_LEN - 1} characters`);
+      if (!/^[A-Za-z0-9_.]*$/.test(name)) fail('EINVAL', `map name ${JSON.stringify(name)} has characters other than letters, digits, '_' and '.'`);
+    }
+    const seed = flags & MAP_FLAG.ZERO_SEED ? 0 : this.nextSeed();
+    const handle = this.k.map_create(type, keySize, FD_VALUE_TYPES.has(type) ? 4 : valueSize, maxEntries, flags, Number(extra & 0xffffffffn), spinOff, seed);
+    if (handle < 0) failNo(-handle, `cannot allocate a ${tname} map of ${maxEntries} entries`);
+    const id = new DataView(this.bytes().buffer).getUint32(handle + 20, true);
+    const info: MapInfo = {
+      fd: this.nextFd++, id, handle, type, name: name ?? '', keySize, valueSize, maxEntries, flags, extra,
+      spinLockOff: spinOff, frozen: false,
+      inner: inner && { type: inner.type, keySize: inner.keySize, valueSize: inner.valueSize, maxEntries: inner.maxEntries, flags: inner.flags },
+    };
+    this.fds.set(info.fd, info);
+    this.byHandle.set(handle, info);
+    this.byId.set(id, info);
+    return info.fd;
+  }
+
+  /** The kernel's per-type map_alloc_check (and the checks its map_alloc makes first). */
+  private checkAlloc(type: number, tname: string, ks: number, vs: number, max: number, flags: number, extra: bigint): void {
+    const accessOk = !((flags & MAP_FLAG.RDONLY_PROG) && (flags & MAP_FLAG.WRONLY_PROG));
+    if (HASH_TYPES.has(type)) {
+      const lru = type === T.lru_hash || type === T.lru_percpu_hash;
+      const percpu = type === T.percpu_hash || type === T.lru_percpu_hash;
+      if (type === T.hash_of_maps && vs !== 4) fail('EINVAL', 'hash of maps values are u32 map fds (value_size 4)');
+      if ((flags & ~HTAB_CREATE_FLAG_MASK) || !accessOk) fail('EINVAL', `invalid map_flags 0x${flags.toString(16)} for ${tname}`);
+      if (!lru && (flags & MAP_FLAG.NO_COMMON_LRU)) fail('EINVAL', 'BPF_F_NO_COMMON_LRU needs an LRU map');
+      if (lru && (flags & MAP_FLAG.NO_PREALLOC)) fail('ENOTSUPP', 'LRU maps are always preallocated');
+      if (max === 0 || ks === 0 || vs === 0) fail('EINVAL', 'key_size, value_size and max_entries must be non-zero');
+      if (ks + vs >= KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) fail('E2BIG', `key_size + value_size ${ks + vs} too large`);
+      if (percpu && round8(vs) > PCPU_MIN_UNIT_SIZE) fail('E2BIG', `per-CPU value_size ${vs} above ${PCPU_MIN_UNIT_SIZE}`);
+      if (max >= 0x80000000) fail('E2BIG', `max_entries ${max} needs 2^31 or more buckets`);
+      return;
+    }
+    if (ARRAY_TYPES.has(type)) {
+      const percpu = type === T.percpu_array;
+      if (type === T.prog_array || type === T.array_of_maps) {
+        if (vs !== 4) fail('EINVAL', `${tname} values are u32 fds (value_size 4)`);
+        if (flags & (MAP_FLAG.RDONLY_PROG | MAP_FLAG.WRONLY_PROG)) fail('EINVAL', `${tname} takes no program access flags`);
+      }
+      if (max === 0 || ks !== 4 || vs === 0 || (flags & ~ARRAY_CREATE_FLAG_MASK) || !accessOk) {
+        fail('EINVAL', `${tname} needs key_size 4, value_size > 0, max_entries > 0 and valid flags (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+      }
+      if (flags & MAP_FLAG.PRESERVE_ELEMS) fail('EINVAL', 'BPF_F_PRESERVE_ELEMS is for perf event arrays');
+      if (percpu && (flags & MAP_FLAG.MMAPABLE)) fail('EINVAL', 'a per-CPU array cannot be mmapable');
+      if (vs > 0x7fffffff) fail('E2BIG', `value_size ${vs} above INT_MAX`);
+      if (percpu && round8(vs) > PCPU_MIN_UNIT_SIZE) fail('E2BIG', `per-CPU value_size ${vs} above ${PCPU_MIN_UNIT_SIZE}`);
+      return;
+    }
+    switch (type) {
+      case T.lpm_trie:
+        if (max === 0 || !(flags & MAP_FLAG.NO_PREALLOC) || (flags & ~LPM_CREATE_FLAG_MASK) || !accessOk ||
+            ks < 4 + 1 || ks > 4 + LPM_DATA_SIZE_MAX || vs < 1 || vs > KMALLOC_MAX_SIZE - MAX_BPF_STACK - 40 - LPM_DATA_SIZE_MAX) {
+          fail('EINVAL', `LPM trie needs BPF_F_NO_PREALLOC, key_size 5..${4 + LPM_DATA_SIZE_MAX} (prefixlen + data), value_size > 0, max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        return;
+      case T.queue: case T.stack:
+        if (max === 0 || ks !== 0 || vs === 0 || (flags & ~QUEUE_STACK_CREATE_FLAG_MASK) || !accessOk) {
+          fail('EINVAL', `${tname} needs key_size 0, value_size > 0, max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        if (vs > KMALLOC_MAX_SIZE) fail('E2BIG', `value_size ${vs} too large`);
+        return;
+      case T.bloom_filter:
+        if (ks !== 0 || vs === 0 || max === 0 || (flags & ~BLOOM_CREATE_FLAG_MASK) || !accessOk || (extra & ~BigInt(BLOOM_NR_HASH_FUNCS_MASK)) !== 0n) {
+          fail('EINVAL', `bloom filter needs key_size 0, value_size > 0, max_entries > 0, map_extra = hash count 0..15 (got ${ks}/${vs}/${max}/${extra})`);
+        }
+        return;
+      case T.ringbuf:
+        if (flags & ~RINGBUF_CREATE_FLAG_MASK) fail('EINVAL', `invalid map_flags 0x${flags.toString(16)} for ringbuf`);
+        if (ks !== 0 || vs !== 0 || !isPow2(max) || max % PAGE_SIZE !== 0) {
+          fail('EINVAL', `ringbuf needs key_size 0, value_size 0 and max_entries a power-of-2 multiple of ${PAGE_SIZE} (got ${ks}/${vs}/${max})`);
+        }
+        return;
+    }
+  }
+
+  // ---- element commands ----
+
+  private checkKey(m: MapInfo, key: Uint8Array | null): void {
+    if (m.keySize === 0) return;
+    if (!key || key.length < m.keySize) fail('EINVAL', `key must have ${m.keySize} bytes, got ${key ? key.length : 'none'}`);
+  }
+  private checkValue(m: MapInfo, value: Uint8Array, want: number): void {
+    if (value.length < want) fail('EINVAL', `value must have ${want} bytes, got ${value.length}`);
+  }
+  private checkLockFlag(m: MapInfo, flags: number): void {
+    if ((flags & BPF_F_LOCK) && m.spinLockOff < 0) fail('EINVAL', 'BPF_F_LOCK on a map without bpf_spin_lock');
+  }
+
+  private noSysAccess(m: MapInfo, what: string): never | void {
+    if (m.type === T.ringbuf) fail('ENOTSUPP', `${what} is not supported on ringbuf maps`);
+  }
+
+  bpf_map_lookup_elem(fd: number, key: Uint8Array | null, value?: Uint8Array): Uint8Array {
+    return this.bpf_map_lookup_elem_flags(fd, key, value, 0);
+  }
+
+  bpf_map_lookup_elem_flags(fd: number, key: Uint8Array | null, value: Uint8Array | undefined, flags: number): Uint8Array {
+    const m = this.map(fd);
+    if (flags & ~BPF_F_LOCK) fail('EINVAL', `invalid lookup flags 0x${flags.toString(16)}`);
+    this.checkLockFlag(m, flags);
+    if (m.flags & MAP_FLAG.WRONLY) fail('EPERM', 'map is write-only from user space');
+    this.noSysAccess(m, 'lookup');
+    if ((m.type === T.queue || m.type === T.stack || m.type === T.bloom_filter) && flags) fail('EINVAL', 'flags on a queue/stack/bloom lookup');
+    this.checkKey(m, key);
+    const ks = round8(m.keySize);
+    const fdVal = FD_VALUE_TYPES.has(m.type);
+    const vsz = fdVal ? 4 : this.userValueSize(m);
+    const s = this.scratchFor(ks + round8(vsz));
+    const mem = this.view();
+    if (m.keySize) copyIn(mem, key!, s, m.keySize);
+    const vptr = s + ks;
+    if (m.type === T.bloom_filter) {
+      // a bloom lookup tests the value user space passes
+      if (!value) fail('EINVAL', 'bloom filter lookup needs the value to test');
+      this.checkValue(m, value, m.valueSize);
+      copyIn(mem, value, vptr, m.valueSize);
+    }
+    const r = this.k.sys_lookup(m.handle, s, vptr, flags === 0 ? 0n : BigInt(flags));
+    if (r < 0) failNo(-r, this.elemMessage(m, 'lookup', -r));
+    const out = value ?? new Uint8Array(fdVal && m.type !== T.prog_array ? 4 : vsz);
+    if (m.type === T.array_of_maps || m.type === T.hash_of_maps) {
+      // user space sees the inner map's id
+      const addr = mem[vptr]! | (mem[vptr + 1]! << 8) | (mem[vptr + 2]! << 16) | (mem[vptr + 3]! << 24);
+      new DataView(out.buffer, out.byteOffset).setUint32(0, this.byHandle.get(addr)?.id ?? 0, true);
+    } else if (m.type !== T.bloom_filter) {
+      for (let i = 0; i < vsz; i++) out[i] = mem[vptr + i]!;
+    }
+    return out;
+  }
+
+  bpf_map_update_elem(fd: number, key: Uint8Array | null, value: Uint8Array, flags = BPF_ANY): void {
+    const m = this.map(fd);
+    this.checkLockFlag(m, flags);
+    if (m.flags & MAP_FLAG.RDONLY) fail('EPERM', 'map is read-only from user space');
+    if (m.frozen) fail('EPERM', 'map is frozen');
+    this.noSysAccess(m, 'update');
+    this.checkKey(m, key);
+    const ks = round8(m.keySize);
+    const vsz = FD_VALUE_TYPES.has(m.type) ? 4 : this.userValueSize(m);
+    this.checkValue(m, value, vsz);
+    let stored = value;
+    if (FD_VALUE_TYPES.has(m.type)) {
+      // fd arrays check flags and the index before resolving the fd
+      if (m.type !== T.hash_of_maps) {
+        if (flags !== BPF_ANY) fail('EINVAL', `${mapTypeName(m.type)} updates take BPF_ANY only`);
+        const index = new DataView(key!.buffer, key!.byteOffset).getUint32(0, true);
+        if (index >= m.maxEntries) fail('E2BIG', `index ${index} out of range (max_entries ${m.maxEntries})`);
+      }
+      stored = this.resolveFdValue(m, value, flags);
+    }
+    const s = this.scratchFor(ks + round8(vsz));
+    const mem = this.view();
+    if (m.keySize) copyIn(mem, key!, s, m.keySize);
+    copyIn(mem, stored, s + ks, vsz);
+    const r = this.k.sys_update(m.handle, s, s + ks, flags === 0 ? 0n : BigInt(flags));
+    // the update may have grown memory
+    if (this.u8.byteLength === 0 || this.u8.byteLength !== this.memory.buffer.byteLength) this.bytes();
+    if (r < 0) failNo(-r, this.elemMessage(m, 'update', -r, flags));
+  }
+
+  /** Prog arrays and maps of maps take fds from user space; the kernel stores the objects. */
+  private resolveFdValue(m: MapInfo, value: Uint8Array, flags: number): Uint8Array {
+    if (m.type !== T.hash_of_maps && flags !== BPF_ANY) fail('EINVAL', `${mapTypeName(m.type)} updates take BPF_ANY only`);
+    const fd = new DataView(value.buffer, value.byteOffset).getInt32(0, true);
+    const obj = this.fds.get(fd);
+    const out = new Uint8Array(4);
+    const dv = new DataView(out.buffer);
+    if (m.type === T.prog_array) {
+      if (!obj || 'handle' in obj) fail('EBADF', `fd ${fd} is not a program`);
+      dv.setUint32(0, obj.id, true);
+      return out;
+    }
+    const im = this.map(fd);
+    const t = m.inner!;
+    const sameMax = im.maxEntries === t.maxEntries || (t.flags & MAP_FLAG.INNER_MAP) !== 0;
+    if (im.type !== t.type || im.keySize !== t.keySize || im.valueSize !== t.valueSize || im.flags !== t.flags || !sameMax) {
+      fail('EINVAL', `map fd ${fd} does not match the inner map template`);
+    }
+    dv.setUint32(0, im.handle, true);
+    return out;
+  }
+
+  bpf_map_delete_elem(fd: number, key: Uint8Array | null): void {
+    const m = this.map(fd);
+    if (m.flags & MAP_FLAG.RDONLY) fail('EPERM', 'map is read-only from user space');
+    if (m.frozen) fail('EPERM', 'map is frozen');
+    this.noSysAccess(m, 'delete');
+    if (m.type === T.bloom_filter) fail('EOPNOTSUPP', 'bloom filters cannot delete');
+    if (m.type === T.queue || m.type === T.stack) fail('EINVAL', `${mapTypeName(m.type)} has no keys to delete (use lookup_and_delete)`);
+    this.checkKey(m, key);
+    const s = this.scratchFor(round8(m.keySize));
+    this.bytes().set(key!.subarray(0, m.keySize), s);
+    const r = this.k.sys_delete(m.handle, s);
+    if (r < 0) failNo(-r, this.elemMessage(m, 'delete', -r));
+  }
+
+  /** Next key after `key` (null or a missing key: the first). Throws ENOENT after the last. */
+  bpf_map_get_next_key(fd: number, key: Uint8Array | null, next?: Uint8Array): Uint8Array {
+    const m = this.map(fd);
+    if (m.flags & MAP_FLAG.WRONLY) fail('EPERM', 'map is write-only from user space');
+    this.noSysAccess(m, 'get_next_key');
+    if (m.type === T.bloom_filter) fail('EOPNOTSUPP', 'bloom filters have no keys');
+    if (m.type === T.queue || m.type === T.stack) fail('EINVAL', `${mapTypeName(m.type)} has no keys`);
+    const ks = round8(m.keySize);
+    const s = this.scratchFor(2 * ks);
+    if (key) {
+      if (key.length < m.keySize) fail('EINVAL', `key must have ${m.keySize} bytes`);
+      this.bytes().set(key.subarray(0, m.keySize), s);
+    }
+    const r = this.k.sys_get_next_key(m.handle, key ? s : 0, s + ks);
+    if (r < 0) failNo(-r, r === -ERRNO.ENOENT ? 'no next key' : this.elemMessage(m, 'get_next_key', -r));
+    const out = next ?? new Uint8Array(m.keySize);
+    out.set(this.bytes().subarray(s + ks, s + ks + m.keySize));
+    return out;
+  }
+
+  bpf_map_lookup_and_delete_elem(fd: number, key: Uint8Array | null, value?: Uint8Array, flags = 0): Uint8Array {
+    const m = this.map(fd);
+    if (flags && (m.type === T.queue || m.type === T.stack)) fail('EINVAL', 'flags on a queue/stack pop');
+    this.checkLockFlag(m, flags);
+    if (m.flags & (MAP_FLAG.RDONLY | MAP_FLAG.WRONLY) || m.frozen) fail('EPERM', 'lookup_and_delete needs read and write access');
+    if (!(HASH_TYPES.has(m.type) && m.type !== T.hash_of_maps) && m.type !== T.queue && m.type !== T.stack) {
+      fail('ENOTSUPP', `lookup_and_delete is not supported on ${mapTypeName(m.type)} maps`);
+    }
+    this.checkKey(m, key);
+    const ks = round8(m.keySize);
+    const vsz = this.userValueSize(m);
+    const s = this.scratchFor(ks + round8(vsz));
+    if (m.keySize) this.bytes().set(key!.subarray(0, m.keySize), s);
+    const r = this.k.sys_lookup_and_delete(m.handle, s, s + ks, BigInt(flags));
+    if (r < 0) failNo(-r, this.elemMessage(m, 'lookup_and_delete', -r));
+    const out = value ?? new Uint8Array(vsz);
+    out.set(this.bytes().subarray(s + ks, s + ks + vsz));
+    return out;
+  }
+
+  bpf_map_freeze(fd: number): void {
+    const m = this.map(fd);
+    // a frozen map has lost write permission, which freeze checks first
+    if (m.frozen || (m.flags & MAP_FLAG.RDONLY)) fail('EPERM', 'map is already frozen or read-only');
+    m.frozen = true;
+  }
+
+  /**
+   * Batch lookup (and delete): up to `count` entries after the cursor
+   * `inBatch` (here the last key returned; null starts). `done` is the
+   * kernel's ENOENT: the map is exhausted.
+   */
+  bpf_map_lookup_batch(fd: number, inBatch: Uint8Array | null, count: number, opts: BatchOpts = {}, del = false): BatchResult {
+    const m = this.map(fd);
+    const elemFlags = opts.elem_flags ?? 0;
+    const batchable = HASH_TYPES.has(m.type) || m.type === T.array || m.type === T.percpu_array || m.type === T.lpm_trie;
+    if (!batchable || (del && !HASH_TYPES.has(m.type))) fail('ENOTSUPP', `batch ${del ? 'lookup_and_delete' : 'lookup'} is not supported on ${mapTypeName(m.type)} maps`);
+    if ((elemFlags & ~BPF_F_LOCK) || opts.flags) fail('EINVAL', `invalid batch flags (elem_flags 0x${elemFlags.toString(16)})`);
+    this.checkLockFlag(m, elemFlags);
+    const keys: Uint8Array[] = [];
+    const values: Uint8Array[] = [];
+    let cur = inBatch;
+    let done = false;
+    while (keys.length < count) {
+      let k: Uint8Array;
+      try {
+        // deleted entries make iteration restart from the first key, which is where the rest is
+        k = this.bpf_map_get_next_key(fd, del ? null : cur);
+      } catch (e) {
+        if (isErrno(e, 'ENOENT')) { done = true; break; }
+        throw e;
+      }
+      keys.push(k);
+      values.push(del ? this.bpf_map_lookup_and_delete_elem(fd, k, undefined, elemFlags) : this.bpf_map_lookup_elem_flags(fd, k, undefined, elemFlags));
+      cur = k;
+    }
+    return { keys, values, outBatch: cur, done };
+  }
+
+  bpf_map_lookup_and_delete_batch(fd: number, inBatch: Uint8Array | null, count: number, opts: BatchOpts = {}): BatchResult {
+    return this.bpf_map_lookup_batch(fd, inBatch, count, opts, true);
+  }
+
+  /**
+   * Updates entries in order; stops at the first failure, throwing its errno
+   * with `opts.count` set to the entries done (the kernel's batch.count).
+   */
+  bpf_map_update_batch(fd: number, keys: readonly Uint8Array[], values: readonly Uint8Array[], opts: BatchOpts = {}): number {
+    const m = this.map(fd);
+    const elemFlags = opts.elem_flags ?? 0;
+    if (!HASH_TYPES.has(m.type) && m.type !== T.array && m.type !== T.percpu_array && m.type !== T.lpm_trie) {
+      fail('ENOTSUPP', `batch update is not supported on ${mapTypeName(m.type)} maps`);
+    }
+    if ((elemFlags & ~BPF_F_LOCK) || opts.flags) fail('EINVAL', `invalid batch flags (elem_flags 0x${elemFlags.toString(16)})`);
+    this.checkLockFlag(m, elemFlags);
+    if (keys.length !== values.length) fail('EINVAL', 'keys and values differ in count');
+    for (let i = 0; i < keys.length; i++) {
+      opts.count = i;
+      this.bpf_map_update_elem(fd, keys[i]!, values[i]!, elemFlags);
+    }
+    opts.count = keys.length;
+    return keys.length;
+  }
+
+  bpf_map_delete_batch(fd: number, keys: readonly Uint8Array[], opts: BatchOpts = {}): number {
+    const m = this.map(fd);
+    const elemFlags = opts.elem_flags ?? 0;
+    // arrays cannot delete, so they have no batch delete
+    if (!HASH_TYPES.has(m.type) && m.type !== T.lpm_trie) fail('ENOTSUPP', `batch delete is not supported on ${mapTypeName(m.type)} maps`);
+    if ((elemFlags & ~BPF_F_LOCK) || opts.flags) fail('EINVAL', `invalid batch flags (elem_flags 0x${elemFlags.toString(16)})`);
+    this.checkLockFlag(m, elemFlags);
+    for (let i = 0; i < keys.length; i++) {
+      opts.count = i;
+      this.bpf_map_delete_elem(fd, keys[i]!);
+    }
+    opts.count = keys.length;
+    return keys.length;
+  }
+
+  private elemMessage(m: MapInfo, op: string, errno: number, flags = 0): string {
+    const t = mapTypeName(m.type);
+    switch (errno) {
+      case ERRNO.ENOENT: return `${op}: no such element in ${t} map ${m.id}`;
+      case ERRNO.EEXIST: return `${op}: element exists (BPF_NOEXIST) in ${t} map ${m.id}`;
+      case ERRNO.E2BIG: return `${op}: ${t} map ${m.id} is full or the index is out of range (max_entries ${m.maxEntries})`;
+      case ERRNO.ENOSPC: return `${op}: ${t} map ${m.id} is full (max_entries ${m.maxEntries})`;
+      case ERRNO.EINVAL: return `${op}: invalid argument for ${t} map ${m.id} (flags 0x${flags.toString(16)})`;
+      case ERRNO.ENOMEM: return `${op}: out of map memory`;
+      default: return `${op} failed on ${t} map ${m.id}`;
+    }
+  }
+
+  // ---- bpf(cmd, attr) ----
+
+  /**
+   * The bpf() syscall's map commands with `union bpf_attr`'s field names.
+   * Buffers are Uint8Arrays; the result is the new fd (BPF_MAP_CREATE), the
+   * batch count, or 0. Failures throw MapError carrying the errno.
+   */
+  bpf(cmd: number, attr: BpfAttr): number {
+    switch (cmd) {
+      case BPF_CMD.MAP_CREATE:
+        return this.bpf_map_create(attr.map_type ?? 0, attr.map_name ?? null, attr.key_size ?? 0, attr.value_size ?? 0, attr.max_entries ?? 0, {
+          map_flags: attr.map_flags, inner_map_fd: attr.inner_map_fd, map_extra: attr.map_extra, spin_lock_off: attr.spin_lock_off,
+        });
+      case BPF_CMD.MAP_LOOKUP_ELEM:
+        this.bpf_map_lookup_elem_flags(need(attr.map_fd), attr.key ?? null, attr.value, attr.flags ?? 0);
+        return 0;
+      case BPF_CMD.MAP_UPDATE_ELEM:
+        this.bpf_map_update_elem(need(attr.map_fd), attr.key ?? null, attr.value ?? fail('EINVAL', 'no value'), attr.flags ?? 0);
+        return 0;
+      case BPF_CMD.MAP_DELETE_ELEM:
+        this.bpf_map_delete_elem(need(attr.map_fd), attr.key ?? null);
+        return 0;
+      case BPF_CMD.MAP_GET_NEXT_KEY:
+        this.bpf_map_get_next_key(need(attr.map_fd), attr.key ?? null, attr.next_key);
+        return 0;
+      case BPF_CMD.MAP_LOOKUP_AND_DELETE_ELEM:
+        this.bpf_map_lookup_and_delete_elem(need(attr.map_fd), attr.key ?? null, attr.value, attr.flags ?? 0);
+        return 0;
+      case BPF_CMD.MAP_FREEZE:
+        this.bpf_map_freeze(need(attr.map_fd));
+        return 0;
+      case BPF_CMD.MAP_LOOKUP_BATCH:
+      case BPF_CMD.MAP_LOOKUP_AND_DELETE_BATCH: {
+        const r = this.bpf_map_lookup_batch(need(attr.map_fd), attr.in_batch ?? null, attr.count ?? 0,
+          { elem_flags: attr.elem_flags, flags: attr.flags }, cmd === BPF_CMD.MAP_LOOKUP_AND_DELETE_BATCH);
+        const m = this.map(need(attr.map_fd));
+        const vs = FD_VALUE_TYPES.has(m.type) ? 4 : this.userValueSize(m);
+        r.keys.forEach((k, i) => attr.keys?.set(k, i * m.keySize));
+        r.values.forEach((v, i) => attr.values?.set(v, i * vs));
+        if (r.outBatch && attr.out_batch) attr.out_batch.set(r.outBatch);
+        attr.count = r.keys.length;
+        if (r.done) fail('ENOENT', `batch reached the end after ${r.keys.length} entries`);
+        return r.keys.length;
+      }
+      case BPF_CMD.MAP_UPDATE_BATCH:
+      case BPF_CMD.MAP_DELETE_BATCH: {
+        const m = this.map(need(attr.map_fd));
+        const n = attr.count ?? 0;
+        const vs = FD_VALUE_TYPES.has(m.type) ? 4 : this.userValueSize(m);
+        const keys = Array.from({ length: n }, (_, i) => (attr.keys ?? new Uint8Array()).subarray(i * m.keySize, (i + 1) * m.keySize));
+        const opts: BatchOpts = { elem_flags: attr.elem_flags, flags: attr.flags, count: n };
+        try {
+          if (cmd === BPF_CMD.MAP_DELETE_BATCH) return this.bpf_map_delete_batch(m.fd, keys, opts);
+          const values = Array.from({ length: n }, (_, i) => (attr.values ?? new Uint8Array()).subarray(i * vs, (i + 1) * vs));
+          return this.bpf_map_update_batch(m.fd, keys, values, opts);
+        } finally {
+          attr.count = opts.count;
+        }
+      }
+      case BPF_CMD.MAP_GET_FD_BY_ID: {
+        const m = this.byId.get(attr.map_id ?? 0);
+        if (!m) fail('ENOENT', `no map with id ${attr.map_id}`);
+        return m.fd;
+      }
+      case BPF_CMD.MAP_GET_NEXT_ID: {
+        const ids = [...this.byId.keys()].filter((i) => i > (attr.start_id ?? 0)).sort((a, b) => a - b);
+        if (ids.length === 0) fail('ENOENT', 'no more map ids');
+        attr.next_id = ids[0];
+        return 0;
+      }
+    }
+    fail('EINVAL', `bpf command ${cmd} is not a map command this engine implements`);
+  }
+}
+
+/** Copies n bytes in; a loop beats subarray+set for the small keys and values maps hold. */
+function copyIn(mem: Uint8Array, src: Uint8Array, at: number, n: number): void {
+  if (n > 64) { mem.set(src.length === n ? src : src.subarray(0, n), at); return; }
+  for (let i = 0; i < n; i++) mem[at + i] = src[i]!;
+}
+
+function need(fd: number | undefined): number {
+  if (fd === undefined) fail('EBADF', 'map_fd missing');
+  return fd;
+}
+
+export interface BatchOpts {
+  elem_flags?: number;
+  flags?: number;
+  /** Out: entries processed (set also when an update/delete batch fails part-way). */
+  count?: number;
+}
+
+export interface BatchResult { keys: Uint8Array[]; values: Uint8Array[]; outBatch: Uint8Array | null; done: boolean }
+
+/** The fields of union bpf_attr used by the map commands. */
+export interface BpfAttr {
+  map_type?: number;
+  key_size?: number;
+  value_size?: number;
+  max_entries?: number;
+  map_flags?: number;
+  inner_map_fd?: number;
+  map_name?: string;
+  map_extra?: number | bigint;
+  /** Stand-in for the BTF that tells the kernel where bpf_spin_lock sits. */
+  spin_lock_off?: number;
+  map_fd?: number;
+  key?: Uint8Array;
+  value?: Uint8Array;
+  next_key?: Uint8Array;
+  flags?: number;
+  in_batch?: Uint8Array;
+  out_batch?: Uint8Array;
+  keys?: Uint8Array;
+  values?: Uint8Array;
+  count?: number;
+  elem_flags?: number;
+  map_id?: number;
+  start_id?: number;
+  next_id?: number;
+}

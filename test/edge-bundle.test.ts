@@ -1,0 +1,67 @@
+/**
+ * The `ebpf-wasm/runtime` entry and its one-file bundle: no Binaryen, no Node
+ * built-ins, within a size budget, and the same results as the sources.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { note, packets, nodeVerdicts, firewallBytes, fromHex, toHex, prepareFixture, root, type Fixture } from './fixtures/edge/harness.js';
+
+let fx: Fixture;
+let text = '';
+// budgets with headroom over today's size, so growth is a decision, not an accident
+const RAW_BUDGET = 160_000, GZIP_BUDGET = 48_000;
+
+test.before(async () => {
+  fx = await prepareFixture();
+  text = readFileSync(join(root, 'dist/runtime/ebpf-wasm-runtime.debug.js'), 'utf8');
+});
+
+test('the bundle is one ES module with no Binaryen and no Node built-ins', () => {
+  assert.not.match(text, /\bimport\s*[\w{*]|\bimport\(|\brequire\(/, 'no imports left');
+  assert.not.match(text, /binaryen/i);
+  assert.not.match(text, /node:|\bprocess\.|\bBuffer\b|__dirname/);
+  assert.match(text, /export\s*\{/);
+});
+
+test('size is within budget (raw and gzip) and recorded in size.json', () => {
+  const s = JSON.parse(readFileSync(join(root, 'dist/runtime/size.json'), 'utf8'));
+  const min = s['ebpf-wasm-runtime.js'];
+  note('NOTE', `runtime bundle ${min.raw} B raw, ${min.gzip} B gzip (debug build ${s['ebpf-wasm-runtime.debug.js'].raw} B)`);
+  assert.ok(min.raw > 10_000 && min.raw < RAW_BUDGET, `raw ${min.raw}`);
+  assert.ok(min.gzip < GZIP_BUDGET, `gzip ${min.gzip}`);
+  assert.equal(fx.bundleSizes, s);
+});
+
+test('bundle, package export and sources give the same verdicts', async () => {
+  const bundled = await import(pathToFileURL(join(root, 'dist/runtime/ebpf-wasm-runtime.js')).href);
+  // the package's own `exports` map, resolved by self-reference
+  const viaExport = await import('ebpf-wasm/runtime' as string);
+  const program = firewallBytes();
+  const list = packets();
+  const expected = nodeVerdicts(program, list);
+  for (const rt of [bundled, viaExport]) {
+    const p = rt.loadProgram(program, { type: 'xdp', unverified: true });
+    const got = list.map((pk) => {
+      const r = p.testRun({ data: fromHex(pk.hex) });
+      return { retval: r.retval.toString(), action: rt.XDP_ACTION_NAMES[Number(r.retval)], dataOut: toHex(r.dataOut) };
+    });
+    assert.equal(got, expected);
+    assert.is(rt.disassembleBytes(program).split('\n')[0], 'mov %r6, %r1');
+  }
+});
+
+test('the bundle reports its tier and that Node compiles run-time wasm', async () => {
+  const rt = await import(pathToFileURL(join(root, 'dist/runtime/ebpf-wasm-runtime.js')).href);
+  assert.equal([...rt.RUNTIME_TIERS], ['interpreter']);
+  assert.is(await rt.canCompileWasmAtRuntime(), true);
+  // errors keep their class and numbered code across the bundle
+  try { rt.decode(new Uint8Array(3)); assert.unreachable(); } catch (e) {
+    assert.instance(e, rt.DecodeError);
+    assert.match(String((e as Error).message), /^EW1/);
+  }
+});
+
+test.run();
