@@ -1,0 +1,647 @@
+/**
+ * eBPF → Binaryen IR. Registers are i64 locals; each function entry (pc 0 and
+ * every local-call target) becomes a wasm function whose basic blocks become
+ * nested blocks and real loops (./structure.ts; irreducible graphs go through
+ * Binaryen's Relooper and its label dispatch). Semantics follow
+ * docs/ARCHITECTURE.md's execution contract; this file shares no evaluation
+ * code with the interpreter.
+ */
+import { AluOp, AtomicOp, ATOMIC_FETCH, CallSrc, FRAME_POINTER, JmpOp, MAX_CALL_FRAMES, REGISTER_COUNT, STACK_FRAME_BYTES } from '../isa/opcodes.js';
+import { jumpTarget, lddwValue, type Instruction, type Program } from '../isa/instruction.js';
+import { DiagnosticCode, ExecutionError } from '../diagnostics/index.js';
+import type { HelperRegistry } from '../helpers/table.js';
+import { structure, type Exit, type Target } from './structure.js';
+import { Ir, type BinOp, type Expr, type RmwOp, type ValType } from './binaryen.js';
+import {
+  buildCfg, fallThrough, functionBlocks, jumpSuccessor, type Cfg, type Successor,
+} from './cfg.js';
+import {
+  CALLX_IMPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MAY_GOTO_LOOPS, MEMORY_IMPORT, TRAP_IMPORT,
+  TRAP_RETURN_ZERO, type HelperImportInfo,
+} from './abi.js';
+
+export interface TranslateOptions {
+  readonly helpers: HelperRegistry;
+  readonly memory: { initialPages: number; maximumPages: number; shared: boolean };
+  readonly sandbox: boolean;
+  readonly budgeted: boolean;
+  readonly defaultBudget: bigint;
+  readonly batchContext: { data: number; dataEnd: number; dataMeta: number } | null;
+  /** Emit the batch entry (runBatch). */
+  readonly batch: boolean;
+}
+
+export interface Translation {
+  readonly ir: Ir;
+  readonly helpers: HelperImportInfo[];
+  readonly usesCallx: boolean;
+  readonly functions: number;
+}
+
+// Local indices of a translated function: r0..r10 are params 0..10, then the frame depth.
+const DEPTH = REGISTER_COUNT;
+const LABEL = DEPTH + 1;   // Relooper's label helper
+const T64A = LABEL + 1;
+const T64B = T64A + 1;
+const T32A = T64B + 1;
+const MAY_GOTO = T32A + 1;
+/** The budget left, kept in a local (cheaper than the global) and synced at calls, exits and traps. */
+const REM = MAY_GOTO + 1;
+/** Sandbox: the access being checked, and the data window's bounds cached for the inline fast path. */
+const ADDR64 = REM + 1;
+const ADDR = ADDR64 + 1;
+const DATA_LO = ADDR + 1;
+const DATA_HI = DATA_LO + 1;
+const FUNC_PARAMS: ValType[] = [...Array<ValType>(REGISTER_COUNT).fill('i64'), 'i32'];
+const FUNC_VARS: ValType[] = ['i32', 'i64', 'i64', 'i32', 'i32', 'i64', 'i64', 'i32', 'i32', 'i32'];
+const LOCAL_NAMES = [...Array.from({ length: REGISTER_COUNT }, (_, r) => `r${r}`), 'depth', 'label', 't64a', 't64b', 't32', 'may_goto', 'rem', 'addr64', 'addr', 'data_lo', 'data_hi'];
+
+// Globals.
+const G = {
+  stackLo: 'stack_lo', stackHi: 'stack_hi', ctxLo: 'ctx_lo', ctxHi: 'ctx_hi',
+  dataLo: 'data_lo', dataHi: 'data_hi', heapLo: 'heap_lo', heapHi: 'heap_hi',
+  top: 'stack_top', budget: 'budget', rem: 'rem', r0hi: 'r0hi', batchIndex: 'batch_index',
+} as const;
+/** r1..r5 as a callee left them: the register file is flat, so the caller sees them after the call. */
+const RET_REGS = [1, 2, 3, 4, 5] as const;
+const retGlobal = (r: number): string => `ret_r${r}`;
+/** Regions in the order the check tries them (packet data first: most checked accesses go there). */
+const REGION_GLOBALS = [
+  [G.dataLo, G.dataHi], [G.ctxLo, G.ctxHi], [G.stackLo, G.stackHi], [G.heapLo, G.heapHi],
+] as const;
+/** Linear-memory addresses fit 31 bits (the memory maximum is below 2 GiB). */
+const ADDRESS_BITS = 31;
+
+const CHECK = 'check';
+const BUDGET_TRAP = 'budget_trap';
+const CHECK_ALIGNED = 'check_aligned';
+
+const JCMP: Partial<Record<number, BinOp>> = {
+  [JmpOp.JEQ]: 'eq', [JmpOp.JNE]: 'ne', [JmpOp.JGT]: 'gt_u', [JmpOp.JGE]: 'ge_u', [JmpOp.JLT]: 'lt_u',
+  [JmpOp.JLE]: 'le_u', [JmpOp.JSGT]: 'gt_s', [JmpOp.JSGE]: 'ge_s', [JmpOp.JSLT]: 'lt_s', [JmpOp.JSLE]: 'le_s',
+};
+const ALU_SIMPLE: Partial<Record<number, BinOp>> = {
+  [AluOp.ADD]: 'add', [AluOp.SUB]: 'sub', [AluOp.MUL]: 'mul', [AluOp.OR]: 'or', [AluOp.AND]: 'and',
+  [AluOp.XOR]: 'xor', [AluOp.LSH]: 'shl', [AluOp.RSH]: 'shr_u', [AluOp.ARSH]: 'shr_s',
+};
+const RMW: Partial<Record<number, RmwOp>> = {
+  [AtomicOp.ADD]: 'add', [AtomicOp.OR]: 'or', [AtomicOp.AND]: 'and', [AtomicOp.XOR]: 'xor',
+};
+
+export function funcName(entry: number): string {
+  return `f${entry}`;
+}
+
+class Translator {
+  readonly ir = new Ir();
+  readonly cfg: Cfg;
+  readonly helperImports = new Map<number, HelperImportInfo & { params: ValType[]; result: ValType }>();
+  usesCallx = false;
+  /** Some instruction writes r10 (unverified code may): stack accesses then need checks. */
+  readonly r10Written: boolean;
+  /** Entries reached by local calls (pc 0 may be one too). */
+  readonly callTargets = new Set<number>();
+
+  constructor(readonly program: Program, readonly opts: TranslateOptions) {
+    this.cfg = buildCfg(program);
+    this.r10Written = program.instructions.some((i) => {
+      const k = i.spec.kind;
+      if (k === 'atomic') return i.src === FRAME_POINTER; // fetch forms and xchg write src
+      return i.dst === FRAME_POINTER && i.spec.fields.dst === 'reg' && k !== 'st' && k !== 'stx' && k !== 'jcond';
+    });
+    for (const insn of program.instructions) {
+      const k = insn.spec.kind;
+      if (k === 'ja' || k === 'jcond' || k === 'may_goto' || (k === 'call' && insn.src === CallSrc.LOCAL)) {
+        const t = jumpSuccessor(this.cfg, insn);
+        // Like the interpreter, reject any jump outside the program before running anything.
+        if (t.kind !== 'block') throw new ExecutionError('JumpOutOfRange', insn.pc, `jump out of range from insn ${insn.pc} to ${jumpTarget(insn)}`);
+        if (k === 'call') this.callTargets.add(this.cfg.blocks[t.block]!.pc);
+      }
+    }
+  }
+
+  // --- registers and operands ------------------------------------------------
+  reg(r: number): Expr { return this.ir.get(r, 'i64'); }
+  setReg(r: number, v: Expr): Expr { return this.ir.set(r, v); }
+  low(r: number): Expr { return this.ir.wrap(this.reg(r)); }
+  /** 64-bit source operand: register or sign-extended immediate. */
+  src64(insn: Instruction): Expr {
+    return insn.spec.source === 'reg' ? this.reg(insn.src) : this.ir.i64(BigInt(insn.imm));
+  }
+  src32(insn: Instruction): Expr {
+    return insn.spec.source === 'reg' ? this.low(insn.src) : this.ir.i32(insn.imm);
+  }
+  zext(v32: Expr): Expr { return this.ir.extendU(v32); }
+
+  /** Stores the local budget to the global (before calls, exits and ends of the run). */
+  syncBudget(): Expr[] {
+    return this.opts.budgeted ? [this.ir.gset(G.rem, this.ir.get(REM, 'i64'))] : [];
+  }
+
+  trap(code: number, pc: number): Expr {
+    const ir = this.ir;
+    return ir.block(null, [ir.call(TRAP_IMPORT, [ir.i32(code), ir.i32(pc)], 'none'), ir.unreachable()]);
+  }
+
+  // --- memory ----------------------------------------------------------------
+  /** The i32 address of `base + off`, region-checked for unverified code. */
+  addr(base: number, off: number, size: number, pc: number, aligned = false): Expr {
+    const ir = this.ir;
+    const a = off === 0 ? this.reg(base) : ir.bin64('add', this.reg(base), ir.i64(BigInt(off)));
+    if (!this.opts.sandbox || this.provenInStack(base, off, size, aligned)) return ir.wrap(a);
+    if (aligned) return ir.call(CHECK_ALIGNED, [a, ir.i32(size), ir.i32(pc)], 'i32');
+    // Inline fast path for the packet/data window; every other region goes through check().
+    const addr = (): Expr => ir.get(ADDR, 'i32');
+    const inData = ir.bin32('and',
+      ir.bin32('and', ir.bin64('lt_u', ir.get(ADDR64, 'i64'), ir.i64(2 ** ADDRESS_BITS)), ir.bin32('ge_u', addr(), ir.get(DATA_LO, 'i32'))),
+      ir.bin32('le_u', ir.bin32('add', addr(), ir.i32(size)), ir.get(DATA_HI, 'i32')));
+    return ir.block(null, [
+      ir.set(ADDR64, a),
+      ir.set(ADDR, ir.wrap(ir.get(ADDR64, 'i64'))),
+      ir.if(ir.un32('eqz', inData), ir.set(ADDR, ir.call(CHECK, [ir.get(ADDR64, 'i64'), ir.i32(size), ir.i32(pc)], 'i32'))),
+      addr(),
+    ], 'i32');
+  }
+
+  /**
+   * r10 + off with r10 never written: frame k has r10 = stackTop - 512k (k < 8, 8-aligned), and the stack
+   * region is the CPU's whole stack [stackTop - 8 * 512, stackTop), so an access within the frame's own
+   * 512 bytes needs no check.
+   */
+  provenInStack(base: number, off: number, size: number, aligned: boolean): boolean {
+    return base === FRAME_POINTER && !this.r10Written && off >= -STACK_FRAME_BYTES && off + size <= 0
+      && (!aligned || off % size === 0);
+  }
+
+  // --- instructions ------------------------------------------------------------
+  alu(insn: Instruction): Expr {
+    const ir = this.ir;
+    const { spec, dst } = insn;
+    const op = spec.aluOp!;
+    const is64 = spec.width === 64;
+    const signed = insn.off === 1 && (op === AluOp.DIV || op === AluOp.MOD);
+    const bin = (o: BinOp, a: Expr, b: Expr): Expr => (is64 ? ir.bin64(o, a, b) : ir.bin32(o, a, b));
+    const dstv = (): Expr => (is64 ? this.reg(dst) : this.low(dst));
+    const srcv = (): Expr => (is64 ? this.src64(insn) : this.src32(insn));
+    const k = (v: number): Expr => (is64 ? ir.i64(BigInt(v)) : ir.i32(v));
+    const type: 'i32' | 'i64' = is64 ? 'i64' : 'i32';
+    const result = (v: Expr): Expr => this.setReg(dst, is64 ? v : this.zext(v));
+
+    const simple = ALU_SIMPLE[op];
+    if (simple) return result(bin(simple, dstv(), srcv()));
+    if (op === AluOp.MOV) return result(srcv());
+    if (op === AluOp.DIV || op === AluOp.MOD) {
+      const isDiv = op === AluOp.DIV;
+      // A zero divisor gives 0 (div) or leaves dst (mod); INT_MIN / -1 gives INT_MIN (wasm's div_s would trap).
+      const whenZero = (): Expr => (isDiv ? k(0) : dstv());
+      if (spec.source === 'imm') {
+        if (insn.imm === 0) return result(whenZero());
+        if (signed && isDiv && insn.imm === -1) return result(bin('sub', k(0), dstv()));
+        return result(bin(isDiv ? (signed ? 'div_s' : 'div_u') : (signed ? 'rem_s' : 'rem_u'), dstv(), srcv()));
+      }
+      const tmp = is64 ? T64A : T32A;
+      const d = (): Expr => ir.get(tmp, type);
+      const divide = bin(isDiv ? (signed ? 'div_s' : 'div_u') : (signed ? 'rem_s' : 'rem_u'), dstv(), d());
+      const nonZero = signed && isDiv
+        ? ir.if(bin('eq', d(), k(-1)), bin('sub', k(0), dstv()), divide)
+        : divide;
+      return ir.block(null, [
+        ir.set(tmp, srcv()),
+        result(ir.if(is64 ? ir.un64('eqz', d()) : ir.un32('eqz', d()), whenZero(), nonZero)),
+      ]);
+    }
+    throw new Error(`unhandled alu op ${op}`);
+  }
+
+  bswap32(v: Expr): Expr {
+    const ir = this.ir;
+    const t = (): Expr => ir.get(T32A, 'i32');
+    return ir.block(null, [
+      ir.set(T32A, v),
+      ir.bin32('or',
+        ir.bin32('and', ir.bin32('rotl', t(), ir.i32(8)), ir.i32(0x00ff00ff)),
+        ir.bin32('and', ir.bin32('rotr', t(), ir.i32(8)), ir.i32(0xff00ff00 | 0))),
+    ], 'i32');
+  }
+  bswap16(v32: Expr): Expr {
+    const ir = this.ir;
+    const t = (): Expr => ir.get(T32A, 'i32');
+    return ir.block(null, [
+      ir.set(T32A, v32),
+      ir.bin32('or',
+        ir.bin32('shl', ir.bin32('and', t(), ir.i32(0xff)), ir.i32(8)),
+        ir.bin32('and', ir.bin32('shr_u', t(), ir.i32(8)), ir.i32(0xff))),
+    ], 'i32');
+  }
+  bswap64(v: Expr): Expr {
+    const ir = this.ir;
+    const t = (): Expr => ir.get(T64B, 'i64');
+    const hi = this.bswap32(ir.wrap(ir.bin64('shr_u', t(), ir.i64(32n))));
+    const lo = this.bswap32(ir.wrap(t()));
+    // Evaluate the swapped low half into a separate local before bswap32 reuses T32A.
+    return ir.block(null, [
+      ir.set(T64B, v),
+      ir.set(T64A, ir.bin64('shl', this.zext(lo), ir.i64(32n))),
+      ir.bin64('or', ir.get(T64A, 'i64'), this.zext(hi)),
+    ], 'i64');
+  }
+
+  end(insn: Instruction): Expr {
+    const ir = this.ir;
+    const { dst, spec } = insn;
+    const bits = spec.size!;
+    if (spec.order === 'le') {
+      // The host is little-endian: truncate to the width.
+      if (bits === 64) return ir.nop();
+      return this.setReg(dst, bits === 32 ? this.zext(this.low(dst)) : ir.bin64('and', this.reg(dst), ir.i64(0xffffn)));
+    }
+    if (bits === 16) return this.setReg(dst, this.zext(this.bswap16(this.low(dst))));
+    if (bits === 32) return this.setReg(dst, this.zext(this.bswap32(this.low(dst))));
+    return this.setReg(dst, this.bswap64(this.reg(dst)));
+  }
+
+  atomic(insn: Instruction): Expr {
+    const ir = this.ir;
+    const { spec, dst, src, off, pc } = insn;
+    const w = spec.width;
+    const size = spec.size!;
+    const op = spec.atomicOp!;
+    const ptr = this.addr(dst, off, size, pc, true);
+    const val = (r: number): Expr => (w === 32 ? this.low(r) : this.reg(r));
+    const widen = (v: Expr): Expr => (w === 32 ? this.zext(v) : v);
+    if (op === AtomicOp.CMPXCHG) {
+      return this.setReg(0, widen(ir.cmpxchg(w, ptr, val(0), val(src))));
+    }
+    const rmw: RmwOp = op === AtomicOp.XCHG ? 'xchg' : RMW[op & ~ATOMIC_FETCH]!;
+    const old = ir.rmw(w, rmw, ptr, val(src));
+    if (op === AtomicOp.XCHG || (op & ATOMIC_FETCH) !== 0) return this.setReg(src, widen(old));
+    return ir.drop(old);
+  }
+
+  /** ld_abs/ld_ind: big-endian load from the data window; out of bounds ends the program with r0 = 0. */
+  ldPacket(insn: Instruction): Expr {
+    const ir = this.ir;
+    const size = insn.spec.size!;
+    const off = insn.spec.kind === 'ldind'
+      ? ir.bin32('add', this.low(insn.src), ir.i32(insn.imm))
+      : ir.i32(insn.imm);
+    const o = (): Expr => ir.get(T64A, 'i64');
+    const len = this.zext(ir.bin32('sub', ir.gget(G.dataHi, 'i32'), ir.gget(G.dataLo, 'i32')));
+    const ptr = ir.bin32('add', ir.gget(G.dataLo, 'i32'), ir.wrap(o()));
+    const raw = size === 1 ? ir.load32(1, ptr) : size === 2 ? this.bswap16(ir.load32(2, ptr)) : this.bswap32(ir.load32(4, ptr));
+    return ir.block(null, [
+      ir.set(T64A, ir.extendS(off)),
+      ir.if(ir.bin32('or',
+        ir.bin64('lt_s', o(), ir.i64(0n)),
+        ir.bin64('gt_s', ir.bin64('add', o(), ir.i64(BigInt(size))), len)),
+      ir.block(null, [...this.syncBudget(), this.trap(TRAP_RETURN_ZERO, insn.pc)])),
+      this.setReg(0, this.zext(raw)),
+    ]);
+  }
+
+  helperCall(insn: Instruction): Expr {
+    const ir = this.ir;
+    const spec = this.opts.helpers.get(insn.imm);
+    const impl = spec?.impl;
+    if (!spec || !impl || (!impl.js && !impl.kernel)) return this.trap(DiagnosticCode.UnknownHelper, insn.pc);
+    let info = this.helperImports.get(spec.id);
+    if (!info) {
+      if (impl.kernel) {
+        info = { id: spec.id, name: spec.name, kind: 'kernel', base: impl.kernel.export, params: [...impl.kernel.params], result: impl.kernel.result };
+      } else {
+        info = { id: spec.id, name: spec.name, kind: 'js', base: String(spec.id), params: Array<ValType>(5).fill('i64'), result: 'i64' };
+      }
+      this.helperImports.set(spec.id, info);
+      ir.importFunction(`h${spec.id}`, info.kind === 'kernel' ? KERNELS_MODULE : HELPERS_MODULE, info.base, info.params, info.result);
+    }
+    const args = info.params.map((t, i) => (t === 'i32' ? this.low(i + 1) : this.reg(i + 1)));
+    const r = ir.call(`h${spec.id}`, args, info.result);
+    // An i32 result is a C int/long: sign-extend (pointers stay below 2 GiB, so they are unaffected).
+    return this.setReg(0, info.result === 'i32' ? ir.extendS(r) : r);
+  }
+
+  localCall(insn: Instruction, target: number): Expr {
+    const ir = this.ir;
+    const depth = (): Expr => ir.get(DEPTH, 'i32');
+    const args: Expr[] = [];
+    for (let r = 0; r < REGISTER_COUNT; r++) {
+      args.push(r === FRAME_POINTER ? ir.bin64('sub', this.reg(r), ir.i64(BigInt(STACK_FRAME_BYTES))) : this.reg(r));
+    }
+    args.push(ir.bin32('add', depth(), ir.i32(1)));
+    return ir.block(null, [
+      ir.if(ir.bin32('ge_u', depth(), ir.i32(MAX_CALL_FRAMES - 1)), this.trap(DiagnosticCode.CallDepthExceeded, insn.pc)),
+      ...this.syncBudget(),
+      this.setReg(0, ir.call(funcName(target), args, 'i64')),
+      ...(this.opts.budgeted ? [ir.set(REM, ir.gget(G.rem, 'i64'))] : []),
+      ...RET_REGS.map((r) => this.setReg(r, ir.gget(retGlobal(r), 'i64'))),
+    ]);
+  }
+
+  /** Code of one non-terminating instruction, or the action part of a terminator. */
+  insn(insn: Instruction): Expr {
+    const ir = this.ir;
+    const { spec, dst, src, off, pc } = insn;
+    switch (spec.kind) {
+      case 'alu': return this.alu(insn);
+      case 'neg':
+        return spec.width === 64
+          ? this.setReg(dst, ir.bin64('sub', ir.i64(0n), this.reg(dst)))
+          : this.setReg(dst, this.zext(ir.bin32('sub', ir.i32(0), this.low(dst))));
+      case 'movsx': {
+        const bits = spec.size!;
+        if (spec.width === 64) {
+          return this.setReg(dst, bits === 8 ? ir.un64('extend8_s', this.reg(src))
+            : bits === 16 ? ir.un64('extend16_s', this.reg(src)) : ir.un64('extend32_s', this.reg(src)));
+        }
+        return this.setReg(dst, this.zext(bits === 8 ? ir.un32('extend8_s', this.low(src)) : ir.un32('extend16_s', this.low(src))));
+      }
+      case 'end': return this.end(insn);
+      case 'lddw': return this.setReg(dst, ir.i64(lddwValue(insn)));
+      case 'ldabs': case 'ldind': return this.ldPacket(insn);
+      case 'ldx': case 'ldxs':
+        return this.setReg(dst, ir.load64(spec.size!, spec.kind === 'ldxs', this.addr(src, off, spec.size!, pc)));
+      case 'st':
+        return ir.store64(spec.size!, this.addr(dst, off, spec.size!, pc), ir.i64(BigInt(insn.imm)));
+      case 'stx':
+        return ir.store64(spec.size!, this.addr(dst, off, spec.size!, pc), this.reg(src));
+      case 'atomic': return this.atomic(insn);
+      case 'call':
+        if (insn.src === CallSrc.HELPER) return this.helperCall(insn);
+        if (insn.src === CallSrc.LOCAL) {
+          const t = jumpSuccessor(this.cfg, insn);
+          if (t.kind !== 'block') return this.trap(DiagnosticCode.JumpOutOfRange, pc);
+          return this.localCall(insn, this.cfg.blocks[t.block]!.pc);
+        }
+        return this.trap(DiagnosticCode.UnknownHelper, pc); // kfuncs have no implementation here
+      case 'callx': {
+        this.usesCallx = true;
+        const args = [this.low(dst)];
+        for (let r = 1; r <= 5; r++) args.push(this.reg(r));
+        args.push(ir.i32(pc));
+        return this.setReg(0, ir.call(CALLX_IMPORT, args, 'i64'));
+      }
+      case 'ja': case 'jcond': case 'may_goto': case 'exit':
+        return ir.nop();
+    }
+  }
+
+  condition(insn: Instruction): Expr {
+    const ir = this.ir;
+    const op = insn.spec.jmpOp!;
+    if (insn.spec.width === 64) {
+      const a = this.reg(insn.dst), b = this.src64(insn);
+      if (op === JmpOp.JSET) return ir.bin64('ne', ir.bin64('and', a, b), ir.i64(0n));
+      return ir.bin64(JCMP[op]!, a, b);
+    }
+    const a = this.low(insn.dst), b = this.src32(insn);
+    if (op === JmpOp.JSET) return ir.bin32('ne', ir.bin32('and', a, b), ir.i32(0));
+    return ir.bin32(JCMP[op]!, a, b);
+  }
+
+  // --- functions -----------------------------------------------------------------
+  /** Straight-line code of a block: budget charge, instructions, and the action part of its terminator. */
+  blockCode(id: number, entry: number): Expr[] {
+    const ir = this.ir;
+    const b = this.cfg.blocks[id]!;
+    const { instructions } = this.program;
+    const code: Expr[] = [];
+    if (this.opts.budgeted) {
+      code.push(ir.if(ir.bin64('lt_u', ir.get(REM, 'i64'), ir.i64(b.count)),
+        ir.call(BUDGET_TRAP, [ir.i32(b.pc), ir.get(REM, 'i64')], 'none')));
+      code.push(ir.set(REM, ir.bin64('sub', ir.get(REM, 'i64'), ir.i64(b.count))));
+    }
+    for (let i = b.first; i <= b.last; i++) code.push(this.insn(instructions[i]!));
+    const last = instructions[b.last]!;
+    if (last.spec.kind === 'exit') {
+      if (this.callTargets.has(entry)) for (const r of RET_REGS) code.push(ir.gset(retGlobal(r), this.reg(r)));
+      code.push(...this.syncBudget());
+      code.push(ir.ret(this.reg(0)));
+    }
+    if (last.spec.kind === 'may_goto') {
+      // Taken when the frame's allowance is used up; otherwise spend one iteration.
+      code.push(ir.set(T32A, ir.un32('eqz', ir.get(MAY_GOTO, 'i32'))));
+      code.push(ir.set(MAY_GOTO, ir.bin32('sub', ir.get(MAY_GOTO, 'i32'), ir.bin32('xor', ir.get(T32A, 'i32'), ir.i32(1)))));
+    }
+    return code;
+  }
+
+  /** Where a block goes next; a conditional whose two edges meet is a plain goto. */
+  blockExit(id: number): { kind: 'none' } | { kind: 'goto'; to: Successor } | { kind: 'cond'; cond: () => Expr; taken: Successor; fall: Successor } {
+    const cfg = this.cfg;
+    const last = this.program.instructions[cfg.blocks[id]!.last]!;
+    switch (last.spec.kind) {
+      case 'exit': return { kind: 'none' };
+      case 'ja': return { kind: 'goto', to: jumpSuccessor(cfg, last) };
+      case 'jcond': case 'may_goto': {
+        const taken = jumpSuccessor(cfg, last), fall = fallThrough(cfg, last);
+        if (taken.kind === 'block' && fall.kind === 'block' && taken.block === fall.block) return { kind: 'goto', to: fall };
+        const cond = last.spec.kind === 'jcond' ? () => this.condition(last) : () => this.ir.get(T32A, 'i32');
+        return { kind: 'cond', cond, taken, fall };
+      }
+      default: return { kind: 'goto', to: fallThrough(cfg, last) };
+    }
+  }
+
+  specialCode(s: Successor): Expr {
+    return s.kind === 'bad-jump'
+      ? this.trap(DiagnosticCode.JumpOutOfRange, s.pc)
+      : this.trap(DiagnosticCode.FellOffEnd, this.program.slotCount);
+  }
+
+  /** Structured control flow (dominator-based) when reducible, else the Relooper. */
+  functionBody(entry: number): Expr {
+    const blockIds = functionBlocks(this.cfg, entry);
+    const local = new Map(blockIds.map((id, i) => [id, i]));
+    const toTarget = (s: Successor): Target => (s.kind === 'block' ? { node: local.get(s.block)! } : { leaf: () => this.specialCode(s) });
+    const structured = structure(this.ir, {
+      size: blockIds.length,
+      code: (v) => this.blockCode(blockIds[v]!, entry),
+      exit: (v): Exit => {
+        const e = this.blockExit(blockIds[v]!);
+        if (e.kind === 'none') return e;
+        if (e.kind === 'goto') return { kind: 'goto', to: toTarget(e.to) };
+        return { kind: 'cond', cond: e.cond, taken: toTarget(e.taken), fall: toTarget(e.fall) };
+      },
+    });
+    return structured ?? this.relooperBody(entry, blockIds);
+  }
+
+  relooperBody(entry: number, blockIds: readonly number[]): Expr {
+    const ir = this.ir;
+    const rl = ir.relooper();
+    const rlBlock = new Map<number, number>();
+    const special = new Map<string, number>();
+    const target = (s: Successor): number => {
+      if (s.kind === 'block') return rlBlock.get(s.block)!;
+      const key = `${s.kind}:${s.pc}`;
+      let b = special.get(key);
+      if (b === undefined) special.set(key, b = rl.addBlock(this.specialCode(s)));
+      return b;
+    };
+    for (const id of blockIds) rlBlock.set(id, rl.addBlock(ir.block(null, this.blockCode(id, entry))));
+    for (const id of blockIds) {
+      const from = rlBlock.get(id)!;
+      const e = this.blockExit(id);
+      if (e.kind === 'goto') rl.addBranch(from, target(e.to), null);
+      else if (e.kind === 'cond') {
+        const taken = target(e.taken), fall = target(e.fall);
+        if (taken !== fall) rl.addBranch(from, taken, e.cond());
+        rl.addBranch(from, fall, null);
+      }
+    }
+    return rl.render(rlBlock.get(this.cfg.blockAt[entry]!)!, LABEL);
+  }
+
+  translateFunction(entry: number): void {
+    const ir = this.ir;
+    const body = this.functionBody(entry);
+    const prologue: Expr[] = [];
+    if (this.program.instructions.some((i) => i.spec.kind === 'may_goto')) prologue.push(ir.set(MAY_GOTO, ir.i32(MAY_GOTO_LOOPS)));
+    if (this.opts.budgeted) prologue.push(ir.set(REM, ir.gget(G.rem, 'i64')));
+    if (this.opts.sandbox) prologue.push(ir.set(DATA_LO, ir.gget(G.dataLo, 'i32')), ir.set(DATA_HI, ir.gget(G.dataHi, 'i32')));
+    ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, ir.block(null, [...prologue, body, ir.unreachable()], 'i64'), LOCAL_NAMES);
+  }
+
+  // --- module ----------------------------------------------------------------------
+  /** check(addr, size, pc) -> addr: the access must lie inside one region. */
+  addCheckFunctions(): void {
+    const ir = this.ir;
+    const [A64, SIZE, PC, A, E] = [0, 1, 2, 3, 4];
+    const a = (): Expr => ir.get(A, 'i32');
+    const e = (): Expr => ir.get(E, 'i32');
+    const violation = (): Expr => ir.block(null, [
+      ir.call(TRAP_IMPORT, [ir.i32(DiagnosticCode.MemoryAccessViolation), ir.get(PC, 'i32')], 'none'), ir.unreachable()]);
+    const body: Expr[] = [
+      // above 2^31 nothing is mapped; below it, a + size cannot overflow 32 bits
+      ir.if(ir.un64('eqz', ir.bin64('shr_u', ir.get(A64, 'i64'), ir.i64(BigInt(ADDRESS_BITS)))), ir.nop(), violation()),
+      ir.set(A, ir.wrap(ir.get(A64, 'i64'))),
+      ir.set(E, ir.bin32('add', a(), ir.get(SIZE, 'i32'))),
+    ];
+    for (const [lo, hi] of REGION_GLOBALS) {
+      body.push(ir.if(ir.bin32('and', ir.bin32('ge_u', a(), ir.gget(lo, 'i32')), ir.bin32('le_u', e(), ir.gget(hi, 'i32'))), ir.ret(a())));
+    }
+    body.push(violation());
+    ir.addFunction(CHECK, ['i64', 'i32', 'i32'], 'i32', ['i32', 'i32'], ir.block(null, body, 'i32'));
+    ir.addFunction(CHECK_ALIGNED, ['i64', 'i32', 'i32'], 'i32', [], ir.block(null, [
+      ir.if(ir.un64('eqz', ir.bin64('and', ir.get(A64, 'i64'), this.zext(ir.bin32('sub', ir.get(SIZE, 'i32'), ir.i32(1))))), ir.nop(), violation()),
+      ir.call(CHECK, [ir.get(A64, 'i64'), ir.get(SIZE, 'i32'), ir.get(PC, 'i32')], 'i32'),
+    ], 'i32'));
+  }
+
+  /** Entry exports: run, configure, budget access and the batch loop. */
+  addEntryPoints(): void {
+    const ir = this.ir;
+    const pair = (lo: number): Expr => ir.bin64('or', this.zext(ir.get(lo, 'i32')), ir.bin64('shl', this.zext(ir.get(lo + 1, 'i32')), ir.i64(32n)));
+    const callMain = (regs: Expr[]): Expr => {
+      const args: Expr[] = [ir.i64(0n), ...regs];
+      while (args.length < FRAME_POINTER) args.push(ir.i64(0n));
+      args.push(ir.gget(G.top, 'i64'), ir.i32(0));
+      return ir.call(funcName(0), args, 'i64');
+    };
+    // run(r1lo, r1hi, …, r5lo, r5hi) -> r0 low
+    const regs: Expr[] = [];
+    for (let r = 0; r < 5; r++) regs.push(pair(r * 2));
+    ir.addFunction(Exports.run, Array<ValType>(10).fill('i32'), 'i32', ['i64'], ir.block(null, [
+      ir.gset(G.rem, ir.gget(G.budget, 'i64')),
+      ir.set(10, callMain(regs)),
+      ir.gset(G.r0hi, ir.wrap(ir.bin64('shr_u', ir.get(10, 'i64'), ir.i64(32n)))),
+      ir.wrap(ir.get(10, 'i64')),
+    ], 'i32'));
+    ir.exportFunction(Exports.run, Exports.run);
+    ir.addFunction(Exports.r0hi, [], 'i32', [], ir.gget(G.r0hi, 'i32'));
+    ir.exportFunction(Exports.r0hi, Exports.r0hi);
+    const cfgGlobals = [G.stackLo, G.stackHi, G.ctxLo, G.ctxHi, G.dataLo, G.dataHi, G.heapLo, G.heapHi, G.top];
+    ir.addFunction(Exports.configure, Array<ValType>(cfgGlobals.length).fill('i32'), 'none', [],
+      ir.block(null, cfgGlobals.map((g, i) => ir.gset(g, g === G.top ? this.zext(ir.get(i, 'i32')) : ir.get(i, 'i32')))));
+    ir.exportFunction(Exports.configure, Exports.configure);
+    ir.addFunction(Exports.setBudget, ['i32', 'i32'], 'none', [], ir.gset(G.budget, pair(0)));
+    ir.exportFunction(Exports.setBudget, Exports.setBudget);
+    ir.addFunction(Exports.remaining, [], 'i32', [], ir.wrap(ir.gget(G.rem, 'i64')));
+    ir.exportFunction(Exports.remaining, Exports.remaining);
+    ir.addFunction(Exports.remainingHi, [], 'i32', [], ir.wrap(ir.bin64('shr_u', ir.gget(G.rem, 'i64'), ir.i64(32n))));
+    ir.exportFunction(Exports.remainingHi, Exports.remainingHi);
+
+    if (this.opts.batch) this.addBatchEntry(callMain);
+  }
+
+  /**
+   * batch(desc, count, results, start, ctx) -> index reached. desc holds (data address, length) i32 pairs;
+   * results gets r0's low half per input. With a context (XDP), r1 = ctx and its data fields are written.
+   */
+  addBatchEntry(callMain: (regs: Expr[]) => Expr): void {
+    const ir = this.ir;
+    const [DESC, COUNT, RESULTS, I, CTX, OFF, LEN] = [0, 1, 2, 3, 4, 5, 6];
+    const PAIR_BYTES = 8, RESULT_BYTES = 4;
+    const get = (l: number): Expr => ir.get(l, 'i32');
+    const bc = this.opts.batchContext;
+    const body: Expr[] = [
+      ir.gset(G.batchIndex, get(I)),
+      ir.set(OFF, ir.load32(4, ir.bin32('add', get(DESC), ir.bin32('mul', get(I), ir.i32(PAIR_BYTES))))),
+      ir.set(LEN, ir.load32(4, ir.bin32('add', ir.bin32('add', get(DESC), ir.bin32('mul', get(I), ir.i32(PAIR_BYTES))), ir.i32(4)))),
+      ir.gset(G.dataLo, get(OFF)),
+      ir.gset(G.dataHi, ir.bin32('add', get(OFF), get(LEN))),
+      ir.gset(G.rem, ir.gget(G.budget, 'i64')),
+    ];
+    let batchRegs: Expr[];
+    if (bc) {
+      const field = (o: number, v: Expr): Expr => ir.store64(4, ir.bin32('add', get(CTX), ir.i32(o)), this.zext(v));
+      body.push(field(bc.data, get(OFF)), field(bc.dataEnd, ir.bin32('add', get(OFF), get(LEN))), field(bc.dataMeta, get(OFF)));
+      batchRegs = [this.zext(get(CTX))];
+    } else {
+      batchRegs = [this.zext(get(OFF)), this.zext(get(LEN))];
+    }
+    body.push(
+      ir.store64(4, ir.bin32('add', get(RESULTS), ir.bin32('mul', get(I), ir.i32(RESULT_BYTES))), callMain(batchRegs)),
+      ir.set(I, ir.bin32('add', get(I), ir.i32(1))),
+      ir.br('next', ir.bin32('lt_u', get(I), get(COUNT))),
+    );
+    ir.addFunction(Exports.batch, ['i32', 'i32', 'i32', 'i32', 'i32'], 'i32', ['i32', 'i32'], ir.block(null, [
+      ir.if(ir.bin32('lt_u', get(I), get(COUNT)), ir.loop('next', ir.block(null, body))),
+      get(I),
+    ], 'i32'));
+    ir.exportFunction(Exports.batch, Exports.batch);
+    ir.addFunction(Exports.batchIndex, [], 'i32', [], ir.gget(G.batchIndex, 'i32'));
+    ir.exportFunction(Exports.batchIndex, Exports.batchIndex);
+  }
+
+  translate(): Translation {
+    const ir = this.ir;
+    ir.importMemory({ module: ENV_MODULE, name: MEMORY_IMPORT, ...this.opts.memory });
+    ir.importFunction(TRAP_IMPORT, ENV_MODULE, TRAP_IMPORT, ['i32', 'i32'], 'none');
+    if (this.program.instructions.some((i) => i.spec.kind === 'callx')) {
+      ir.importFunction(CALLX_IMPORT, ENV_MODULE, CALLX_IMPORT, ['i32', 'i64', 'i64', 'i64', 'i64', 'i64', 'i32'], 'i64');
+    }
+    for (const g of [G.stackLo, G.stackHi, G.ctxLo, G.ctxHi, G.dataLo, G.dataHi, G.heapLo, G.heapHi]) ir.addGlobal(g, 'i32');
+    for (const g of [G.top, G.rem]) ir.addGlobal(g, 'i64');
+    ir.addGlobal(G.budget, 'i64', this.opts.defaultBudget);
+    if (this.callTargets.size > 0) for (const r of RET_REGS) ir.addGlobal(retGlobal(r), 'i64');
+    ir.addGlobal(G.r0hi, 'i32');
+    ir.addGlobal(G.batchIndex, 'i32');
+    if (this.opts.sandbox) this.addCheckFunctions();
+    if (this.opts.budgeted) {
+      ir.addFunction(BUDGET_TRAP, ['i32', 'i64'], 'none', [], ir.block(null, [
+        ir.gset(G.rem, ir.get(1, 'i64')),
+        ir.call(TRAP_IMPORT, [ir.i32(DiagnosticCode.InstructionBudgetExhausted), ir.get(0, 'i32')], 'none'),
+        ir.unreachable(),
+      ]));
+    }
+    for (const e of this.cfg.entries) this.translateFunction(e);
+    this.addEntryPoints();
+    return {
+      ir,
+      helpers: [...this.helperImports.values()].map(({ id, name, kind, base }) => ({ id, name, kind, base })),
+      usesCallx: this.usesCallx,
+      functions: this.cfg.entries.length,
+    };
+  }
+}
+
+export function translate(program: Program, opts: TranslateOptions): Translation {
+  const t = new Translator(program, opts);
+  try {
+    return t.translate();
+  } catch (e) {
+    t.ir.dispose();
+    throw e;
+  }
+}
