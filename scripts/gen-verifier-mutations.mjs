@@ -7,7 +7,7 @@
 // `lddw src=1/2 imm=K` name the K-th map. Labels come from
 // scripts/label-verifier-mutations.py; test/verifier-mutations.test.ts compares.
 //
-//     npm run build && node scripts/gen-verifier-mutations.mjs [seed]
+//     npm run build && node scripts/gen-verifier-mutations.mjs [seed [per-kind [out.json]]]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -16,8 +16,9 @@ import { MAP_TYPE_IDS } from '../dist/src/verifier/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLES = ['xdp_firewall', 'flow_counter', 'xdp_lb', 'tc_rewrite', 'socket_filter', 'trace_counter'];
-const PER_KIND = 4;
 const seed = Number(process.argv[2] ?? 0x5eed) >>> 0;
+const PER_KIND = Number(process.argv[3] ?? 4);
+const OUT = process.argv[4] ?? join(root, 'test', 'fixtures', 'verifier', 'mutations.json');
 
 /** mulberry32 */
 function rng(s) {
@@ -208,7 +209,7 @@ for (const ex of EXAMPLES) {
     }
   }
 }
-writeFileSync(join(root, 'test', 'fixtures', 'verifier', 'mutations.json'), '[' + entries.map((e) => JSON.stringify(e)).join(',\n') + ']\n');
+writeFileSync(OUT, '[' + entries.map((e) => JSON.stringify(e)).join(',\n') + ']\n');
 const byKind = {};
 for (const e of entries) byKind[e.kind] = (byKind[e.kind] ?? 0) + 1;
 console.log(`${entries.length} programs (seed ${seed}):`, JSON.stringify(byKind));

@@ -8,6 +8,7 @@ at log_level 1, and record the verdict, errno and first error line of the log.
 Writes test/fixtures/verifier/mutations-labels.json.
 
     sudo python3 scripts/label-verifier-mutations.py [name-filter...]
+    MUTATIONS=/tmp/m.json sudo -E python3 scripts/label-verifier-mutations.py   # writes /tmp/m-labels.json
 """
 import ctypes, ctypes.util, json, os, platform, re, struct, sys
 
@@ -83,7 +84,8 @@ def load(prog):
 
 
 def main():
-    progs = json.load(open(os.path.join(ROOT, 'test/fixtures/verifier/mutations.json')))
+    src = os.environ.get('MUTATIONS', os.path.join(ROOT, 'test/fixtures/verifier/mutations.json'))
+    progs = json.load(open(src))
     only = sys.argv[1:]
     labels = {}
     for p in progs:
@@ -98,7 +100,8 @@ def main():
             print(text[-3000:])
     if not only:
         out = {'kernel': platform.release(), 'labels': labels}
-        with open(os.path.join(ROOT, 'test/fixtures/verifier/mutations-labels.json'), 'w') as f:
+        dst = re.sub(r'\.json$', '-labels.json', src) if 'MUTATIONS' in os.environ else os.path.join(ROOT, 'test/fixtures/verifier/mutations-labels.json')
+        with open(dst, 'w') as f:
             json.dump(out, f, indent=0, sort_keys=True)
         n = len(labels); acc = sum(1 for v in labels.values() if v['ok'])
         print(f'{n} programs labelled, {acc} accepted ({100 * acc / n:.1f}%)')

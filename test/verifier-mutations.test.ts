@@ -16,8 +16,10 @@ interface Entry {
 interface Label { ok: boolean; error: string; processed: number | null }
 
 const dir = join(process.cwd(), 'test', 'fixtures', 'verifier');
-const entries: Entry[] = JSON.parse(readFileSync(join(dir, 'mutations.json'), 'utf8'));
-const labels: Record<string, Label> = JSON.parse(readFileSync(join(dir, 'mutations-labels.json'), 'utf8')).labels;
+// MUTATIONS=/tmp/m.json compares another generated set (labels in /tmp/m-labels.json).
+const file = process.env.MUTATIONS ?? join(dir, 'mutations.json');
+const entries: Entry[] = JSON.parse(readFileSync(file, 'utf8'));
+const labels: Record<string, Label> = JSON.parse(readFileSync(file.replace(/\.json$/, '-labels.json'), 'utf8')).labels;
 
 function bytesOf(hex: string): Uint8Array {
   return new Uint8Array((hex.match(/../g) ?? []).map((h) => parseInt(h, 16)));
