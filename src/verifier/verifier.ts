@@ -910,9 +910,12 @@ export class Checker {
   private pktCompare(st: State, dst: Reg, src: Reg, op: number): void {
     // Normalise to "pkt' OP end" where pkt' is the packet (or meta) pointer.
     let p = dst, e = src, o = op;
-    const endLike = (x: Reg, y: Reg): boolean => x.type === 'pkt_end' || (y.type === 'pkt_meta' && x.type === 'pkt');
-    if (endLike(dst, src)) { p = src; e = dst; o = swapJmp(op); }
-    if (!(isPkt(p) && endLike(e, p))) return;
+    // Only pkt' vs pkt_end and pkt_meta' vs the initial pkt pointer bound anything
+    // (pkt_meta vs pkt_end does not).
+    const initPkt = (x: Reg): boolean => x.type === 'pkt' && x.off === 0 && tnumIsConst(x.var) && x.var.value === 0n;
+    const pair = (x: Reg, y: Reg): boolean => (x.type === 'pkt' && y.type === 'pkt_end') || (x.type === 'pkt_meta' && initPkt(y));
+    if (pair(src, dst)) { p = src; e = dst; o = swapJmp(op); }
+    if (!pair(p, e)) return;
     let rightOpen: boolean;
     switch (o) {
       case JmpOp.JLE: rightOpen = false; break;      // p <= end holds here
