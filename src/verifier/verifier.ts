@@ -67,6 +67,27 @@ const MEM_ARG_TYPES: readonly RegType[] = ['fp', 'pkt', 'pkt_meta', 'map_key', '
 
 interface Pending { state: State; pc: number; from: number }
 
+/** Packet ranges below zero: the pointer is known to be at or past pkt_end (mark_pkt_end). */
+const BEYOND_PKT_END = -2;
+const AT_PKT_END = -1;
+
+/** is_pkt_ptr_branch_taken: a packet pointer marked at/beyond the end decides its next compare with pkt_end. */
+function pktBranchTaken(dst: Reg, src: Reg, op: number): boolean | null {
+  let pkt: Reg;
+  if (src.type === 'pkt_end') pkt = dst;
+  else if (dst.type === 'pkt_end') { pkt = src; op = swapJmp(op); } else return null;
+  if (pkt.range >= 0) return null;
+  switch (op) {
+    case JmpOp.JLE: case JmpOp.JGT:
+      if (pkt.range === BEYOND_PKT_END) return op === JmpOp.JGT;
+      break;
+    case JmpOp.JLT: case JmpOp.JGE:
+      if (pkt.range === BEYOND_PKT_END || pkt.range === AT_PKT_END) return op === JmpOp.JGE;
+      break;
+  }
+  return null;
+}
+
 export class Checker {
   private readonly ctx: ContextSpec | null;
   private readonly ctxRules: (typeof VERIFIER_CONTEXTS)[ProgramTypeName];
@@ -603,6 +624,7 @@ export class Checker {
 
   private checkPacketAccess(regno: number, reg: Reg, off: number, size: number): void {
     if (reg.smin < 0n) this.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+    if (reg.range < 0) this.fail(`R${regno} offset is outside of the packet`); // at or beyond pkt_end
     this.memAccessOk(regno, reg, off, size, reg.range, false);
   }
 
@@ -844,6 +866,9 @@ export class Checker {
     // Decide the branch when possible.
     let taken: boolean | null = null;
     if (dst.type === 'scalar' && src.type === 'scalar') taken = branchTaken(dst, src, op, bits);
+    else if (bits === 64 && insn.spec.source === 'reg' && (isPkt(dst) || dst.type === 'pkt_end') && (isPkt(src) || src.type === 'pkt_end')) {
+      taken = pktBranchTaken(dst, src, op);
+    }
     else if (isPointer(dst) && srcIsZero && !dst.maybeNull && (op === JmpOp.JEQ || op === JmpOp.JNE)) taken = op === JmpOp.JNE;
     if (taken === true) return target;
     if (taken === false) return fall;
@@ -920,6 +945,9 @@ export class Checker {
     switch (o) {
       case JmpOp.JLE: rightOpen = false; break;      // p <= end holds here
       case JmpOp.JLT: rightOpen = true; break;       // p < end
+      // mark_pkt_end: this register (not its id) is beyond / at the end.
+      case JmpOp.JGT: if (p.type === 'pkt') p.range = BEYOND_PKT_END; return;
+      case JmpOp.JGE: if (p.type === 'pkt') p.range = AT_PKT_END; return;
       default: return;
     }
     if (p.off < 0 || (p.off === 0 && rightOpen)) return;
