@@ -71,6 +71,7 @@ function reservedMessage(opcode: number): string {
     return 'BPF_JMP/JMP32 uses reserved fields';
   }
   if (cls === Class.STX && (opcode & MODE_MASK) === Mode.ATOMIC) return 'BPF_ATOMIC uses reserved fields';
+  if (cls === Class.LD && ((opcode & MODE_MASK) === Mode.ABS || (opcode & MODE_MASK) === Mode.IND)) return 'BPF_LD_[ABS|IND] uses reserved fields';
   return `${CLASS_NAMES[cls] ?? 'BPF_LD'} uses reserved fields`;
 }
 

@@ -839,8 +839,8 @@ export class Checker {
     if (insn.spec.kind === 'ldind') this.readReg(insn.src);
     if (r6.type !== 'ctx') this.fail('at the time of BPF_LD_ABS|IND R6 != pointer to skb');
     for (let r = 1; r <= 5; r++) this.regs[r] = notInit();
+    // check_ld_abs marks R0 unknown without narrowing it to the load size.
     const r0 = unknownScalar();
-    coerceToSize(r0, insn.spec.size!);
     this.regs[0] = r0;
   }
 
