@@ -17,7 +17,7 @@ import { MAP_TYPE_IDS } from '../dist/src/verifier/index.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLES = ['xdp_firewall', 'flow_counter', 'xdp_lb', 'tc_rewrite', 'socket_filter', 'trace_counter'];
 const seed = Number(process.argv[2] ?? 0x5eed) >>> 0;
-const PER_KIND = Number(process.argv[3] ?? 4);
+const PER_KIND = Number(process.argv[3] ?? 12);
 const OUT = process.argv[4] ?? join(root, 'test', 'fixtures', 'verifier', 'mutations.json');
 
 /** mulberry32 */
