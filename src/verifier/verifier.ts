@@ -819,6 +819,13 @@ export class Checker {
     const size = insn.spec.size!;
     const fetch = (op & ATOMIC_FETCH) !== 0;
     const loadReg = op === AtomicOp.CMPXCHG ? 0 : insn.src;
+    // check_reg_arg(load_reg, DST_OP) makes the fetch target an unknown scalar before
+    // the memory is checked, so a fetch whose address register is its own target
+    // dereferences a scalar (strictly aligned: an unknown offset is misaligned).
+    if (fetch && loadReg === insn.dst) {
+      this.regs[loadReg] = unknownScalar();
+      this.fail(`misaligned access off (0x0; 0xffffffffffffffff)+0+${insn.off} size ${size}`);
+    }
     // The read half checks the memory; a fetch loads into loadReg.
     const saved = { ...this.regs[loadReg]! };
     this.checkMemAccess(insn.dst, insn.off, size, 'read', loadReg, false);
