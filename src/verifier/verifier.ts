@@ -67,6 +67,10 @@ const MEM_ARG_TYPES: readonly RegType[] = ['fp', 'pkt', 'pkt_meta', 'map_key', '
 
 interface Pending { state: State; pc: number; from: number }
 
+/** reg_not_null: only these pointers are known non-NULL (not fp, ctx or packet pointers). */
+const NOT_NULL_TYPES: ReadonlySet<RegType> = new Set<RegType>(['map_value', 'map_key', 'sock_common', 'mem', 'map_ptr']);
+const regNotNull = (r: Reg): boolean => !r.maybeNull && NOT_NULL_TYPES.has(r.type);
+
 /** Packet ranges below zero: the pointer is known to be at or past pkt_end (mark_pkt_end). */
 const BEYOND_PKT_END = -2;
 const AT_PKT_END = -1;
@@ -876,7 +880,7 @@ export class Checker {
     else if (bits === 64 && insn.spec.source === 'reg' && (isPkt(dst) || dst.type === 'pkt_end') && (isPkt(src) || src.type === 'pkt_end')) {
       taken = pktBranchTaken(dst, src, op);
     }
-    else if (isPointer(dst) && srcIsZero && !dst.maybeNull && (op === JmpOp.JEQ || op === JmpOp.JNE)) taken = op === JmpOp.JNE;
+    else if (isPointer(dst) && srcIsZero && regNotNull(dst) && (op === JmpOp.JEQ || op === JmpOp.JNE)) taken = op === JmpOp.JNE;
     if (taken === true) return target;
     if (taken === false) return fall;
     // Both branches: the jump-taken state is pushed, the fall-through continues.
