@@ -209,6 +209,37 @@ for (const ex of EXAMPLES) {
     }
   }
 }
+// Hand-written programs for verifier bugs this family found (labelled by the kernel like the rest).
+const I = (code, dst = 0, src = 0, off = 0, imm = 0) => ({ code, dst, src, off, imm });
+const EXIT = [I(0xb7, 0, 0, 0, 2), I(0x95)];
+const BAD_CTX = I(0x79, 0, 1, 0, 0); // r0 = *(u64 *)(r1 +0): invalid for xdp and skb contexts
+const ARRAY1 = { type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, flags: 0, name: 'a' };
+const REGRESSIONS = [
+  ['alu32-stale-bounds', 'w4 <<= 8 on a u8 load is not the constant 0', 'xdp', [], [
+    I(0x61, 2, 1, 4), I(0x61, 8, 1, 0), I(0xbf, 3, 8), I(0x07, 3, 0, 0, 14), I(0x2d, 3, 2, 4),
+    I(0x71, 4, 8, 12), I(0x64, 4, 0, 0, 8), I(0x56, 4, 0, 1, 0x100), BAD_CTX, ...EXIT]],
+  ['pkt-meta-vs-end', 'data_meta + 8 <= data_end bounds nothing', 'xdp', [], [
+    I(0x61, 2, 1, 4), I(0x61, 3, 1, 8), I(0xbf, 4, 3), I(0x07, 4, 0, 0, 8), I(0x2d, 4, 2, 1),
+    I(0x71, 0, 3, 0), ...EXIT]],
+  ['pkt-beyond-end-decided', 'a pointer known past pkt_end decides its next compare', 'xdp', [], [
+    I(0x61, 2, 1, 4), I(0x61, 3, 1, 0), I(0xbf, 4, 3), I(0x07, 4, 0, 0, 14), I(0x2d, 4, 2, 2), ...EXIT,
+    I(0x2d, 4, 2, 2), BAD_CTX, I(0x95), ...EXIT]],
+  ['pkt-beyond-end-access', 'a load through a pointer known past pkt_end', 'xdp', [], [
+    I(0x61, 2, 1, 4), I(0x61, 3, 1, 0), I(0xbf, 4, 3), I(0x07, 4, 0, 0, 14), I(0x2d, 4, 2, 2), ...EXIT,
+    I(0x71, 0, 4, -1), ...EXIT]],
+  ['ld-abs-unbounded', 'ld_abs u8 leaves R0 unbounded', 'socket_filter', [], [
+    I(0xbf, 6, 1), I(0x30, 0, 0, 0, 0), I(0x25, 0, 0, 2, 255), ...EXIT, I(0x79, 0, 6, 0, 0), I(0x95)]],
+  ['atomic-fetch-own-address', 'r0 = atomic64_fetch_add((u64 *)(r0 +0), r0)', 'xdp', [ARRAY1], [
+    I(0x62, 10, 0, -4, 0), I(0xbf, 2, 10), I(0x07, 2, 0, 0, -4), I(0x18, 1, 1, 0, 0), I(0), I(0x85, 0, 0, 0, 1),
+    I(0x15, 0, 0, 1, 0), I(0xdb, 0, 0, 0, 0x01), ...EXIT]],
+  ['fp-not-null-undecided', 'if r10 != 0 leaves both branches open', 'xdp', [], [
+    I(0x55, 10, 0, 2, 0), BAD_CTX, I(0x95), ...EXIT]],
+  ['ld-map-idx', 'lddw src=5 (map index) without fd_array', 'xdp', [ARRAY1], [I(0x18, 1, 5, 0, 0), I(0), ...EXIT]],
+];
+for (const [name, desc, type, maps, insns] of REGRESSIONS) {
+  entries.push({ name: `regression/${name}`, example: 'regression', program: name, kind: 'regression', mutation: desc, type, license: 'GPL', maps, hex: encode(insns) });
+}
+
 writeFileSync(OUT, '[' + entries.map((e) => JSON.stringify(e)).join(',\n') + ']\n');
 const byKind = {};
 for (const e of entries) byKind[e.kind] = (byKind[e.kind] ?? 0) + 1;
