@@ -134,7 +134,8 @@ export function scalarAluOp(dst: Reg, src: Reg, op: number, bits: 32 | 64): void
   } else {
     compute(d32, s32v, op, W32, shift);
     store(dst, d32, W32);
-    // zero-extend before syncing: the stale 64-bit bounds must not narrow the new 32-bit ones (the kernel's order)
+    // As zext_32_to_64 then reg_bounds_sync: the stale 64-bit bounds must not
+    // clip the new subregister (w += 1 on [0, 255] is [1, 256]).
     zext32(dst);
   }
 }

@@ -30,7 +30,7 @@ export function subprogOf(subprogs: readonly number[], pc: number): number {
   return k;
 }
 
-export function checkCfg(prog: Program, opts: { allowLoops: boolean }): { cfg?: Cfg; error?: CfgError } {
+export function checkCfg(prog: Program, opts: { allowLoops: boolean; afterSubprogs?: () => CfgError | undefined }): { cfg?: Cfg; error?: CfgError } {
   const n = prog.slotCount;
   const insns = prog.instructions;
   const at = (pc: number): Instruction | undefined => {
@@ -63,6 +63,9 @@ export function checkCfg(prog: Program, opts: { allowLoops: boolean }): { cfg?: 
     const li = at(last)!;
     if (li.spec.kind !== 'exit' && li.spec.kind !== 'ja') return { error: { pc: last, message: 'last insn is not an exit or jmp' } };
   }
+  // The kernel resolves ldimm64 pseudo sources between check_subprogs and check_cfg.
+  const resolved = opts.afterSubprogs?.();
+  if (resolved) return { error: resolved };
   // Depth-first walk from pc 0 following jumps and calls.
   const prune = new Uint8Array(n);
   const state = new Uint8Array(n); // 0 new, 1 on stack, 2 done

@@ -5,7 +5,7 @@
  */
 import { decode, decodeAt, readSlot } from '../isa/decode.js';
 import type { Program } from '../isa/instruction.js';
-import { Class, INSTRUCTION_BYTES, JmpOp, AluOp, CLASS_MASK, OP_MASK, REGISTER_COUNT, Mode, MODE_MASK } from '../isa/opcodes.js';
+import { Class, INSTRUCTION_BYTES, JmpOp, AluOp, CLASS_MASK, OP_MASK, REGISTER_COUNT, Mode, MODE_MASK, LddwSrc } from '../isa/opcodes.js';
 import { SPECS_BY_OPCODE } from '../isa/spec.js';
 import { DecodeError, VerifierError } from '../diagnostics/index.js';
 import { HelperRegistry } from '../helpers/table.js';
@@ -13,7 +13,7 @@ import { installHelperProtos } from '../helpers/protos.js';
 import type { ProgramTypeName } from '../programs/types.js';
 import { checkCfg } from './cfg.js';
 import { Checker, Reject, INSN_LIMIT, type CheckStats } from './verifier.js';
-import type { VerifierMap } from './maps.js';
+import { type VerifierMap, MAP_TYPE_IDS, mapTypeId } from './maps.js';
 
 export type { VerifierMap } from './maps.js';
 export { MAP_TYPE_IDS } from './maps.js';
@@ -71,6 +71,7 @@ function reservedMessage(opcode: number): string {
     return 'BPF_JMP/JMP32 uses reserved fields';
   }
   if (cls === Class.STX && (opcode & MODE_MASK) === Mode.ATOMIC) return 'BPF_ATOMIC uses reserved fields';
+  if (cls === Class.LD && ((opcode & MODE_MASK) === Mode.ABS || (opcode & MODE_MASK) === Mode.IND)) return 'BPF_LD_[ABS|IND] uses reserved fields';
   return `${CLASS_NAMES[cls] ?? 'BPF_LD'} uses reserved fields`;
 }
 
@@ -140,6 +141,75 @@ function lenientDecode(bytes: Uint8Array): { prog?: Program; error?: { pc: numbe
 }
 const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
 
+/**
+ * check_subprogs on the raw slots, which the kernel runs before it looks
+ * inside any instruction: call targets, jumps leaving their subprogram, and
+ * the last instruction of each subprogram (a cut-off lddw half is just a slot).
+ */
+function rawCheckSubprogs(bytes: Uint8Array): { pc: number; message: string } | undefined {
+  const n = bytes.length / INSTRUCTION_BYTES;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const code = (i: number): number => bytes[i * INSTRUCTION_BYTES]!;
+  const src = (i: number): number => bytes[i * INSTRUCTION_BYTES + 1]! >> 4;
+  const off = (i: number): number => v.getInt16(i * INSTRUCTION_BYTES + 2, true);
+  const imm = (i: number): number => v.getInt32(i * INSTRUCTION_BYTES + 4, true);
+  const starts = new Set<number>([0]);
+  for (let i = 0; i < n; i++) {
+    const c = code(i);
+    if ((c === (Class.JMP | JmpOp.CALL) && src(i) === 1) || (c === (Class.LD | 0x18) && src(i) === 4)) {
+      const t = i + imm(i) + 1;
+      if (t < 0 || t >= n) return { pc: i, message: 'call to invalid destination' };
+      starts.add(t);
+    }
+  }
+  const subs = [...starts].sort((a, b) => a - b);
+  for (let s = 0; s < subs.length; s++) {
+    const start = subs[s]!, end = s + 1 < subs.length ? subs[s + 1]! : n;
+    for (let i = start; i < end; i++) {
+      const c = code(i), cls = c & CLASS_MASK, op = c & OP_MASK;
+      if ((cls === Class.JMP || cls === Class.JMP32) && op !== JmpOp.EXIT && op !== JmpOp.CALL) {
+        const t = i + (c === (Class.JMP32 | JmpOp.JA) ? imm(i) : off(i)) + 1;
+        if (t < start || t >= end) return { pc: i, message: `jump out of range from insn ${i} to ${t}` };
+      }
+      if (i === end - 1 && c !== (Class.JMP | JmpOp.EXIT) && c !== (Class.JMP | JmpOp.JA) && c !== (Class.JMP32 | JmpOp.JA)) {
+        return { pc: i, message: 'last insn is not an exit or jmp' };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Map types with map_direct_value_addr (lddw src=2/6). */
+const DIRECT_VALUE_MAP_TYPES: ReadonlySet<number> = new Set([MAP_TYPE_IDS.array]);
+const BPF_MAX_VAR_OFF = 1 << 29;
+
+/** resolve_pseudo_ldimm64: every lddw's pseudo source, in program order, before any path is walked. */
+function resolvePseudoLdimm64(prog: Program, maps: readonly VerifierMap[], poisoned: ReadonlyMap<number, string>): { pc: number; message: string } | undefined {
+  for (const insn of prog.instructions) {
+    const p = poisoned.get(insn.pc);
+    if (p !== undefined && (insn.opcode & CLASS_MASK) === Class.LDX && p.endsWith('uses reserved fields')) return { pc: insn.pc, message: p };
+    if (insn.spec.kind !== 'lddw' || insn.src === LddwSrc.IMM64) continue;
+    const fail = (message: string): { pc: number; message: string } => ({ pc: insn.pc, message });
+    switch (insn.src) {
+      case LddwSrc.BTF_ID: return fail(`pseudo btf_id ${insn.imm} in ldimm64 isn't KIND_VAR or KIND_FUNC`);
+      case LddwSrc.FUNC: continue;
+      case LddwSrc.MAP_VALUE: case LddwSrc.MAP_IDX_VALUE: break;
+      case LddwSrc.MAP_FD: case LddwSrc.MAP_IDX: if ((insn.immHi ?? 0) === 0) break; return fail('unrecognized bpf_ld_imm64 insn');
+      default: return fail('unrecognized bpf_ld_imm64 insn');
+    }
+    if (insn.src === LddwSrc.MAP_IDX || insn.src === LddwSrc.MAP_IDX_VALUE) return fail('fd_idx without fd_array is invalid');
+    const m = maps[insn.imm];
+    if (!m) return fail(`fd ${insn.imm} is not pointing to valid bpf_map`);
+    if (insn.src === LddwSrc.MAP_VALUE) {
+      const off = (insn.immHi ?? 0) >>> 0;
+      if (off >= BPF_MAX_VAR_OFF) return fail(`direct value offset of ${off} is not allowed`);
+      if (!DIRECT_VALUE_MAP_TYPES.has(mapTypeId(m.type))) return fail('no direct value access support for this map type');
+      if (m.maxEntries !== 1 || off >= m.valueSize) return fail(`invalid access to map value pointer, value_size=${m.valueSize} off=${off}`);
+    }
+  }
+  return undefined;
+}
+
 /** Verifies a program (decoded, or raw bytes decoded as the kernel reads them). */
 export function verify(program: Program | Uint8Array, options: VerifyOptions): VerifyResult {
   const logLevel = options.logLevel ?? 0;
@@ -158,12 +228,17 @@ export function verify(program: Program | Uint8Array, options: VerifyOptions): V
   let prog: Program;
   let poisoned = new Map<number, string>();
   if (program instanceof Uint8Array) {
+    if (program.length && program.length % INSTRUCTION_BYTES === 0) {
+      const e = rawCheckSubprogs(program);
+      if (e) return finish([], emptyStats, e);
+    }
     const d = lenientDecode(program);
     if (d.error) return finish([], emptyStats, d.error);
     prog = d.prog!;
     poisoned = d.poisoned;
   } else prog = program;
-  const c = checkCfg(prog, { allowLoops: privileged });
+  const maps = options.maps ?? [];
+  const c = checkCfg(prog, { allowLoops: privileged, afterSubprogs: () => resolvePseudoLdimm64(prog, maps, poisoned) });
   if (c.error) return finish([], emptyStats, c.error);
   const checker = new Checker(prog, c.cfg!, {
     type: options.type,

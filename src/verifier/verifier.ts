@@ -67,6 +67,31 @@ const MEM_ARG_TYPES: readonly RegType[] = ['fp', 'pkt', 'pkt_meta', 'map_key', '
 
 interface Pending { state: State; pc: number; from: number }
 
+/** reg_not_null: only these pointers are known non-NULL (not fp, ctx or packet pointers). */
+const NOT_NULL_TYPES: ReadonlySet<RegType> = new Set<RegType>(['map_value', 'map_key', 'sock_common', 'mem', 'map_ptr']);
+const regNotNull = (r: Reg): boolean => !r.maybeNull && NOT_NULL_TYPES.has(r.type);
+
+/** Packet ranges below zero: the pointer is known to be at or past pkt_end (mark_pkt_end). */
+const BEYOND_PKT_END = -2;
+const AT_PKT_END = -1;
+
+/** is_pkt_ptr_branch_taken: a packet pointer marked at/beyond the end decides its next compare with pkt_end. */
+function pktBranchTaken(dst: Reg, src: Reg, op: number): boolean | null {
+  let pkt: Reg;
+  if (src.type === 'pkt_end') pkt = dst;
+  else if (dst.type === 'pkt_end') { pkt = src; op = swapJmp(op); } else return null;
+  if (pkt.range >= 0) return null;
+  switch (op) {
+    case JmpOp.JLE: case JmpOp.JGT:
+      if (pkt.range === BEYOND_PKT_END) return op === JmpOp.JGT;
+      break;
+    case JmpOp.JLT: case JmpOp.JGE:
+      if (pkt.range === BEYOND_PKT_END || pkt.range === AT_PKT_END) return op === JmpOp.JGE;
+      break;
+  }
+  return null;
+}
+
 export class Checker {
   private readonly ctx: ContextSpec | null;
   private readonly ctxRules: (typeof VERIFIER_CONTEXTS)[ProgramTypeName];
@@ -603,6 +628,7 @@ export class Checker {
 
   private checkPacketAccess(regno: number, reg: Reg, off: number, size: number): void {
     if (reg.smin < 0n) this.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+    if (reg.range < 0) this.fail(`R${regno} offset is outside of the packet`); // at or beyond pkt_end
     this.memAccessOk(regno, reg, off, size, reg.range, false);
   }
 
@@ -797,6 +823,13 @@ export class Checker {
     const size = insn.spec.size!;
     const fetch = (op & ATOMIC_FETCH) !== 0;
     const loadReg = op === AtomicOp.CMPXCHG ? 0 : insn.src;
+    // check_reg_arg(load_reg, DST_OP) makes the fetch target an unknown scalar before
+    // the memory is checked, so a fetch whose address register is its own target
+    // dereferences a scalar (strictly aligned: an unknown offset is misaligned).
+    if (fetch && loadReg === insn.dst) {
+      this.regs[loadReg] = unknownScalar();
+      this.fail(`misaligned access off (0x0; 0xffffffffffffffff)+0+${insn.off} size ${size}`);
+    }
     // The read half checks the memory; a fetch loads into loadReg.
     const saved = { ...this.regs[loadReg]! };
     this.checkMemAccess(insn.dst, insn.off, size, 'read', loadReg, false);
@@ -817,8 +850,8 @@ export class Checker {
     if (insn.spec.kind === 'ldind') this.readReg(insn.src);
     if (r6.type !== 'ctx') this.fail('at the time of BPF_LD_ABS|IND R6 != pointer to skb');
     for (let r = 1; r <= 5; r++) this.regs[r] = notInit();
+    // check_ld_abs marks R0 unknown without narrowing it to the load size.
     const r0 = unknownScalar();
-    coerceToSize(r0, insn.spec.size!);
     this.regs[0] = r0;
   }
 
@@ -844,7 +877,10 @@ export class Checker {
     // Decide the branch when possible.
     let taken: boolean | null = null;
     if (dst.type === 'scalar' && src.type === 'scalar') taken = branchTaken(dst, src, op, bits);
-    else if (isPointer(dst) && srcIsZero && !dst.maybeNull && (op === JmpOp.JEQ || op === JmpOp.JNE)) taken = op === JmpOp.JNE;
+    else if (bits === 64 && insn.spec.source === 'reg' && (isPkt(dst) || dst.type === 'pkt_end') && (isPkt(src) || src.type === 'pkt_end')) {
+      taken = pktBranchTaken(dst, src, op);
+    }
+    else if (isPointer(dst) && srcIsZero && regNotNull(dst) && (op === JmpOp.JEQ || op === JmpOp.JNE)) taken = op === JmpOp.JNE;
     if (taken === true) return target;
     if (taken === false) return fall;
     // Both branches: the jump-taken state is pushed, the fall-through continues.
@@ -910,13 +946,19 @@ export class Checker {
   private pktCompare(st: State, dst: Reg, src: Reg, op: number): void {
     // Normalise to "pkt' OP end" where pkt' is the packet (or meta) pointer.
     let p = dst, e = src, o = op;
-    const endLike = (x: Reg, y: Reg): boolean => x.type === 'pkt_end' || (y.type === 'pkt_meta' && x.type === 'pkt');
-    if (endLike(dst, src)) { p = src; e = dst; o = swapJmp(op); }
-    if (!(isPkt(p) && endLike(e, p))) return;
+    // Only pkt' vs pkt_end and pkt_meta' vs the initial pkt pointer bound anything
+    // (pkt_meta vs pkt_end does not).
+    const initPkt = (x: Reg): boolean => x.type === 'pkt' && x.off === 0 && tnumIsConst(x.var) && x.var.value === 0n;
+    const pair = (x: Reg, y: Reg): boolean => (x.type === 'pkt' && y.type === 'pkt_end') || (x.type === 'pkt_meta' && initPkt(y));
+    if (pair(src, dst)) { p = src; e = dst; o = swapJmp(op); }
+    if (!pair(p, e)) return;
     let rightOpen: boolean;
     switch (o) {
       case JmpOp.JLE: rightOpen = false; break;      // p <= end holds here
       case JmpOp.JLT: rightOpen = true; break;       // p < end
+      // mark_pkt_end: this register (not its id) is beyond / at the end.
+      case JmpOp.JGT: if (p.type === 'pkt') p.range = BEYOND_PKT_END; return;
+      case JmpOp.JGE: if (p.type === 'pkt') p.range = AT_PKT_END; return;
       default: return;
     }
     if (p.off < 0 || (p.off === 0 && rightOpen)) return;
