@@ -13,4 +13,13 @@ test('bpf_conformance: 313/313 through the plugin, interpreter tier', async () =
   assert.equal(failed.map((f) => `${f.name}: ${f.detail}`), []);
 });
 
+test('bpf_conformance: 313/313 through the plugin, jit tier', async () => {
+  if (!hasConformance) return skip('../shared/bpf_conformance is absent');
+  const cases = loadCases();
+  const results = await runPlugin(cases, ['--tier', 'jit']);
+  const failed = results.filter((r) => !r.ok);
+  process.stdout.write(`\nNOTE: conformance jit ${results.length - failed.length}/${results.length}\n`);
+  assert.equal(failed.map((f) => `${f.name}: ${f.detail}`), []);
+});
+
 test.run();

@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { EbpfError } from '../diagnostics/index.js';
 import { parseHexBytes, toHex } from './hex.js';
 import { loadProgramFile } from './program-file.js';
-import { runRawInterpreter } from '../runtime/raw.js';
+import { runRawBytes } from './run-bytes.js';
+import { encode } from '../isa/encode.js';
 import { assembleToBytes } from '../isa/assemble.js';
 import { disassemble } from '../isa/disassemble.js';
 import { parseObject } from '../loader/object.js';
@@ -101,9 +102,9 @@ const commands: Record<string, Handler> = {
     });
     if (positionals.length !== 1) throw new UsageError('test-run takes one program file');
     if (!values.raw) throw new UsageError('test-run on object files arrives with the loader; use --raw for bare programs');
-    const tier = values.tier ?? 'interpreter';
+    // the JIT is the default tier; the interpreter is the reference
+    const tier = values.tier ?? 'jit';
     if (tier !== 'interpreter' && tier !== 'jit') throw new UsageError(`--tier takes interpreter or jit, not ${tier}`);
-    if (tier === 'jit') throw new UsageError('the jit tier is not available in this build');
     if (values['data-hex'] !== undefined && values.data !== undefined) throw new UsageError('give --data-hex or --data, not both');
     const data = values['data-hex'] !== undefined ? parseHexBytes(values['data-hex'], '--data-hex')
       : values.data !== undefined ? new Uint8Array(readFileSync(values.data)) : undefined;
@@ -120,12 +121,9 @@ const commands: Record<string, Handler> = {
       const v = verifyForLoad(program, { type, maps });
       process.stderr.write(`verified as ${type} (processed ${v.stats.processed} insns)\n`);
     }
-    const run = runRawInterpreter(program, data, { unverified: true, budget });
+    const run = await runRawBytes(encode(program.instructions), data, { tier, unverified: true, budget });
     process.stdout.write(`retval: ${run.r0}\n`);
-    if (data) {
-      const area = run.machine.area(0);
-      process.stdout.write(`data_out: ${toHex(new Uint8Array(run.machine.memory.buffer, area.packetData, data.length))}\n`);
-    }
+    if (data) process.stdout.write(`data_out: ${toHex(run.dataOut)}\n`);
     return 0;
   },
 };

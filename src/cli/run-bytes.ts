@@ -9,6 +9,16 @@ export interface RunBytesOptions { tier: Tier; elf?: boolean; unverified?: boole
 export async function runProgramBytes(input: Uint8Array, mem: Uint8Array | undefined, opts: RunBytesOptions): Promise<bigint> {
   // --elf: an ET_REL object whose global function `main` is the program (the runner's ELF mode)
   const program = opts.elf ? loadElfEntry(input, 'main') : input;
-  if (opts.tier === 'jit') throw new Error('the jit tier is not built yet');
-  return runRawInterpreter(program, mem, { unverified: opts.unverified, budget: opts.budget }).r0;
+  return (await runRawBytes(program, mem, opts)).r0;
+}
+
+/** A raw run in either tier; the JIT (and Binaryen, ~0.5 s to load) is imported only when asked for. */
+export async function runRawBytes(program: Uint8Array, mem: Uint8Array | undefined, opts: RunBytesOptions): Promise<{ r0: bigint; dataOut: Uint8Array }> {
+  if (opts.tier === 'jit') {
+    const { runRawJitDetailed } = await import('../jit/conformance.js');
+    return runRawJitDetailed(program, mem, opts.budget);
+  }
+  const run = runRawInterpreter(program, mem, { unverified: opts.unverified, budget: opts.budget });
+  const area = run.machine.area(0);
+  return { r0: run.r0, dataOut: new Uint8Array(run.machine.memory.buffer.slice(area.packetData, area.packetData + (mem?.length ?? 0))) };
 }

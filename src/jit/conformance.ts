@@ -36,13 +36,19 @@ function environment(memBytes: number) {
 }
 
 /** Runs raw eBPF bytes with optional input memory; returns r0. Throws ExecutionError on traps. */
-export function runRawJit(bytes: Uint8Array, mem: Uint8Array = new Uint8Array(0)): bigint {
+export function runRawJit(bytes: Uint8Array, mem: Uint8Array = new Uint8Array(0), budget?: number): bigint {
+  return runRawJitDetailed(bytes, mem, budget).r0;
+}
+
+/** runRawJit, also returning the input memory as the program left it. */
+export function runRawJitDetailed(bytes: Uint8Array, mem: Uint8Array = new Uint8Array(0), budget?: number): { r0: bigint; dataOut: Uint8Array } {
   const env = environment(mem.length);
   const program = decode(bytes);
-  const compiled = compileProgram(program, { helpers: env.registry, layout: env.layout, unverified: true });
+  const compiled = compileProgram(program, { helpers: env.registry, layout: env.layout, unverified: true, ...(budget !== undefined ? { budget } : {}) });
   const inst = instantiate(compiled, { memory: env.memory, layout: env.layout, helpers: env.registry, helperRuntime: env.rt });
   const area = inst.area;
   new Uint8Array(env.memory.buffer).set(mem, area.packetData);
   inst.setRegions({ data: { start: area.packetData, end: area.packetData + mem.length } });
-  return inst.run(mem.length > 0 ? area.packetData : 0, mem.length);
+  const r0 = inst.run(mem.length > 0 ? area.packetData : 0, mem.length);
+  return { r0, dataOut: new Uint8Array(env.memory.buffer.slice(area.packetData, area.packetData + mem.length)) };
 }
