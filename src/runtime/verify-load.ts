@@ -2,6 +2,9 @@
  * Verification on load: the one gate between bytecode and a run without the
  * sandbox's region checks. LoadedProgram and the object API both call it.
  */
+import { defaultHelpers } from './machine.js';
+import { installHelperProtos } from '../helpers/protos.js';
+import type { HelperRegistry } from '../helpers/table.js';
 import type { Program } from '../isa/instruction.js';
 import { VerifierError } from '../diagnostics/index.js';
 import type { ProgramTypeName } from '../programs/types.js';
@@ -25,12 +28,22 @@ export interface VerifiedLoad {
 }
 
 /** Verifies `program` as the kernel would at BPF_PROG_LOAD; throws VerifierError (pc, kernel message) on rejection. */
+/**
+ * The helpers a loaded program may call: the engine's registrations (whose
+ * prototypes and program types come with their implementations: xdp, skb…),
+ * with the verifier's built-in prototype table taking precedence where both exist.
+ */
+export function loadHelpers(): HelperRegistry {
+  return installHelperProtos(defaultHelpers());
+}
+
 export function verifyForLoad(program: Program | Uint8Array, options: VerifyForLoadOptions): VerifiedLoad {
   // `raw` is not a kernel type: there are no context rules to verify it against
   if (options.type === 'raw') {
     throw new VerifierError('VerifierRejected', 0, "program type 'raw' cannot be verified; give a kernel program type or load it unverified");
   }
   const r = verify(program, {
+    helpers: loadHelpers(),
     type: options.type,
     maps: options.maps ?? [],
     license: options.license ?? 'GPL',

@@ -2,6 +2,7 @@
  * `ebpf-wasm verify`: run the verifier over an object's programs or a bare
  * program and report as the kernel would. Exit 0 accepted, 1 rejected, 2 error.
  */
+import { loadHelpers } from '../../runtime/verify-load.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { verify, MAP_TYPE_IDS, type VerifierMap } from '../../verifier/index.js';
@@ -120,7 +121,7 @@ function run(argv: string[]): number {
   let rejected = 0;
   for (const t of targets) {
     const t0 = performance.now();
-    const r = verify(t.bytes, { type: t.type, maps: t.maps, license: t.license, logLevel, unprivileged: values.unprivileged });
+    const r = verify(t.bytes, { helpers: loadHelpers(), type: t.type, maps: t.maps, license: t.license, logLevel, unprivileged: values.unprivileged });
     const usec = Math.round((performance.now() - t0) * 1000);
     // level 4 statistics open with the time, as the kernel's do
     if (logLevel) process.stdout.write(logLevel & 4 ? r.log.replace(/^processed /m, `verification time ${usec} usec\nprocessed `) : r.log);
