@@ -1,0 +1,97 @@
+"""Shared by the verifier labelling scripts: load programs into the running
+kernel with raw bpf() (ctypes) and record the verifier's verdict, errno and
+first error line. Needs root."""
+import ctypes, ctypes.util, json, os, platform, re, struct
+
+libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+SYS_BPF = 321  # x86_64
+BPF_MAP_CREATE, BPF_PROG_LOAD = 0, 5
+PROG_TYPES = {'socket_filter': 1, 'kprobe': 2, 'sched_cls': 3, 'sched_act': 4, 'tracepoint': 5, 'xdp': 6,
+              'perf_event': 7, 'cgroup_skb': 8, 'raw_tracepoint': 17}
+MAP_TYPES = {'hash': 1, 'array': 2, 'prog_array': 3, 'perf_event_array': 4, 'percpu_hash': 5, 'percpu_array': 6,
+             'stack_trace': 7, 'lru_hash': 9, 'lru_percpu_hash': 10, 'lpm_trie': 11, 'devmap': 14, 'cpumap': 16,
+             'xskmap': 17, 'queue': 22, 'stack': 23, 'devmap_hash': 25, 'ringbuf': 27, 'bloom_filter': 30}
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
+LOG_SIZE = 1 << 24
+# An fd that is certainly not a map, for lddw indexes with no map.
+NOT_A_MAP_FD = 999999
+
+
+def bpf(cmd, attr):
+    buf = ctypes.create_string_buffer(bytes(attr), len(attr))
+    r = libc.syscall(SYS_BPF, cmd, buf, len(attr))
+    return r, ctypes.get_errno()
+
+
+def map_create(m):
+    t = m['type'] if isinstance(m['type'], int) else MAP_TYPES[m['type']]
+    attr = struct.pack('<IIIII', t, m['keySize'], m['valueSize'], m['maxEntries'], m.get('flags', 0))
+    attr += bytes(128 - len(attr))
+    fd, err = bpf(BPF_MAP_CREATE, attr)
+    if fd < 0:
+        raise OSError(err, f"map create {m}: {os.strerror(err)}")
+    return fd
+
+
+def first_error_line(log):
+    """The first line of the trailing block that is neither trace nor statistics."""
+    m = re.search(r'infinite loop detected at insn \d+', log)
+    if m:  # printed mid-line, after an unterminated trace line
+        return m.group(0)
+    lines = [l for l in log.split('\n')]
+    while lines and (lines[-1].strip() == '' or lines[-1].startswith('processed ') or lines[-1].startswith('verification time')
+                     or lines[-1].startswith('stack depth')):
+        lines.pop()
+    trace = re.compile(r'^(\d+: |from \d+ to \d+|; |\d+: R|func#|last_idx|regs=|parent |mark_precise|frame\d|Func#|Live regs|Global function)')
+    block = []
+    while lines and not trace.match(lines[-1]):
+        block.append(lines.pop())
+    block.reverse()
+    line = block[0] if block else (lines[-1] if lines else '')
+    # A few kernel messages lack their newline and run into the statistics.
+    return re.sub(r'processed \d+ insns.*$', '', line)
+
+
+def load(prog, patch_srcs):
+    """BPF_PROG_LOAD at log level 1 after pointing `lddw src∈patch_srcs imm=K` at the K-th map's fd."""
+    insns = bytearray(bytes.fromhex(prog['hex']))
+    fds = [map_create(m) for m in prog['maps']]
+    try:
+        for i in range(0, len(insns), 8):
+            if insns[i] == 0x18 and (insns[i + 1] >> 4) in patch_srcs:
+                k = struct.unpack_from('<i', insns, i + 4)[0]
+                struct.pack_into('<i', insns, i + 4, fds[k] if 0 <= k < len(fds) else NOT_A_MAP_FD)
+        ibuf = ctypes.create_string_buffer(bytes(insns), max(len(insns), 1))
+        lic = ctypes.create_string_buffer(prog['license'].encode() + b'\0')
+        log = ctypes.create_string_buffer(LOG_SIZE)
+        attr = struct.pack('<IIQQIIQII', PROG_TYPES[prog['type']], len(insns) // 8, ctypes.addressof(ibuf),
+                           ctypes.addressof(lic), 1, LOG_SIZE, ctypes.addressof(log), 0, 0)
+        attr += bytes(256 - len(attr))
+        fd, err = bpf(BPF_PROG_LOAD, attr)
+        text = log.value.decode('utf-8', 'replace')
+        if fd >= 0:
+            os.close(fd)
+        return fd >= 0, (0 if fd >= 0 else err), text
+    finally:
+        for f in fds:
+            os.close(f)
+
+
+def label_all(progs, dst, patch_srcs, only=(), describe=lambda p: ''):
+    """Labels `progs` and writes {kernel, labels} to dst; with name filters, prints instead."""
+    labels = {}
+    for p in progs:
+        if only and not any(o in p['name'] for o in only):
+            continue
+        ok, err, text = load(p, patch_srcs)
+        m = re.search(r'processed (\d+) insns', text)
+        entry = {'ok': ok, 'errno': err, 'error': '' if ok else first_error_line(text), 'processed': int(m.group(1)) if m else None}
+        labels[p['name']] = entry
+        if only:
+            print(p['name'], describe(p), entry)
+            print(text[-3000:])
+    if not only:
+        with open(dst, 'w') as f:
+            json.dump({'kernel': platform.release(), 'labels': labels}, f, indent=0, sort_keys=True)
+        n = len(labels); acc = sum(1 for v in labels.values() if v['ok'])
+        print(f'{n} programs labelled, {acc} accepted ({100 * acc / n:.1f}%)')
