@@ -1,6 +1,12 @@
 // Verification on load: LoadedProgram verifies by default (type, maps,
 // license) and then runs without the sandbox; `unverified: true` keeps the sandbox.
 import { test } from 'uvu';
+import { readFileSync as readAsm } from 'node:fs';
+import { join as joinPath } from 'node:path';
+import { ROOT as PROJECT_ROOT } from './support/paths.js';
+
+// the playground's example program (drops IPv4 UDP, passes the rest)
+const DROP_UDP_ASM = readAsm(joinPath(PROJECT_ROOT, 'web/examples/drop-udp.asm'), 'utf8');
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,21 +21,7 @@ import { ROOT } from './support/paths.js';
 const prog = (asm: string) => decode(encode(assemble(asm)));
 const hexProg = (hex: string) => decode(new Uint8Array(hex.match(/../g)!.map((h) => parseInt(h, 16))));
 
-const DROP_UDP = prog(`
-ldxw %r2, [%r1+0]
-ldxw %r3, [%r1+4]
-mov %r4, %r2
-add %r4, 34
-jgt %r4, %r3, pass
-ldxh %r5, [%r2+12]
-jne %r5, 0x0008, pass
-ldxb %r5, [%r2+23]
-jne %r5, 17, pass
-mov %r0, 1
-exit
-pass:
-mov %r0, 2
-exit`);
+const DROP_UDP = prog(DROP_UDP_ASM);
 function frame(proto: number, len = 60): Uint8Array {
   const p = new Uint8Array(len);
   p.set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00], 0);

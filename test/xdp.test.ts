@@ -1,4 +1,10 @@
 import { test } from 'uvu';
+import { readFileSync as readAsm } from 'node:fs';
+import { join as joinPath } from 'node:path';
+import { ROOT as PROJECT_ROOT } from './support/paths.js';
+
+// the playground's example program (drops IPv4 UDP, passes the rest)
+const DROP_UDP_ASM = readAsm(joinPath(PROJECT_ROOT, 'web/examples/drop-udp.asm'), 'utf8');
 import * as assert from 'uvu/assert';
 import { assemble, decode, encode } from '../src/isa/index.js';
 import { LoadedProgram } from '../src/runtime/test-run.js';
@@ -14,24 +20,9 @@ function frame(proto: number, len = 60): Uint8Array {
   return p;
 }
 
-const DROP_UDP = `
-ldxw %r2, [%r1+0]
-ldxw %r3, [%r1+4]
-mov %r4, %r2
-add %r4, 34
-jgt %r4, %r3, pass
-ldxh %r5, [%r2+12]
-jne %r5, 0x0008, pass
-ldxb %r5, [%r2+23]
-jne %r5, 17, pass
-mov %r0, 1
-exit
-pass:
-mov %r0, 2
-exit`;
 
 test('xdp_md carries real packet pointers; verdicts follow the packet', () => {
-  const p = load(DROP_UDP);
+  const p = load(DROP_UDP_ASM);
   assert.is(p.testRun({ data: frame(17) }).retval, 1n);
   assert.is(p.testRun({ data: frame(6) }).retval, 2n);
   assert.is(p.testRun({ data: frame(17, 20) }).retval, 2n);

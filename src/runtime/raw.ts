@@ -5,7 +5,8 @@
  */
 import { decode } from '../isa/decode.js';
 import type { Program } from '../isa/instruction.js';
-import { Interpreter } from '../interpreter/interpreter.js';
+import { Interpreter, type RunArgs } from '../interpreter/interpreter.js';
+import { rawRuntime } from '../programs/raw.js';
 import { Machine } from './machine.js';
 import { DEFAULT_PACKET_CAPACITY } from './layout.js';
 
@@ -25,20 +26,9 @@ export interface RawRun {
   machine: Machine;
 }
 
-/** Copies `mem` into CPU 0's data area and returns the entry registers and regions. */
-export function prepareRawInput(machine: Machine, mem: Uint8Array | undefined) {
-  const area = machine.area(0);
-  const len = mem?.length ?? 0;
-  if (len > machine.layout.packetCapacity) {
-    throw new RangeError(`input of ${len} bytes exceeds the packet capacity of ${machine.layout.packetCapacity}`);
-  }
-  const start = area.packetData;
-  if (mem) new Uint8Array(machine.memory.buffer, start, len).set(mem);
-  return {
-    r1: mem ? start : 0,
-    r2: len,
-    regions: machine.regions(0, start, start + len, 0),
-  };
+/** Copies `mem` into CPU 0's data area and returns the entry registers and regions (the raw type's prepare). */
+export function prepareRawInput(machine: Machine, mem: Uint8Array | undefined): RunArgs {
+  return rawRuntime.prepare(machine, 0, { data: mem });
 }
 
 export function machineForRaw(mem: Uint8Array | undefined, seed?: number): Machine {
