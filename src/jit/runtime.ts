@@ -5,6 +5,7 @@
 import { ExecutionError } from '../diagnostics/index.js';
 import type { HelperRegistry, HelperRuntime } from '../helpers/table.js';
 import type { CpuArea, MemoryLayout, RunRegions } from '../runtime/layout.js';
+import type { RunArgs } from '../interpreter/interpreter.js';
 import {
   CALLX_IMPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MEMORY_IMPORT, TRAP_IMPORT, TRAP_NAMES,
   TRAP_RETURN_ZERO, type CompiledProgram,
@@ -56,6 +57,11 @@ export class JitInstance {
   private readonly layout: MemoryLayout;
   private regions: RunRegions;
   private configuredHeapEnd = -1;
+  private configuredDataStart = -1;
+  private configuredDataEnd = -1;
+  private readonly configuredCtx = [-1, -1];
+  /** High half of r0 after the last runWith(). */
+  lastR0Hi = 0;
   /** The heap region follows the memory's size unless set explicitly. */
   private heapAuto = true;
   private i32: Int32Array;
@@ -80,8 +86,13 @@ export class JitInstance {
     const rt = opts.helperRuntime;
     const callJs = (id: number, pc: number, a: bigint[]): bigint => {
       const r = callHelper(id, pc, a);
-      // A helper may grow memory: the heap region follows it.
-      if (this.memory.buffer.byteLength !== this.configuredHeapEnd) this.configure();
+      // A helper may grow memory (the heap region follows it) or move the packet (skb_change_head,
+      // adjust_room…: the data window follows it, as the interpreter's does).
+      const d = this.regions.data;
+      if (this.memory.buffer.byteLength !== this.configuredHeapEnd || d.start !== this.configuredDataStart || d.end !== this.configuredDataEnd) {
+        this.configuredHeapEnd = -1;
+        this.configure();
+      }
       return r;
     };
     const callHelper = (id: number, pc: number, a: bigint[]): bigint => {
@@ -135,6 +146,34 @@ export class JitInstance {
     this.configure();
   }
 
+  /**
+   * Uses `r` itself (not a copy) as the run's regions: a helper that moves the
+   * packet updates it and the data window follows. The heap follows the memory.
+   */
+  bindRegions(r: RunRegions): void {
+    if (r !== this.regions) { this.regions = r; this.configuredHeapEnd = -1; }
+    this.heapAuto = true;
+    const d = r.data;
+    if (d.start !== this.configuredDataStart || d.end !== this.configuredDataEnd || r.ctx.start !== this.configuredCtx[0] || r.ctx.end !== this.configuredCtx[1]) {
+      this.configuredHeapEnd = -1;
+    }
+    this.configure();
+  }
+
+  /** A program-type run: entry registers and regions as a ProgramTypeRuntime prepared them; returns r0's low half (high: lastR0Hi). */
+  runWith(args: RunArgs): number {
+    this.bindRegions(args.regions);
+    let lo: number;
+    try {
+      lo = this.exports.run((args.r1 ?? 0) >>> 0, 0, (args.r2 ?? 0) >>> 0, 0, (args.r3 ?? 0) >>> 0, 0, (args.r4 ?? 0) >>> 0, 0, (args.r5 ?? 0) >>> 0, 0);
+    } catch (err) {
+      if (err === RETURN_ZERO) { this.lastR0Hi = 0; return 0; }
+      throw mapError(err);
+    }
+    this.lastR0Hi = this.exports.r0hi();
+    return lo;
+  }
+
   /** The allowance each run starts with. */
   setBudget(budget: bigint | number): void {
     const [lo, hi] = halves(budget);
@@ -159,6 +198,10 @@ export class JitInstance {
     const heap = this.regions.heap;
     this.exports.configure(stack.start, stack.end, ctx.start, ctx.end, data.start, data.end, heap.start, heap.end, this.area.stackTop);
     this.configuredHeapEnd = end;
+    this.configuredDataStart = data.start;
+    this.configuredDataEnd = data.end;
+    this.configuredCtx[0] = ctx.start;
+    this.configuredCtx[1] = ctx.end;
     if (this.i32.buffer.byteLength !== end) this.i32 = new Int32Array(this.memory.buffer);
   }
 

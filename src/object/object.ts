@@ -16,6 +16,7 @@ import { RingBufferConsumer } from '../maps/ringbuf.js';
 import { registerMapHelpers } from '../helpers/maps.js';
 import { Machine, type MachineOptions } from '../runtime/machine.js';
 import { LoadedProgram } from '../runtime/test-run.js';
+import type { TierName } from '../runtime/tier.js';
 import { verifyForLoad, type VerifiedLoad } from '../runtime/verify-load.js';
 import type { VerifierMap } from '../verifier/maps.js';
 import type { ProgramTypeName } from '../programs/types.js';
@@ -45,6 +46,8 @@ export interface LoadObjectOptions {
   unverified?: boolean;
   /** Instruction budget per run (unverified code). */
   budget?: number;
+  /** Execution tier of every program (default interpreter); 'jit' needs `await loadTier('jit')` first. */
+  tier?: TierName;
   /** Kernel version for LINUX_KERNEL_VERSION (KERNEL_VERSION(a,b,c) encoding). */
   kernelVersion?: number;
   /** Extra kconfig values (CONFIG_*), overriding the built-in ones. */
@@ -389,7 +392,7 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
     const verified = opts.unverified ? undefined : verifyProgram(p, spec);
     let loaded: LoadedProgram;
     try {
-      loaded = new LoadedProgram(decode(insns), { type: p.type, unverified: !verified, verified, budget: opts.budget }, machine);
+      loaded = new LoadedProgram(decode(insns), { type: p.type, unverified: !verified, verified, budget: opts.budget, tier: opts.tier }, machine);
     } catch (e) {
       if (e instanceof ProgramError) throw new ProgramError(e.codeName, e.pc, `program ${p.name}: ${e.message}`);
       throw e;

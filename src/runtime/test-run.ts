@@ -4,13 +4,13 @@
  * mean duration per run, as the kernel does.
  */
 import type { Program } from '../isa/instruction.js';
-import { Interpreter } from '../interpreter/interpreter.js';
 import { programTypeRuntime } from '../programs/registry.js';
 import type { ProgramTypeName } from '../programs/types.js';
 import type { TestRunInput, TestRunOutput } from '../programs/runtime.js';
 import { Machine } from './machine.js';
 import type { VerifierMap } from '../verifier/maps.js';
 import { verifyForLoad, type VerifiedLoad } from './verify-load.js';
+import { createExecutor, type Executor, type TierName } from './tier.js';
 
 export interface LoadedProgramOptions {
   type: ProgramTypeName;
@@ -26,6 +26,8 @@ export interface LoadedProgramOptions {
   /** License for GPL-only helpers; default "GPL". */
   license?: string;
   budget?: number;
+  /** Execution tier (default interpreter); 'jit' needs `await loadTier('jit')` first. */
+  tier?: TierName;
 }
 
 export interface TestRunOptions extends TestRunInput {
@@ -41,7 +43,7 @@ export interface TestRunResult extends TestRunOutput {
 /** A program bound to a machine and a tier. */
 export class LoadedProgram {
   readonly machine: Machine;
-  private readonly interpreter: Interpreter;
+  readonly executor: Executor;
   /** The verifier's verdict; undefined for programs loaded unverified. */
   readonly verification: VerifiedLoad | undefined;
 
@@ -49,7 +51,9 @@ export class LoadedProgram {
     this.machine = machine ?? new Machine();
     // verified code runs without region checks; unverified code only inside the sandbox
     this.verification = options.unverified ? undefined : options.verified ?? verifyForLoad(program, { type: options.type, maps: options.maps ?? [], license: options.license ?? 'GPL' });
-    this.interpreter = new Interpreter(program, this.machine, { unverified: options.unverified === true, budget: options.budget });
+    this.executor = createExecutor(options.tier ?? 'interpreter', {
+      program, machine: this.machine, type: options.type, unverified: options.unverified === true, budget: options.budget,
+    });
   }
 
   testRun(opts: TestRunOptions = {}): TestRunResult {
@@ -62,10 +66,10 @@ export class LoadedProgram {
       // the kernel runs every repetition on the same context (rt.again); runtimes without it start afresh
       const args = i > 0 && rt.again ? rt.again(this.machine, cpu) : rt.prepare(this.machine, cpu, opts);
       const t0 = performance.now();
-      lo = this.interpreter.run(cpu, args);
+      lo = this.executor.run(cpu, args);
       total += performance.now() - t0;
     }
-    const out = rt.finish(this.machine, cpu, lo, this.interpreter.r0hi);
+    const out = rt.finish(this.machine, cpu, lo, this.executor.r0hi);
     return { ...out, durationNs: Math.round((total * 1e6) / repeat) };
   }
 }
