@@ -10,7 +10,7 @@ import type { TestRunInput, TestRunOutput } from '../programs/runtime.js';
 import { Machine } from './machine.js';
 import type { VerifierMap } from '../verifier/maps.js';
 import { verifyForLoad, type VerifiedLoad } from './verify-load.js';
-import { createExecutor, type Executor, type TierName } from './tier.js';
+import { createExecutor, type Executor, type ExecutorFactory, type TierName } from './tier.js';
 
 export interface LoadedProgramOptions {
   type: ProgramTypeName;
@@ -28,6 +28,8 @@ export interface LoadedProgramOptions {
   budget?: number;
   /** Execution tier (default interpreter); 'jit' needs `await loadTier('jit')` first. */
   tier?: TierName;
+  /** Builds the executor instead of a tier (e.g. a precompiled module's CompiledExecutor). */
+  executor?: ExecutorFactory;
 }
 
 export interface TestRunOptions extends TestRunInput {
@@ -51,9 +53,8 @@ export class LoadedProgram {
     this.machine = machine ?? new Machine();
     // verified code runs without region checks; unverified code only inside the sandbox
     this.verification = options.unverified ? undefined : options.verified ?? verifyForLoad(program, { type: options.type, maps: options.maps ?? [], license: options.license ?? 'GPL' });
-    this.executor = createExecutor(options.tier ?? 'interpreter', {
-      program, machine: this.machine, type: options.type, unverified: options.unverified === true, budget: options.budget,
-    });
+    const req = { program, machine: this.machine, type: options.type, unverified: options.unverified === true, budget: options.budget };
+    this.executor = options.executor ? options.executor(req) : createExecutor(options.tier ?? 'interpreter', req);
   }
 
   testRun(opts: TestRunOptions = {}): TestRunResult {

@@ -1,0 +1,40 @@
+/**
+ * A compiled module as an Executor (see ../runtime/tier.ts), instantiated per
+ * simulated CPU on first use (the map kernels may be bound to the machine
+ * after the program is loaded). Binaryen-free: precompiled (AOT) modules run
+ * through this too.
+ */
+import type { RunArgs } from '../interpreter/interpreter.js';
+import type { Executor, ExecutorRequest } from '../runtime/tier.js';
+import type { CompiledProgram } from './abi.js';
+import { JitInstance } from './runtime.js';
+
+export class CompiledExecutor implements Executor {
+  readonly tier = 'jit' as const;
+  private readonly instances: (JitInstance | undefined)[] = [];
+  private hi = 0;
+
+  constructor(readonly compiled: CompiledProgram, private readonly req: ExecutorRequest) {}
+
+  instance(cpu: number): JitInstance {
+    let inst = this.instances[cpu];
+    if (!inst) {
+      const m = this.req.machine;
+      inst = new JitInstance(this.compiled, {
+        memory: m.memory, layout: m.layout, cpu, helpers: m.helpers, helperRuntime: m, kernels: m.kernelExports,
+      });
+      this.instances[cpu] = inst;
+    }
+    return inst;
+  }
+
+  run(cpu: number, args: RunArgs): number {
+    this.req.machine.cpu = cpu;
+    const inst = this.instance(cpu);
+    const lo = inst.runWith(args);
+    this.hi = inst.lastR0Hi;
+    return lo;
+  }
+
+  get r0hi(): number { return this.hi; }
+}
