@@ -64,11 +64,15 @@ export interface LoadObjectOptions {
  * object's map specs and its license.
  */
 export function verifyProgram(prog: ProgramSpec, spec: ObjectSpec): VerifiedLoad {
-  const maps: VerifierMap[] = spec.maps.map((m) => ({
+  const toVerifier = (m: MapSpec): VerifierMap => ({
     type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags,
-  }));
+    ...(m.innerMap ? { inner: toVerifier(m.innerMap) } : {}),
+  });
+  const maps = spec.maps.map(toVerifier);
+  // libbpf passes the program's BTF func_info with it (bpf_loop callbacks need it)
+  const funcInfo = prog.funcInfo.map((f) => ({ insnOff: f.pc }));
   try {
-    return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license });
+    return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license, funcInfo });
   } catch (e) {
     if (e instanceof ProgramError) throw new ProgramError(e.codeName, e.pc, `program ${prog.name}: ${e.message}`);
     throw e;

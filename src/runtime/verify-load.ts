@@ -19,6 +19,8 @@ export interface VerifyForLoadOptions {
   license?: string;
   unprivileged?: boolean;
   logLevel?: number;
+  /** BTF func_info: the instruction offset of each function (the kernel needs them for callbacks). */
+  funcInfo?: readonly { readonly insnOff: number }[];
 }
 
 export interface VerifiedLoad {
@@ -49,6 +51,7 @@ export function verifyForLoad(program: Program | Uint8Array, options: VerifyForL
     license: options.license ?? 'GPL',
     unprivileged: options.unprivileged,
     logLevel: options.logLevel ?? 0,
+    funcInfo: options.funcInfo,
   });
   if (!r.ok) throw new VerifierError('VerifierRejected', r.error!.pc, r.error!.message, r.log);
   return { verified: true, stats: r.stats, log: r.log };

@@ -5,7 +5,7 @@
  */
 import { decode, decodeAt, readSlot } from '../isa/decode.js';
 import type { Program } from '../isa/instruction.js';
-import { Class, INSTRUCTION_BYTES, JmpOp, AluOp, CLASS_MASK, OP_MASK, REGISTER_COUNT, Mode, MODE_MASK, LddwSrc } from '../isa/opcodes.js';
+import { Class, CallSrc, INSTRUCTION_BYTES, JmpOp, AluOp, CLASS_MASK, OP_MASK, REGISTER_COUNT, Mode, MODE_MASK, LddwSrc } from '../isa/opcodes.js';
 import { SPECS_BY_OPCODE } from '../isa/spec.js';
 import { DecodeError, VerifierError } from '../diagnostics/index.js';
 import { HelperRegistry } from '../helpers/table.js';
@@ -32,6 +32,12 @@ export interface VerifyOptions {
   helpers?: HelperRegistry;
   /** Processed-instruction limit (the kernel's is 1,000,000). */
   insnLimit?: number;
+  /**
+   * BTF func_info records (instruction offset of each function, in order).
+   * The kernel needs them for ld_imm64 src=4 (callbacks such as bpf_loop's);
+   * when given they must match the subprogram layout.
+   */
+  funcInfo?: readonly { readonly insnOff: number }[];
 }
 
 export interface VerifyResult {
@@ -210,6 +216,39 @@ function resolvePseudoLdimm64(prog: Program, maps: readonly VerifierMap[], poiso
   return undefined;
 }
 
+/** check_btf_func_early / check_btf_func: func_info records name exactly the subprogram starts. */
+function checkFuncInfo(prog: Program, funcInfo: readonly { readonly insnOff: number }[]): { pc: number; message: string } | undefined {
+  const fail = (message: string): { pc: number; message: string } => ({ pc: 0, message });
+  for (let i = 0; i < funcInfo.length; i++) {
+    const off = funcInfo[i]!.insnOff;
+    if (i === 0 && off !== 0) return fail(`nonzero insn_off ${off} for the first func info record`);
+    if (i > 0 && off <= funcInfo[i - 1]!.insnOff) return fail(`same or smaller insn offset (${off}) than previous func info record (${funcInfo[i - 1]!.insnOff})`);
+  }
+  const starts = new Set<number>([0]);
+  for (const insn of prog.instructions) {
+    const ref = insn.spec.kind === 'lddw' && insn.src === LddwSrc.FUNC;
+    if ((insn.spec.kind === 'call' && insn.src === CallSrc.LOCAL) || ref) starts.add(insn.pc + 1 + insn.imm);
+  }
+  if (starts.size !== funcInfo.length) return fail("number of funcs in func_info doesn't match number of subprogs");
+  const sorted = [...starts].sort((a, b) => a - b);
+  if (sorted.some((s, i) => s !== funcInfo[i]!.insnOff)) return fail("func_info BTF section doesn't match subprog layout in BPF program");
+  return undefined;
+}
+
+/**
+ * The map list the checker indexes: the program's maps, then each map-in-map's
+ * inner template (innerOf[K] is the index of map K's template, or -1).
+ */
+function expandMaps(maps: readonly VerifierMap[]): { all: VerifierMap[]; innerOf: number[] } {
+  const all = [...maps];
+  const innerOf = maps.map((m) => {
+    if (!m.inner) return -1;
+    all.push(m.inner);
+    return all.length - 1;
+  });
+  return { all, innerOf };
+}
+
 /** Verifies a program (decoded, or raw bytes decoded as the kernel reads them). */
 export function verify(program: Program | Uint8Array, options: VerifyOptions): VerifyResult {
   const logLevel = options.logLevel ?? 0;
@@ -238,11 +277,18 @@ export function verify(program: Program | Uint8Array, options: VerifyOptions): V
     poisoned = d.poisoned;
   } else prog = program;
   const maps = options.maps ?? [];
-  const c = checkCfg(prog, { allowLoops: privileged, afterSubprogs: () => resolvePseudoLdimm64(prog, maps, poisoned) });
+  const funcInfo = options.funcInfo?.length ? options.funcInfo : undefined;
+  const c = checkCfg(prog, {
+    allowLoops: privileged,
+    afterSubprogs: () => (funcInfo && checkFuncInfo(prog, funcInfo)) || resolvePseudoLdimm64(prog, maps, poisoned),
+  });
+  const expanded = expandMaps(maps);
   if (c.error) return finish([], emptyStats, c.error);
   const checker = new Checker(prog, c.cfg!, {
     type: options.type,
-    maps: options.maps ?? [],
+    maps: expanded.all,
+    innerMaps: expanded.innerOf,
+    hasFuncInfo: !!funcInfo,
     gplCompatible: GPL_COMPATIBLE.includes(options.license ?? 'GPL'),
     privileged,
     logLevel,

@@ -8,14 +8,14 @@ import { jumpTarget, lddwValue, type Instruction, type Program } from '../isa/in
 import type { HelperArgType, HelperRegistry, HelperSpec } from '../helpers/table.js';
 import { type ContextSpec, VERIFIER_CONTEXTS, contextFieldSpan } from '../programs/context.js';
 import type { ProgramTypeName } from '../programs/types.js';
-import { type Reg, type RegType, notInit, unknownScalar, knownScalar, pointer, markKnown, setUnknown, isConst, isPointer, isPkt, syncBounds, boundsInvalid, coerceToSize, signExtend, mark32Unbounded } from './reg.js';
+import { type Reg, type RegType, regsEqual, notInit, unknownScalar, knownScalar, pointer, markKnown, setUnknown, isConst, isPointer, isPkt, syncBounds, boundsInvalid, coerceToSize, signExtend, mark32Unbounded } from './reg.js';
 import { tnumIsConst, tnumAdd, tnumSub, tnumConst, tnumStr, tnumSubreg, S64_MIN, S64_MAX, U64_MAX, s64, u64, u32 } from './tnum.js';
 import { scalarAluOp, scalarNeg, branchTaken, refine, negateJmp, swapJmp, JSET_NOT } from './alu.js';
 import { type State, type Frame, type Checkpoint, type Slot, SB, SLOT_BYTES, newFrame, cloneState, allRegs, statesEqualExact, stateSubsumes } from './state.js';
 import { type Cfg, subprogOf } from './cfg.js';
 import { type VerifierMap, MAP_TYPE_IDS, mapTypeId, mapFuncCompatible } from './maps.js';
 
-interface ArgMeta { map: number; allocSize: number; releaseRef: number; keyInArray: boolean }
+interface ArgMeta { map: number; allocSize: number; releaseRef: number; keyInArray: boolean; subprog: number }
 import { disasm, regStateStr, stateStr } from './log.js';
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
@@ -45,7 +45,21 @@ export interface CheckOptions {
   insnLimit: number;
   /** Instructions with reserved-field errors, raised when reached (as the kernel does). */
   poisoned: ReadonlyMap<number, string>;
+  /** innerMaps[K]: index in `maps` of map K's inner-map template (map-in-map), else -1 or absent. */
+  innerMaps?: readonly number[];
+  /** The program came with BTF func_info (needed for ld_imm64 src=4 callbacks). */
+  hasFuncInfo?: boolean;
 }
+
+/**
+ * Helpers that call a BPF callback, and how the callback's frame starts
+ * (set_loop_callback_state, set_map_elem_callback_state): argument registers
+ * built from the caller's; every one must return a value in [0, 1].
+ */
+const CALLBACK_HELPERS: Record<string, { ret: { min: number; max: number } }> = {
+  bpf_loop: { ret: { min: 0, max: 1 } },
+  bpf_for_each_map_elem: { ret: { min: 0, max: 1 } },
+};
 
 export interface CheckStats { processed: number; maxStatesPerInsn: number; totalStates: number; peakStates: number }
 
@@ -109,6 +123,7 @@ export class Checker {
   private readonly log: string[] = [];
   private cur!: State;
   private pc = 0;
+  private pending: Pending[] = [];
 
   constructor(private readonly prog: Program, private readonly cfg: Cfg, private readonly o: CheckOptions) {
     this.ctxRules = VERIFIER_CONTEXTS[o.type];
@@ -135,7 +150,7 @@ export class Checker {
     const init = newFrame(0, -1, 0);
     init.regs[1] = this.ctx ? pointer('ctx') : unknownScalar();
     this.cur = { frames: [init], refs: [], parent: null };
-    const pending: Pending[] = [];
+    const pending: Pending[] = this.pending;
     this.verbose('func#0 @0');
     if (this.o.logLevel & 3) this.verbose(`0: ${stateStr(this.cur)}`);
     let pc = 0;
@@ -260,9 +275,13 @@ export class Checker {
   private isStateVisited(pc: number): boolean {
     const list = this.explored.get(pc) ?? [];
     const isMayGoto = this.at(pc).spec.kind === 'may_goto';
+    const callsCallback = this.callbackOf(this.at(pc)) !== undefined;
     for (let i = 0; i < list.length; i++) {
       const c = list[i]!;
-      if (c.branches > 0) {
+      if (callsCallback) {
+        // Another turn of a callback loop: converged once it adds nothing (RANGE_WITHIN, in progress or not).
+        if (stateSubsumes(c.state, this.cur)) { c.hits++; return true; }
+      } else if (c.branches > 0) {
         // A state still being explored: reaching it again unchanged is a loop that never ends.
         if (statesEqualExact(c.state, this.cur)) this.fail(`infinite loop detected at insn ${pc}`);
         if (isMayGoto && this.sameShape(c.state, this.cur)) return true;
@@ -273,8 +292,8 @@ export class Checker {
       // Like the kernel, forget states that keep failing to match.
       if (++c.misses > c.hits * 3 + 3) { list.splice(i, 1); i--; this.curStates--; }
     }
-    // Like the kernel, checkpoint only after at least 2 jumps and 8 instructions.
-    if (this.jmpsProcessed - this.prevJmps < 2 || this.processed - this.prevInsns < 8) return false;
+    // Like the kernel, checkpoint only after at least 2 jumps and 8 instructions (callback calls always: they loop).
+    if (!callsCallback && (this.jmpsProcessed - this.prevJmps < 2 || this.processed - this.prevInsns < 8)) return false;
     this.prevJmps = this.jmpsProcessed;
     this.prevInsns = this.processed;
     const cp: Checkpoint = { state: cloneState(this.cur), pc, branches: 1, parent: this.cur.parent, hits: 0, misses: 0 };
@@ -511,7 +530,9 @@ export class Checker {
         return;
       }
       case LddwSrc.FUNC:
-        this.fail('missing btf func_info');
+        if (!this.o.hasFuncInfo) this.fail('missing btf func_info');
+        regs[insn.dst] = pointer('func', { subprog: subprogOf(this.cfg.subprogs, insn.pc + 1 + insn.imm) });
+        return;
       // eslint-disable-next-line no-fallthrough
       default:
         this.fail('unrecognized bpf_ld_imm64 insn');
@@ -987,6 +1008,17 @@ export class Checker {
 
   private checkExit(): number | null {
     const frames = this.cur.frames;
+    if (frames.length > 1 && this.frame.callback) {
+      const callee = this.frame;
+      const r0 = this.readReg(0);
+      if (r0.type !== 'scalar') this.fail('R0 not a scalar value');
+      this.checkRetRange(r0, callee.callback!, 'At callback return the register R0');
+      frames.pop();
+      if (this.o.logLevel & 3) this.verbose(`returning from callee:\n to caller at ${callee.callsite}:`);
+      this.widenAfterCallback(callee.callsite);
+      // back to the helper call: it may call the callback again
+      return callee.callsite;
+    }
     if (frames.length > 1) {
       const callee = this.frame;
       const r0 = this.readReg(0);
@@ -1006,16 +1038,75 @@ export class Checker {
     const range = this.ctxRules?.ret;
     if (range) {
       if (r0.type !== 'scalar') this.fail(`At program exit the register R0 is not a known value (${regTypeStr(r0)})`);
-      if (r0.smin < BigInt(range.min) || r0.smax > BigInt(range.max)) {
-        let s = 'At program exit the register R0 has';
-        let unknown = true;
-        if (r0.smin > S64_MIN) { s += ` smin=${r0.smin}`; unknown = false; }
-        if (r0.smax < S64_MAX) { s += ` smax=${r0.smax}`; unknown = false; }
-        if (unknown) s += ' unknown scalar value';
-        this.fail(`${s} should have been in [${range.min}, ${range.max}]`);
-      }
+      this.checkRetRange(r0, range, 'At program exit the register R0');
     }
     return null;
+  }
+
+  /** verbose_invalid_scalar: r0 within [min, max]. */
+  private checkRetRange(r0: Reg, range: { min: number; max: number }, what: string): void {
+    if (r0.smin >= BigInt(range.min) && r0.smax <= BigInt(range.max)) return;
+    let s = `${what} has`;
+    let unknown = true;
+    if (r0.smin > S64_MIN) { s += ` smin=${r0.smin}`; unknown = false; }
+    if (r0.smax < S64_MAX) { s += ` smax=${r0.smax}`; unknown = false; }
+    if (unknown) s += ' unknown scalar value';
+    this.fail(`${s} should have been in [${range.min}, ${range.max}]`);
+  }
+
+  /** The callback rules of a helper call instruction, if it calls one. */
+  private callbackOf(insn: Instruction): { ret: { min: number; max: number } } | undefined {
+    if (insn.spec.kind !== 'call' || insn.src !== CallSrc.HELPER) return undefined;
+    const spec = this.o.helpers.get(insn.imm);
+    return spec ? CALLBACK_HELPERS[spec.name] : undefined;
+  }
+
+  /**
+   * push_callback_call: explore the callback as a branch that starts in a new
+   * frame and, at its exit, returns to this call (so it runs any number of
+   * times); the caller goes on past the call (it may run zero times).
+   */
+  private pushCallback(insn: Instruction, name: string, meta: ArgMeta): void {
+    const cb = CALLBACK_HELPERS[name];
+    if (!cb) this.fail(`callback functions are not supported for ${name}#${insn.imm}`);
+    const frames = this.cur.frames;
+    if (frames.length >= MAX_CALL_FRAMES) this.fail(`the call stack of ${frames.length + 1} frames is too deep`);
+    const st = cloneState(this.cur);
+    const caller = st.frames[st.frames.length - 1]!;
+    const callee = newFrame(st.frames.length, insn.pc, meta.subprog);
+    callee.callback = cb.ret;
+    if (name === 'bpf_loop') {
+      callee.regs[1] = unknownScalar(); // the iteration index
+      callee.regs[2] = { ...caller.regs[3]! };
+    } else { // bpf_for_each_map_elem: the map, the element's key and value, the context
+      callee.regs[1] = pointer('map_ptr', { map: meta.map });
+      callee.regs[2] = pointer('map_key', { map: meta.map });
+      callee.regs[3] = pointer('map_value', { map: meta.map });
+      callee.regs[4] = { ...caller.regs[3]! };
+    }
+    st.frames.push(callee);
+    this.pushBranch(this.pending, st, this.cfg.subprogs[meta.subprog]!, insn.pc);
+  }
+
+  /**
+   * widen_imprecise_scalars: a scalar that changed since the previous turn of
+   * the callback loop becomes unknown, so the loop converges (we track no
+   * precision, so every changed scalar is widened: sound, possibly stricter).
+   */
+  private widenAfterCallback(callsite: number): void {
+    const prev = (this.explored.get(callsite) ?? []).find((c) => c.branches > 0 && c.state.frames.length === this.cur.frames.length);
+    if (!prev) return;
+    for (let i = 0; i < this.cur.frames.length; i++) {
+      const fo = prev.state.frames[i]!, fc = this.cur.frames[i]!;
+      for (let r = 0; r < fc.regs.length; r++) {
+        const o = fo.regs[r]!, c = fc.regs[r]!;
+        if (o.type === 'scalar' && c.type === 'scalar' && !regsEqual(o, c)) setUnknown(c);
+      }
+      for (let k = 0; k < fc.stack.length; k++) {
+        const c = fc.stack[k]?.spill, o = fo.stack[k]?.spill;
+        if (c && o && o.type === 'scalar' && c.type === 'scalar' && !regsEqual(o, c)) setUnknown(c);
+      }
+    }
   }
 
   private helperName(id: number, spec: HelperSpec | undefined): string { return spec ? spec.name : id === 0 ? 'bpf_unspec' : 'unknown'; }
@@ -1029,7 +1120,7 @@ export class Checker {
     const types = spec?.programTypes;
     if (!proto || !types || (types !== 'all' && !types.includes(this.o.type))) this.fail(`program of this type cannot use helper ${name}#${id}`);
     if (proto.gplOnly && !this.o.gplCompatible) this.fail('cannot call GPL-restricted function from non-GPL compatible program');
-    const meta: ArgMeta = { map: -1, allocSize: 0, releaseRef: 0, keyInArray: false };
+    const meta: ArgMeta = { map: -1, allocSize: 0, releaseRef: 0, keyInArray: false, subprog: -1 };
     proto.args.forEach((a, i) => this.checkFuncArg(i + 1, a, proto.args, meta, name));
     if (meta.map >= 0) {
       const mt = mapTypeId(this.o.maps[meta.map]!.type);
@@ -1041,6 +1132,7 @@ export class Checker {
       this.fail(`map '${m?.name ?? ''}' has to have BTF in order to use ${name}`);
     }
     if (meta.releaseRef) this.releaseReference(meta.releaseRef);
+    if (meta.subprog >= 0) this.pushCallback(insn, name, meta);
     const regs = this.regs;
     for (let r = 1; r <= 5; r++) regs[r] = notInit();
     switch (proto.ret) {
@@ -1049,6 +1141,11 @@ export class Checker {
         break;
       case 'ptr_to_map_value_or_null':
       case 'ptr_to_map_value':
+        if ((this.o.innerMaps?.[meta.map] ?? -1) >= 0) {
+          // map-in-map: the value is a map like the inner template (CONST_PTR_TO_MAP after the NULL check)
+          regs[0] = pointer('map_ptr', { map: this.o.innerMaps![meta.map]!, maybeNull: true, id: this.newId() });
+          break;
+        }
         regs[0] = pointer('map_value', { map: meta.map, maybeNull: proto.ret.endsWith('_or_null') && !meta.keyInArray });
         if (regs[0]!.maybeNull) regs[0]!.id = this.newId();
         break;
@@ -1137,6 +1234,7 @@ export class Checker {
         return;
       case 'ptr_to_func':
         expect(reg.type === 'func', 'func');
+        meta.subprog = reg.subprog;
         return;
       case 'ptr_to_stack_or_null':
         if (isZero) return;
