@@ -42,6 +42,11 @@ export interface LoadObjectOptions {
    * every program but SEC("?...") ones. A skipped program needs no relocations.
    */
   autoload?: Record<string, boolean>;
+  /**
+   * Program types by program name (bpf_program__set_type), for sections libbpf
+   * does not map to a type (e.g. SEC("tc/dnat")) or to load a program as another type.
+   */
+  programTypes?: Record<string, ProgramTypeName>;
   /** Run without verification, inside the sandbox. Required until the verifier is wired in (see verifyProgram). */
   unverified?: boolean;
   /** Instruction budget per run (unverified code). */
@@ -344,7 +349,11 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
   for (const name of Object.keys(opts.autoload ?? {})) {
     if (!spec.programs.some((p) => p.name === name)) throw new LoadError('LoaderNoEntry', { symbol: name }, `autoload: no program named ${name}`);
   }
-  const toLoad = spec.programs.filter((p) => opts.autoload?.[p.name] ?? p.autoload);
+  for (const name of Object.keys(opts.programTypes ?? {})) {
+    if (!spec.programs.some((p) => p.name === name)) throw new LoadError('LoaderNoEntry', { symbol: name }, `programTypes: no program named ${name}`);
+  }
+  const toLoad = spec.programs.filter((p) => opts.autoload?.[p.name] ?? p.autoload)
+    .map((p) => (opts.programTypes?.[p.name] ? { ...p, type: opts.programTypes[p.name]! } : p));
   for (const p of toLoad) refs.set(p.name, bpf.registerProgram(p.name));
   const valueAddress = (map: BpfMap): number => {
     const k = bpf.kernels.exports;

@@ -44,6 +44,10 @@ export function verifyForLoad(program: Program | Uint8Array, options: VerifyForL
   if (options.type === 'raw') {
     throw new VerifierError('VerifierRejected', 0, "program type 'raw' cannot be verified; give a kernel program type or load it unverified");
   }
+  // libbpf: "missing BPF prog type, check ELF section name"
+  if (options.type === 'unspec') {
+    throw new VerifierError('VerifierRejected', 0, 'missing program type (the section name gives none): give one explicitly');
+  }
   const r = verify(program, {
     helpers: loadHelpers(),
     type: options.type,
