@@ -13,7 +13,7 @@ test('accepts a trivial program and reports statistics', () => {
   const r = verify(hex(MOV_R0_0 + EXIT), { type: 'socket_filter', logLevel: 4 });
   assert.ok(r.ok);
   assert.is(r.stats.processed, 2);
-  assert.match(r.log, /^processed 2 insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0\n$/);
+  assert.match(r.log, /^verification time \d+ usec\nstack depth 0\nprocessed 2 insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0\n$/);
 });
 
 test('level 1 log traces instructions and ends with the error', () => {

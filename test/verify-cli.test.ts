@@ -97,7 +97,7 @@ test('--log-level: the kernel-format log on stdout', () => {
   assert.match(r.out, /uninit: rejected at pc 0: R2 !read_ok\n$/);
   const s = cli(['verify', '--log-level', '4', 'examples/xdp_lb/xdp_lb.o']);
   assert.is(s.code, 0);
-  assert.match(s.out, /^verification time \d+ usec\nprocessed \d+ insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0\n/);
+  assert.match(s.out, /^verification time \d+ usec\nstack depth \d+(\+\d+)*\nprocessed \d+ insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0\n/);
 });
 
 test('--prog, --unprivileged and the object license', () => {

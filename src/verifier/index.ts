@@ -47,6 +47,9 @@ export interface VerifyResult {
   stats: CheckStats;
 }
 
+/** BPF_LOG_STATS: verification time, stack depth. */
+const LOG_STATS = 4;
+
 /** The kernel's license_is_gpl_compatible. */
 const GPL_COMPATIBLE = ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'];
 
@@ -251,12 +254,19 @@ function expandMaps(maps: readonly VerifierMap[]): { all: VerifierMap[]; innerOf
 
 /** Verifies a program (decoded, or raw bytes decoded as the kernel reads them). */
 export function verify(program: Program | Uint8Array, options: VerifyOptions): VerifyResult {
+  const t0 = performance.now();
   const logLevel = options.logLevel ?? 0;
   const privileged = !options.unprivileged;
   const emptyStats: CheckStats = { processed: 0, maxStatesPerInsn: 0, totalStates: 0, peakStates: 0 };
   const finish = (lines: readonly string[], stats: CheckStats, error?: { pc: number; message: string }): VerifyResult => {
-    const out = logLevel & 3 ? [...lines] : [];
+    // At level 1 the kernel rewinds the log over every path that reached exit (pop_stack's
+    // bpf_vlog_reset): an accepted program leaves only its statistics.
+    const out = logLevel & 2 || (logLevel & 1 && error) ? [...lines] : [];
     if (error && logLevel) out.push(error.message);
+    if (logLevel & LOG_STATS) {
+      out.push(`verification time ${Math.round((performance.now() - t0) * 1000)} usec`);
+      out.push(`stack depth ${(stats.stackDepth ?? [0]).join('+')}`);
+    }
     if (logLevel) {
       out.push(`processed ${stats.processed} insns (limit ${options.insnLimit ?? INSN_LIMIT}) max_states_per_insn ${stats.maxStatesPerInsn} total_states ${stats.totalStates} peak_states ${stats.peakStates} mark_read 0`);
     }

@@ -61,7 +61,11 @@ const CALLBACK_HELPERS: Record<string, { ret: { min: number; max: number } }> = 
   bpf_for_each_map_elem: { ret: { min: 0, max: 1 } },
 };
 
-export interface CheckStats { processed: number; maxStatesPerInsn: number; totalStates: number; peakStates: number }
+export interface CheckStats {
+  processed: number; maxStatesPerInsn: number; totalStates: number; peakStates: number;
+  /** Deepest stack use of each subprogram (the kernel's `stack depth` line). */
+  stackDepth?: readonly number[];
+}
 
 const ALU_STR: Record<number, string> = {
   [AluOp.ADD]: '+=', [AluOp.SUB]: '-=', [AluOp.MUL]: '*=', [AluOp.DIV]: '/=', [AluOp.OR]: '|=', [AluOp.AND]: '&=',
@@ -135,7 +139,7 @@ export class Checker {
   stats(): CheckStats {
     let maxPer = 0;
     for (const l of this.explored.values()) maxPer = Math.max(maxPer, l.length);
-    return { processed: this.processed, maxStatesPerInsn: maxPer, totalStates: this.totalStates, peakStates: this.peakStates };
+    return { processed: this.processed, maxStatesPerInsn: maxPer, totalStates: this.totalStates, peakStates: this.peakStates, stackDepth: [...this.stackDepth] };
   }
 
   private verbose(line: string): void { if (this.o.logLevel & 3) this.log.push(line); }
@@ -151,7 +155,7 @@ export class Checker {
     init.regs[1] = this.ctx ? pointer('ctx') : unknownScalar();
     this.cur = { frames: [init], refs: [], parent: null };
     const pending: Pending[] = this.pending;
-    this.verbose('func#0 @0');
+    if (this.o.logLevel & 2) this.verbose('func#0 @0'); // the kernel prints subprogram starts at level 2
     if (this.o.logLevel & 3) this.verbose(`0: ${stateStr(this.cur)}`);
     let pc = 0;
     for (;;) {

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { verify, MAP_TYPE_IDS, type VerifierMap } from '../../verifier/index.js';
 import { PROGRAM_TYPE_IDS, type ProgramTypeName } from '../../programs/types.js';
 import { parseObject } from '../../loader/object.js';
-import type { ProgramSpec } from '../../loader/spec.js';
+import type { MapSpec, ProgramSpec } from '../../loader/spec.js';
 import { programBytesFromFile } from '../program-file.js';
 
 export const VERIFY_USAGE = `  verify FILE [--prog NAME] [--type TYPE] [--raw] [--map TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES[:FLAGS]]...
@@ -99,7 +99,11 @@ function run(argv: string[]): number {
   if (!values.raw && ELF_MAGIC.every((v, i) => head[i] === v)) {
     if (cliMaps.length) throw new InputError('--map is for --raw programs; an object brings its own maps');
     const spec = parseObject(new Uint8Array(readFileSync(file)));
-    const maps: VerifierMap[] = spec.maps.map((m) => ({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name }));
+    const toMap = (m: MapSpec): VerifierMap => ({
+      type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name,
+      ...(m.innerMap ? { inner: toMap(m.innerMap) } : {}),
+    });
+    const maps = spec.maps.map(toMap);
     let progs = spec.programs;
     if (values.prog !== undefined) {
       progs = progs.filter((p) => p.name === values.prog);
@@ -120,11 +124,10 @@ function run(argv: string[]): number {
 
   let rejected = 0;
   for (const t of targets) {
-    const t0 = performance.now();
-    const r = verify(t.bytes, { helpers: loadHelpers(), type: t.type, maps: t.maps, license: t.license, logLevel, unprivileged: values.unprivileged });
-    const usec = Math.round((performance.now() - t0) * 1000);
-    // level 4 statistics open with the time, as the kernel's do
-    if (logLevel) process.stdout.write(logLevel & 4 ? r.log.replace(/^processed /m, `verification time ${usec} usec\nprocessed `) : r.log);
+    const funcInfo = t.spec?.funcInfo.map((f) => ({ insnOff: f.pc }));
+    const r = verify(t.bytes, { helpers: loadHelpers(), type: t.type, maps: t.maps, license: t.license, logLevel, unprivileged: values.unprivileged, funcInfo });
+    // level 4 statistics (verification time, stack depth, processed) come in the log, as the kernel's do
+    if (logLevel) process.stdout.write(r.log);
     if (r.ok) {
       process.stdout.write(`${t.name}: accepted (processed ${r.stats.processed} insns)\n`);
     } else {
