@@ -10,7 +10,7 @@ PROG_TYPES = {'socket_filter': 1, 'kprobe': 2, 'sched_cls': 3, 'sched_act': 4, '
               'perf_event': 7, 'cgroup_skb': 8, 'raw_tracepoint': 17, 'tracing': 26}
 MAP_TYPES = {'hash': 1, 'array': 2, 'prog_array': 3, 'perf_event_array': 4, 'percpu_hash': 5, 'percpu_array': 6,
              'stack_trace': 7, 'lru_hash': 9, 'lru_percpu_hash': 10, 'lpm_trie': 11, 'devmap': 14, 'cpumap': 16,
-             'xskmap': 17, 'queue': 22, 'stack': 23, 'devmap_hash': 25, 'ringbuf': 27, 'bloom_filter': 30}
+             'xskmap': 17, 'array_of_maps': 12, 'hash_of_maps': 13, 'queue': 22, 'stack': 23, 'devmap_hash': 25, 'ringbuf': 27, 'bloom_filter': 30}
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 LOG_SIZE = 1 << 24
 # An fd that is certainly not a map, for lddw indexes with no map.

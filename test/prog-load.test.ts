@@ -77,7 +77,7 @@ test('a rejection whose log does not fit is ENOSPC, as in the kernel; without a 
   assert.ok(ok.ok && ok.prog.type === 'xdp' && ok.prog.program.instructions.length === 2);
 });
 
-interface Entry { name: string; type: ProgramTypeName; license: string; maps: VerifierMap[]; hex: string }
+interface Entry { name: string; type: ProgramTypeName; license: string; maps: VerifierMap[]; hex: string; funcInfo?: number[] }
 interface Label { ok: boolean; errno: number; error: string }
 
 test('the errno of every rejection in the labelled corpus and mutations is the kernel\'s', () => {
@@ -90,7 +90,7 @@ test('the errno of every rejection in the labelled corpus and mutations is the k
       const l = ls[e.name];
       // ENOSPC there is the labeller's 16 MiB log overflowing, not the verdict
       if (!l || l.ok || l.errno === VERIFIER_ERRNO.ENOSPC) continue;
-      const r = verify(bytesOf(e.hex), { type: e.type, maps: e.maps, license: e.license, helpers: loadHelpers() });
+      const r = verify(bytesOf(e.hex), { type: e.type, maps: e.maps, license: e.license, helpers: loadHelpers(), funcInfo: e.funcInfo?.map((insnOff) => ({ insnOff })) });
       if (r.ok) continue;
       n++;
       const ours = VERIFIER_ERRNO[verifierErrno(r.error!.message)];

@@ -17,6 +17,7 @@ const RULES: ReadonlyArray<readonly [RegExp, VerifierErrnoName]> = [
   [/^(nonzero insn_off|same or smaller insn offset|number of funcs in func_info|func_info BTF section|missing btf func_info)/, 'EINVAL'],
   // do_check
   [/^(invalid shift|div by zero|infinite loop detected|math between .* pointer and|cannot return stack pointer|invalid func unknown#)/, 'EINVAL'],
+  [/^cannot spill pointers to stack into stack frame of the caller/, 'EINVAL'],
   [/^(program of this type cannot use helper|cannot call GPL-restricted function|cannot pass map_type|expected prog array map for tail call)/, 'EINVAL'],
   [/ has to have BTF in order to use |^BPF_LD_\[ABS\|IND\] instructions not allowed|^Unreleased reference|^R\d+ offset is outside of the packet/, 'EINVAL'],
   [/^At (program exit|callback return) the register R0 has/, 'EINVAL'],

@@ -56,6 +56,14 @@ export interface CheckOptions {
  * (set_loop_callback_state, set_map_elem_callback_state): argument registers
  * built from the caller's; every one must return a value in [0, 1].
  */
+/** The kernel struct behind a map pointer, by map type (named in the write-refusal message). */
+const MAP_STRUCT_NAMES: Partial<Record<number, string>> = Object.fromEntries([
+  ...(['hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash', 'hash_of_maps'] as const).map((t) => [MAP_TYPE_IDS[t], 'bpf_htab']),
+  ...(['array', 'percpu_array', 'prog_array', 'perf_event_array', 'array_of_maps'] as const).map((t) => [MAP_TYPE_IDS[t], 'bpf_array']),
+]);
+
+/** bpf_loop counts up to this are unrolled rather than widened (see pushCallback). */
+const UNROLL_LIMIT = 64;
 const CALLBACK_HELPERS: Record<string, { ret: { min: number; max: number } }> = {
   bpf_loop: { ret: { min: 0, max: 1 } },
   bpf_for_each_map_elem: { ret: { min: 0, max: 1 } },
@@ -596,10 +604,13 @@ export class Checker {
         this.checkPacketAccess(regno, reg, off, size);
         result = unknownScalar();
         break;
-      case 'map_ptr':
-        if (t === 'write') this.fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
+      case 'map_ptr': {
+        // a map pointer is read through the map's kernel struct (BTF), never written
+        const struct = MAP_STRUCT_NAMES[mapTypeId(this.o.maps[reg.map]!.type)];
+        if (t === 'write') this.fail(struct ? `only read from ${struct} is supported` : `R${regno} invalid mem access '${regTypeStr(reg)}'`);
         result = unknownScalar();
         break;
+      }
       case 'sock_common':
         if (reg.maybeNull || t === 'write' || off < 0 || off + size > SOCK_COMMON_READ_BYTES) this.fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
         result = unknownScalar();
@@ -759,6 +770,7 @@ export class Checker {
     }
     if (value && isPointer(value)) {
       if (size !== SLOT_BYTES) this.fail('invalid size of register spill');
+      if (value.type === 'fp' && f !== this.frame) this.fail('cannot spill pointers to stack into stack frame of the caller');
       spill(value);
       return;
     }
@@ -962,7 +974,11 @@ export class Checker {
     let refId = 0;
     for (const r of allRegs(st)) {
       if (!r.maybeNull || r.id !== id) continue;
-      if (isNull) { refId = r.refObjId || refId; Object.assign(r, knownScalar(0n)); } else r.maybeNull = false;
+      if (isNull) { refId = r.refObjId || refId; Object.assign(r, knownScalar(0n)); continue; }
+      r.maybeNull = false;
+      // map-in-map: a non-NULL value is the inner map (mark_ptr_or_null_reg)
+      const inner = r.type === 'map_value' ? this.o.innerMaps?.[r.map] ?? -1 : -1;
+      if (inner >= 0) Object.assign(r, pointer('map_ptr', { map: inner }));
     }
     if (isNull && refId) st.refs = st.refs.filter((x) => x.id !== refId);
   }
@@ -1012,21 +1028,23 @@ export class Checker {
 
   private checkExit(): number | null {
     const frames = this.cur.frames;
+    // prepare_func_exit: no stack pointer goes back to a caller (the kernel refuses even the caller's own)
+    if (frames.length > 1 && this.frame.regs[0]!.type === 'fp') this.fail('cannot return stack pointer to the caller');
     if (frames.length > 1 && this.frame.callback) {
       const callee = this.frame;
-      const r0 = this.readReg(0);
+      const r0 = this.frame.regs[0]!;
       if (r0.type !== 'scalar') this.fail('R0 not a scalar value');
       this.checkRetRange(r0, callee.callback!, 'At callback return the register R0');
       frames.pop();
       if (this.o.logLevel & 3) this.verbose(`returning from callee:\n to caller at ${callee.callsite}:`);
-      this.widenAfterCallback(callee.callsite);
+      if (callee.callback!.widen) this.widenAfterCallback(callee.callsite);
       // back to the helper call: it may call the callback again
       return callee.callsite;
     }
     if (frames.length > 1) {
       const callee = this.frame;
-      const r0 = this.readReg(0);
-      if (r0.type === 'fp' && r0.frameno === callee.frameno) this.fail('cannot return stack pointer to the caller');
+      // r0 goes back as it is (the caller finds out if it reads an uninitialised one)
+      const r0 = callee.regs[0]!;
       frames.pop();
       const caller = this.frame;
       caller.regs[0] = { ...r0 };
@@ -1074,11 +1092,22 @@ export class Checker {
     const cb = CALLBACK_HELPERS[name];
     if (!cb) this.fail(`callback functions are not supported for ${name}#${insn.imm}`);
     const frames = this.cur.frames;
+    // bpf_loop with a bounded count runs its callback at most that many times in a row
+    const bound = name === 'bpf_loop' ? this.regs[1]!.umax : null;
+    if (bound !== null && BigInt(this.frame.callbackDepth ?? 0) >= bound) {
+      this.frame.callbackDepth = 0;
+      if (this.o.logLevel & 2) this.verbose(`frame${frames.length - 1} bpf_loop iteration limit reached`);
+      return;
+    }
     if (frames.length >= MAX_CALL_FRAMES) this.fail(`the call stack of ${frames.length + 1} frames is too deep`);
     const st = cloneState(this.cur);
     const caller = st.frames[st.frames.length - 1]!;
+    caller.callbackDepth = (caller.callbackDepth ?? 0) + 1;
+    this.frame.callbackDepth = 0;
     const callee = newFrame(st.frames.length, insn.pc, meta.subprog);
-    callee.callback = cb.ret;
+    // Without precision tracking, widening changed scalars could lose a counter the kernel keeps
+    // exact; a short bounded loop is unrolled instead (each turn is a concrete state).
+    callee.callback = { ...cb.ret, widen: bound === null || bound > BigInt(UNROLL_LIMIT) };
     if (name === 'bpf_loop') {
       callee.regs[1] = unknownScalar(); // the iteration index
       callee.regs[2] = { ...caller.regs[3]! };
@@ -1145,11 +1174,6 @@ export class Checker {
         break;
       case 'ptr_to_map_value_or_null':
       case 'ptr_to_map_value':
-        if ((this.o.innerMaps?.[meta.map] ?? -1) >= 0) {
-          // map-in-map: the value is a map like the inner template (CONST_PTR_TO_MAP after the NULL check)
-          regs[0] = pointer('map_ptr', { map: this.o.innerMaps![meta.map]!, maybeNull: true, id: this.newId() });
-          break;
-        }
         regs[0] = pointer('map_value', { map: meta.map, maybeNull: proto.ret.endsWith('_or_null') && !meta.keyInArray });
         if (regs[0]!.maybeNull) regs[0]!.id = this.newId();
         break;
