@@ -6,7 +6,8 @@
  * start), ENOSPC whenever it did not fit (even over a rejection), and
  * log_true_size, the bytes a buffer needs (with its NUL), also without a buffer.
  */
-import { decode } from '../isa/decode.js';
+import { decode, decodeAt } from '../isa/decode.js';
+import { DecodeError } from '../diagnostics/index.js';
 import type { Program } from '../isa/instruction.js';
 import { PROGRAM_TYPE_IDS, programTypeByKernelId, type ProgramTypeName } from '../programs/types.js';
 import { verify, type VerifierMap } from '../verifier/index.js';
@@ -121,6 +122,28 @@ export function bpfProgLoad(attr: ProgLoadAttr): ProgLoadResult {
     const errnoName = verifierErrno(r.error!.message);
     return { ok: false, errno: PROG_LOAD_ERRNO[errnoName], errnoName, reason: r.error!.message, logTrueSize, error: r.error };
   }
-  const program = attr.insns instanceof Uint8Array ? decode(attr.insns) : attr.insns;
+  const program = attr.insns instanceof Uint8Array ? decodeAccepted(attr.insns) : attr.insns;
   return { ok: true, prog: { type, program, license: attr.license, stats: r.stats }, logTrueSize };
+}
+
+/** `ja -1`: what sanitize_dead_code puts in place of instructions no path reaches. */
+const JA_SELF = [0x05, 0, 0xff, 0xff, 0, 0, 0, 0];
+
+/**
+ * Decodes an accepted program. An instruction the verifier never reached may
+ * still carry reserved fields (it is only checked when reached); like the
+ * kernel's sanitize_dead_code, it becomes `ja -1`.
+ */
+function decodeAccepted(bytes: Uint8Array): Program {
+  const fixed = bytes.slice();
+  const slots = fixed.length / 8;
+  for (let slot = 0; slot < slots; slot++) {
+    try {
+      if (decodeAt(fixed, slot, slots).spec.slots === 2) slot++;
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      fixed.set(JA_SELF, slot * 8);
+    }
+  }
+  return decode(fixed);
 }
