@@ -13,6 +13,8 @@ MAP_TYPES = {'hash': 1, 'array': 2, 'prog_array': 3, 'perf_event_array': 4, 'per
              'xskmap': 17, 'array_of_maps': 12, 'hash_of_maps': 13, 'queue': 22, 'stack': 23, 'devmap_hash': 25, 'ringbuf': 27, 'bloom_filter': 30}
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 LOG_SIZE = 1 << 24
+# BPF_PROG_LOAD log_level (1: the labels; 4: statistics for timing).
+LOG_LEVEL = 1
 # An fd that is certainly not a map, for lddw indexes with no map.
 NOT_A_MAP_FD = 999999
 
@@ -92,7 +94,7 @@ def load(prog, patch_srcs):
         lic = ctypes.create_string_buffer(prog['license'].encode() + b'\0')
         log = ctypes.create_string_buffer(LOG_SIZE)
         attr = struct.pack('<IIQQIIQII', PROG_TYPES[prog['type']], len(insns) // 8, ctypes.addressof(ibuf),
-                           ctypes.addressof(lic), 1, LOG_SIZE, ctypes.addressof(log), 0, 0)
+                           ctypes.addressof(lic), LOG_LEVEL, LOG_SIZE, ctypes.addressof(log), 0, 0)
         attr += bytes(16 + 4)  # prog_name, prog_ifindex
         funcs = prog.get('funcInfo') or []
         btf = func_btf(len(funcs)) if funcs else 0
