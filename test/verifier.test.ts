@@ -76,4 +76,16 @@ test('tnum arithmetic', () => {
   assert.equal(tnumAnd(r, tnumConst(4n)), { value: 0n, mask: 4n });
 });
 
+test('line_info puts each source line once before its instructions in the level-1 log', () => {
+  const lineInfo = [
+    { insnOff: 0, source: '\tint x = 0;', fileName: '/src/dir/prog.c', line: 3 },
+    { insnOff: 1, source: '\tint x = 0;', fileName: '/src/dir/prog.c', line: 3 }, // another column, same line
+    { insnOff: 1, source: 'return x;', fileName: '/src/dir/prog.c', line: 4 },
+  ];
+  // rejected (r2 unset) so that the level-1 trace stays in the log
+  const r = verify(hex(MOV_R0_0 + 'bf20000000000000' + EXIT), { type: 'socket_filter', logLevel: 1, lineInfo });
+  assert.ok(!r.ok);
+  assert.match(r.log, /^0: R1=ctx\(\) R10=fp0\n; int x = 0; @ prog\.c:3\n0: \(b7\) r0 = 0 .*\n; return x; @ prog\.c:4\n1: \(bf\) r0 = r2\nR2 !read_ok\n/);
+});
+
 test.run();

@@ -76,8 +76,9 @@ export function verifyProgram(prog: ProgramSpec, spec: ObjectSpec): VerifiedLoad
   const maps = spec.maps.map(toVerifier);
   // libbpf passes the program's BTF func_info with it (bpf_loop callbacks need it)
   const funcInfo = prog.funcInfo.map((f) => ({ insnOff: f.pc }));
+  const lineInfo = prog.lineInfo.map((l) => ({ insnOff: l.pc, source: l.source, fileName: l.fileName, line: l.line }));
   try {
-    return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license, funcInfo });
+    return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license, funcInfo, lineInfo });
   } catch (e) {
     if (e instanceof ProgramError) throw new ProgramError(e.codeName, e.pc, `program ${prog.name}: ${e.message}`);
     throw e;

@@ -8,7 +8,7 @@ import type { HelperRegistry } from '../helpers/table.js';
 import type { Program } from '../isa/instruction.js';
 import { VerifierError } from '../diagnostics/index.js';
 import type { ProgramTypeName } from '../programs/types.js';
-import { verify, type VerifierMap } from '../verifier/index.js';
+import { verify, type VerifierMap, type VerifyOptions } from '../verifier/index.js';
 import type { CheckStats } from '../verifier/verifier.js';
 
 export interface VerifyForLoadOptions {
@@ -21,6 +21,8 @@ export interface VerifyForLoadOptions {
   logLevel?: number;
   /** BTF func_info: the instruction offset of each function (the kernel needs them for callbacks). */
   funcInfo?: readonly { readonly insnOff: number }[];
+  /** BTF line_info (source lines in the level-1 log). */
+  lineInfo?: VerifyOptions['lineInfo'];
 }
 
 export interface VerifiedLoad {
@@ -56,6 +58,7 @@ export function verifyForLoad(program: Program | Uint8Array, options: VerifyForL
     unprivileged: options.unprivileged,
     logLevel: options.logLevel ?? 0,
     funcInfo: options.funcInfo,
+    lineInfo: options.lineInfo,
   });
   if (!r.ok) throw new VerifierError('VerifierRejected', r.error!.pc, r.error!.message, r.log);
   return { verified: true, stats: r.stats, log: r.log };

@@ -38,7 +38,11 @@ export interface VerifyOptions {
    * when given they must match the subprogram layout.
    */
   funcInfo?: readonly { readonly insnOff: number }[];
+  /** BTF line_info: source lines the level-1 trace shows before their instructions (`; line @ file:N`). */
+  lineInfo?: readonly LineInfo[];
 }
+
+export interface LineInfo { readonly insnOff: number; readonly source: string; readonly fileName: string; readonly line: number }
 
 export interface VerifyResult {
   ok: boolean;
@@ -299,6 +303,7 @@ export function verify(program: Program | Uint8Array, options: VerifyOptions): V
     maps: expanded.all,
     innerMaps: expanded.innerOf,
     hasFuncInfo: !!funcInfo,
+    lineInfo: options.lineInfo,
     gplCompatible: GPL_COMPATIBLE.includes(options.license ?? 'GPL'),
     privileged,
     logLevel,

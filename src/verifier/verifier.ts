@@ -14,6 +14,7 @@ import { scalarAluOp, scalarNeg, branchTaken, refine, negateJmp, swapJmp, JSET_N
 import { type State, type Frame, type Checkpoint, type Slot, SB, SLOT_BYTES, newFrame, cloneState, allRegs, statesEqualExact, stateSubsumes } from './state.js';
 import { type Cfg, subprogOf } from './cfg.js';
 import { type VerifierMap, MAP_TYPE_IDS, mapTypeId, mapFuncCompatible } from './maps.js';
+import type { LineInfo } from './index.js';
 
 interface ArgMeta { map: number; allocSize: number; releaseRef: number; keyInArray: boolean; subprog: number }
 import { disasm, regStateStr, stateStr } from './log.js';
@@ -49,6 +50,8 @@ export interface CheckOptions {
   innerMaps?: readonly number[];
   /** The program came with BTF func_info (needed for ld_imm64 src=4 callbacks). */
   hasFuncInfo?: boolean;
+  /** BTF line_info records, ascending by instruction. */
+  lineInfo?: readonly LineInfo[];
 }
 
 /**
@@ -211,6 +214,7 @@ export class Checker {
       }
     }
     const insn = this.at(pc);
+    if (this.o.logLevel & 3) this.verboseLinfo(pc);
     if (this.o.logLevel & 3) this.verbose(`${pc}: (${insn.opcode.toString(16).padStart(2, '0')}) ${disasm(insn, this.o.helpers)}`);
     const poison = this.o.poisoned.get(pc);
     if (poison) this.fail(poison);
@@ -269,6 +273,19 @@ export class Checker {
         return this.checkExit();
     }
     return this.fail(`unknown insn class ${insn.opcode & 7}`);
+  }
+
+  private prevLinfo: LineInfo | undefined;
+  /** verbose_linfo: the source line of pc's line_info record, once per line (columns are not shown). */
+  private verboseLinfo(pc: number): void {
+    const all = this.o.lineInfo;
+    if (!all?.length) return;
+    let l: LineInfo | undefined;
+    for (const x of all) { if (x.insnOff > pc) break; l = x; }
+    const prev = this.prevLinfo;
+    if (!l || l === prev || (prev && prev.fileName === l.fileName && prev.line === l.line)) return;
+    this.verbose(`; ${l.source.trimStart()} @ ${l.fileName.replace(/^.*\//, '')}:${l.line}`);
+    this.prevLinfo = l;
   }
 
   private traceReg(r: number): void {

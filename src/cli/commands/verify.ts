@@ -125,7 +125,8 @@ function run(argv: string[]): number {
   let rejected = 0;
   for (const t of targets) {
     const funcInfo = t.spec?.funcInfo.map((f) => ({ insnOff: f.pc }));
-    const r = verify(t.bytes, { helpers: loadHelpers(), type: t.type, maps: t.maps, license: t.license, logLevel, unprivileged: values.unprivileged, funcInfo });
+    const lineInfo = t.spec?.lineInfo.map((l) => ({ insnOff: l.pc, source: l.source, fileName: l.fileName, line: l.line }));
+    const r = verify(t.bytes, { helpers: loadHelpers(), type: t.type, maps: t.maps, license: t.license, logLevel, unprivileged: values.unprivileged, funcInfo, lineInfo });
     // level 4 statistics (verification time, stack depth, processed) come in the log, as the kernel's do
     if (logLevel) process.stdout.write(r.log);
     if (r.ok) {
