@@ -8,7 +8,9 @@ logSize "true" / "true-1" is the log_true_size of the same load without a buffer
 """
 import ctypes, json, os, platform, struct, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from verifier_labels import ROOT, PROG_TYPES, SYS_BPF, BPF_PROG_LOAD, libc, first_error_line
+from verifier_labels import ROOT, PROG_TYPES, SYS_BPF, BPF_PROG_LOAD, libc, first_error_line, func_btf
+
+LINE_COL = 1 << 10  # line 1, column 0; every record names the BTF string "int" (offset 1) as file and line
 
 ATTR_SIZE = 160
 LOG_TRUE_SIZE_OFF = 140  # offsetof(union bpf_attr, log_true_size)
@@ -22,13 +24,20 @@ def prog_load(c, log_size, with_buf):
     t = c['type'] if isinstance(c['type'], int) else PROG_TYPES[c['type']]
     attr = struct.pack('<IIQQIIQII', t, len(insns) // 8, ctypes.addressof(ibuf), ctypes.addressof(lic), c['logLevel'],
                        log_size, ctypes.addressof(log) if log else 0, c.get('kernVersion', 0), c.get('flags', 0))
-    attr += bytes(20) + struct.pack('<I', c.get('expectedAttachType', 0))
+    funcs, lines = c.get('funcInfo') or [], c.get('lineInfo') or []
+    btf = func_btf(len(funcs)) if funcs else 0
+    finfo = ctypes.create_string_buffer(b''.join(struct.pack('<II', off, 3 + i) for i, off in enumerate(funcs)) or b'\0')
+    linfo = ctypes.create_string_buffer(b''.join(struct.pack('<IIII', off, 1, 1, LINE_COL) for off in lines) or b'\0')
+    attr += bytes(20) + struct.pack('<IIIQIIQI', c.get('expectedAttachType', 0), btf, 8 if funcs else 0, ctypes.addressof(finfo) if funcs else 0,
+                                    len(funcs), 16 if lines else 0, ctypes.addressof(linfo) if lines else 0, len(lines))
     attr += bytes(ATTR_SIZE - len(attr))
     a = ctypes.create_string_buffer(attr, ATTR_SIZE)
     fd = libc.syscall(SYS_BPF, BPF_PROG_LOAD, a, ATTR_SIZE)
     err = ctypes.get_errno()
     if fd >= 0:
         os.close(fd)
+    if btf:
+        os.close(btf)
     true_size = struct.unpack_from('<I', a.raw, LOG_TRUE_SIZE_OFF)[0]
     text = log.value.decode('utf-8', 'replace') if log else ''
     return (0 if fd >= 0 else err), true_size, text

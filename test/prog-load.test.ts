@@ -16,6 +16,7 @@ import { ROOT } from './support/paths.js';
 interface Case {
   name: string; type: ProgramTypeName | number; hex: string; logLevel: number; logSize: number | 'true' | 'true-1';
   buf?: boolean; flags?: number; expectedAttachType?: number; kernVersion?: number; license?: string;
+  funcInfo?: number[]; lineInfo?: number[];
 }
 interface KLabel { errno: number; logTrueSize: number; logSize: number; bufLen: number; first: string; last: string; error: string }
 const dir = join(ROOT, 'test', 'fixtures', 'verifier');
@@ -30,6 +31,9 @@ function run(c: Case, size: number, withBuf: boolean): { r: ReturnType<typeof bp
     progType: c.type, insns: bytesOf(c.hex), license: c.license ?? 'GPL', logLevel: c.logLevel, logSize: size,
     progFlags: c.flags, expectedAttachType: c.expectedAttachType, kernVersion: c.kernVersion,
     ...(buf ? { logBuf: buf } : {}),
+    funcInfo: c.funcInfo?.map((insnOff) => ({ insnOff })),
+    // the labeller names the BTF string "int" as every line's file and source text, line 1
+    lineInfo: c.lineInfo?.map((insnOff) => ({ insnOff, source: 'int', fileName: 'int', line: 1 })),
   };
   const r = bpfProgLoad(attr);
   let text = '';

@@ -10,7 +10,7 @@ import { decode, decodeAt } from '../isa/decode.js';
 import { DecodeError } from '../diagnostics/index.js';
 import type { Program } from '../isa/instruction.js';
 import { PROGRAM_TYPE_IDS, programTypeByKernelId, type ProgramTypeName } from '../programs/types.js';
-import { verify, type VerifierMap } from '../verifier/index.js';
+import { verify, type VerifierMap, type VerifyOptions } from '../verifier/index.js';
 import type { CheckStats } from '../verifier/verifier.js';
 import { VERIFIER_ERRNO, verifierErrno, type VerifierErrnoName } from '../verifier/errno.js';
 import { loadHelpers } from './verify-load.js';
@@ -62,6 +62,8 @@ export interface ProgLoadAttr {
   expectedAttachType?: number;
   /** BTF func_info records: instruction offset and FUNC type id of every function, in order. */
   funcInfo?: readonly { readonly insnOff: number; readonly typeId?: number }[];
+  /** BTF line_info records (checked like check_btf_line; their source lines show in the level-1 log). */
+  lineInfo?: VerifyOptions['lineInfo'];
   /** The maps `lddw src=1/2 imm=K` refer to (the K-th; the kernel takes fds). */
   maps?: readonly VerifierMap[];
   /** Check as a caller without CAP_BPF. */
@@ -106,7 +108,7 @@ export function bpfProgLoad(attr: ProgLoadAttr): ProgLoadResult {
 
   const r = verify(attr.insns, {
     type, license: attr.license, logLevel: level & ~BPF_LOG.FIXED, maps: attr.maps ?? [], helpers: loadHelpers(),
-    unprivileged: attr.unprivileged, funcInfo: attr.funcInfo,
+    unprivileged: attr.unprivileged, funcInfo: attr.funcInfo, lineInfo: attr.lineInfo,
   });
   // bpf_vlog_finalize: log_true_size counts the NUL
   const text = new TextEncoder().encode(r.log);

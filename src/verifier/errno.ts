@@ -15,6 +15,7 @@ const RULES: ReadonlyArray<readonly [RegExp, VerifierErrnoName]> = [
   [/^fd -?\d+ is not pointing to valid bpf_map/, 'EBADF'],
   [/^fd_idx without fd_array is invalid/, 'EPROTO'],
   [/^(nonzero insn_off|same or smaller insn offset|number of funcs in func_info|func_info BTF section|missing btf func_info)/, 'EINVAL'],
+  [/^(Invalid line_info\[|Invalid insn code at line_info|missing bpf_line_info for )/, 'EINVAL'],
   // do_check
   [/^(invalid shift|div by zero|infinite loop detected|math between .* pointer and|cannot return stack pointer|invalid func unknown#)/, 'EINVAL'],
   [/^cannot spill pointers to stack into stack frame of the caller/, 'EINVAL'],

@@ -223,6 +223,16 @@ function resolvePseudoLdimm64(prog: Program, maps: readonly VerifierMap[], poiso
   return undefined;
 }
 
+/** Subprogram starts: 0 and every local call / ld_imm64 src=4 target, ascending. */
+function subprogStarts(prog: Program): number[] {
+  const starts = new Set<number>([0]);
+  for (const insn of prog.instructions) {
+    const ref = insn.spec.kind === 'lddw' && insn.src === LddwSrc.FUNC;
+    if ((insn.spec.kind === 'call' && insn.src === CallSrc.LOCAL) || ref) starts.add(insn.pc + 1 + insn.imm);
+  }
+  return [...starts].sort((a, b) => a - b);
+}
+
 /** check_btf_func_early / check_btf_func: func_info records name exactly the subprogram starts. */
 function checkFuncInfo(prog: Program, funcInfo: readonly { readonly insnOff: number }[]): { pc: number; message: string } | undefined {
   const fail = (message: string): { pc: number; message: string } => ({ pc: 0, message });
@@ -231,14 +241,28 @@ function checkFuncInfo(prog: Program, funcInfo: readonly { readonly insnOff: num
     if (i === 0 && off !== 0) return fail(`nonzero insn_off ${off} for the first func info record`);
     if (i > 0 && off <= funcInfo[i - 1]!.insnOff) return fail(`same or smaller insn offset (${off}) than previous func info record (${funcInfo[i - 1]!.insnOff})`);
   }
-  const starts = new Set<number>([0]);
-  for (const insn of prog.instructions) {
-    const ref = insn.spec.kind === 'lddw' && insn.src === LddwSrc.FUNC;
-    if ((insn.spec.kind === 'call' && insn.src === CallSrc.LOCAL) || ref) starts.add(insn.pc + 1 + insn.imm);
-  }
-  if (starts.size !== funcInfo.length) return fail("number of funcs in func_info doesn't match number of subprogs");
-  const sorted = [...starts].sort((a, b) => a - b);
+  const sorted = subprogStarts(prog);
+  if (sorted.length !== funcInfo.length) return fail("number of funcs in func_info doesn't match number of subprogs");
   if (sorted.some((s, i) => s !== funcInfo[i]!.insnOff)) return fail("func_info BTF section doesn't match subprog layout in BPF program");
+  return undefined;
+}
+
+/** check_btf_line: records ascending inside the program, on instruction starts, one at each function start. */
+function checkLineInfo(prog: Program, lineInfo: readonly LineInfo[], subprogs: readonly number[]): { pc: number; message: string } | undefined {
+  const fail = (message: string): { pc: number; message: string } => ({ pc: 0, message });
+  let s = 0;
+  for (let i = 0; i < lineInfo.length; i++) {
+    const off = lineInfo[i]!.insnOff, prev = i ? lineInfo[i - 1]!.insnOff : 0;
+    if ((i && off <= prev) || off >= prog.slotCount || off < 0) {
+      return fail(`Invalid line_info[${i}].insn_off:${off} (prev_offset:${prev} prog->len:${prog.slotCount})`);
+    }
+    if (prog.indexBySlot[off] === undefined || prog.indexBySlot[off]! < 0) return fail(`Invalid insn code at line_info[${i}].insn_off`);
+    if (s < subprogs.length) {
+      if (off === subprogs[s]) s++;
+      else if (subprogs[s]! < off) return fail(`missing bpf_line_info for func#${s}`);
+    }
+  }
+  if (s !== subprogs.length) return fail(`missing bpf_line_info for ${subprogs.length - s} funcs starting from func#${s}`);
   return undefined;
 }
 
@@ -294,7 +318,9 @@ export function verify(program: Program | Uint8Array, options: VerifyOptions): V
   const funcInfo = options.funcInfo?.length ? options.funcInfo : undefined;
   const c = checkCfg(prog, {
     allowLoops: privileged,
-    afterSubprogs: () => (funcInfo && checkFuncInfo(prog, funcInfo)) || resolvePseudoLdimm64(prog, maps, poisoned),
+    afterSubprogs: () => (funcInfo && checkFuncInfo(prog, funcInfo))
+      || (options.lineInfo?.length ? checkLineInfo(prog, options.lineInfo, subprogStarts(prog)) : undefined)
+      || resolvePseudoLdimm64(prog, maps, poisoned),
   });
   const expanded = expandMaps(maps);
   if (c.error) return finish([], emptyStats, c.error);

@@ -131,6 +131,8 @@ export class Checker {
   private prevInsns = 0;
   private readonly explored = new Map<number, Checkpoint[]>();
   private totalStates = 0;
+  /** The kernel's max_states_per_insn: most states already kept at an instruction when another is added. */
+  private maxStatesPerInsn = 0;
   private peakStates = 0;
   private curStates = 0;
   /** Deepest stack use of each subprogram. */
@@ -148,9 +150,7 @@ export class Checker {
 
   get logLines(): readonly string[] { return this.log; }
   stats(): CheckStats {
-    let maxPer = 0;
-    for (const l of this.explored.values()) maxPer = Math.max(maxPer, l.length);
-    return { processed: this.processed, maxStatesPerInsn: maxPer, totalStates: this.totalStates, peakStates: this.peakStates, stackDepth: [...this.stackDepth] };
+    return { processed: this.processed, maxStatesPerInsn: this.maxStatesPerInsn, totalStates: this.totalStates, peakStates: this.peakStates, stackDepth: [...this.stackDepth] };
   }
 
   private verbose(line: string): void { if (this.o.logLevel & 3) this.log.push(line); }
@@ -325,6 +325,7 @@ export class Checker {
     if (!callsCallback && (this.jmpsProcessed - this.prevJmps < 2 || this.processed - this.prevInsns < 8)) return false;
     this.prevJmps = this.jmpsProcessed;
     this.prevInsns = this.processed;
+    this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, list.length);
     const cp: Checkpoint = { state: cloneState(this.cur), pc, branches: 1, parent: this.cur.parent, hits: 0, misses: 0 };
     cp.state.parent = cp.parent;
     list.push(cp);
