@@ -70,7 +70,18 @@ function P(family, name, type, items, opts = {}) {
   const full = `${family}/${name}`;
   if (names.has(full)) throw new Error(`duplicate ${full}`);
   names.add(full);
-  corpus.push({ name: full, family, type, license: opts.license ?? 'GPL', maps: opts.maps ?? [], hex: assemble(items) });
+  const hex = assemble(items);
+  corpus.push({ name: full, family, type, license: opts.license ?? 'GPL', maps: opts.maps ?? [], hex, ...(opts.btf ? { funcInfo: funcStarts(hex) } : {}) });
+}
+/** BTF func_info offsets: pc 0 and every local call / ld_imm64 src=4 target, ascending. */
+function funcStarts(hex) {
+  const b = Buffer.from(hex, 'hex');
+  const starts = new Set([0]);
+  for (let pc = 0; pc < b.length / 8; pc++) {
+    const code = b[pc * 8], src = b[pc * 8 + 1] >> 4, imm = b.readInt32LE(pc * 8 + 4);
+    if ((code === 0x85 && src === 1) || (code === 0x18 && src === 4)) starts.add(pc + 1 + imm);
+  }
+  return [...starts].sort((x, y) => x - y);
 }
 const HASH = { type: 'hash', keySize: 4, valueSize: 8, maxEntries: 16, flags: 0 };
 const HASH48 = { type: 'hash', keySize: 4, valueSize: 48, maxEntries: 16, flags: 0 };
@@ -705,6 +716,63 @@ const lookup = (mapIdx = 0, keyOff = -4) => [st(4, 10, keyOff, 0), movr(2, 10), 
   P(F, 'ringbuf-both-paths', 'kprobe', [ldmap(1, 0), mov(2, 16), mov(3, 0), call(131), jmp('jeq', 0, 0, 'o'), movr(6, 0), call(7), jmp('jgt', 0, 100, 'd'), movr(1, 6), mov(2, 0), call(132), ja('o'), L('d'), movr(1, 6), mov(2, 0), call(133), L('o'), mov(0, 0), exit()], { maps: [RINGBUF] });
   P(F, 'ringbuf-one-path-leak', 'kprobe', [ldmap(1, 0), mov(2, 16), mov(3, 0), call(131), jmp('jeq', 0, 0, 'o'), movr(6, 0), call(7), jmp('jgt', 0, 100, 'o'), movr(1, 6), mov(2, 0), call(132), L('o'), mov(0, 0), exit()], { maps: [RINGBUF] });
   P(F, 'ringbuf-use-after-submit', 'kprobe', [ldmap(1, 0), mov(2, 16), mov(3, 0), call(131), jmp('jeq', 0, 0, 'o'), movr(6, 0), movr(1, 0), mov(2, 0), call(132), st(8, 6, 0, 1), L('o'), mov(0, 0), exit()], { maps: [RINGBUF] });
+}
+
+// 16. callbacks (bpf_loop, bpf_for_each_map_elem with BTF func_info) and map-in-map ------------
+{
+  const F = 'callbacks';
+  const HASH8 = { type: 'hash', keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 };
+  const AOM = { type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 1, flags: 0, inner: HASH8 };
+  const HOM = { type: 'hash_of_maps', keySize: 4, valueSize: 4, maxEntries: 1, flags: 0, inner: ARRAY };
+  const loop = (ctx, cb, type = 'xdp', opts = { btf: true }, retv = 2) => P(F, cb.name, type, [
+    ...ctx, mov(1, 4), ldfunc(2, 'cb'), mov(4, 0), call(181), ...(cb.after ?? []), mov(0, retv), exit(), L('cb'), ...cb.body], opts);
+  const noCtx = [mov(3, 0)];
+  const stackCtx = [st(8, 10, -8, 0), movr(3, 10), alu64('add', 3, -8)];
+  loop(noCtx, { name: 'loop-ok', body: [mov(0, 0), exit()] });
+  loop(noCtx, { name: 'loop-no-btf', body: [mov(0, 0), exit()] }, 'xdp', {});
+  loop(noCtx, { name: 'loop-cb-ret-1', body: [mov(0, 1), exit()] });
+  loop(noCtx, { name: 'loop-cb-ret-2', body: [mov(0, 2), exit()] });
+  loop(noCtx, { name: 'loop-cb-ret-index', body: [movr(0, 1), exit()] });
+  loop(noCtx, { name: 'loop-cb-ret-index-masked', body: [movr(0, 1), alu64('and', 0, 1), exit()] });
+  loop(noCtx, { name: 'loop-cb-ret-ptr', body: [movr(0, 10), exit()] });
+  loop(noCtx, { name: 'loop-cb-no-r0', body: [exit()] });
+  loop(noCtx, { name: 'loop-cb-reads-r3', body: [movr(0, 3), mov(0, 0), exit()] });
+  loop(noCtx, { name: 'loop-cb-null-ctx-deref', body: [ldx(8, 0, 2, 0), mov(0, 0), exit()] });
+  loop(stackCtx, { name: 'loop-ctx-sum', body: [ldx(8, 3, 2, 0), alu64r('add', 3, 1), stx(8, 2, 3, 0), mov(0, 0), exit()] });
+  loop(stackCtx, { name: 'loop-ctx-count', body: [ldx(8, 3, 2, 0), alu64('add', 3, 1), stx(8, 2, 3, 0), mov(0, 0), exit()] });
+  loop(stackCtx, { name: 'loop-ctx-oob-read', body: [ldx(8, 0, 2, 8), mov(0, 0), exit()] });
+  loop(stackCtx, { name: 'loop-ctx-write-ptr', body: [stx(8, 2, 10, 0), mov(0, 0), exit()] });
+  loop(stackCtx, { name: 'loop-ctx-own-stack', body: [st(8, 10, -16, 1), ldx(8, 0, 10, -16), mov(0, 0), exit()] });
+  loop(stackCtx, { name: 'loop-counter-unchecked-index', body: [ldx(8, 3, 2, 0), alu64('add', 3, 1), stx(8, 2, 3, 0), mov(0, 0), exit()],
+    after: [ldx(8, 2, 10, -8), movr(3, 10), alu64r('add', 3, 2), ldx(1, 0, 3, -16)] });
+  loop(stackCtx, { name: 'loop-counter-checked-index', body: [ldx(8, 3, 2, 0), alu64('add', 3, 1), stx(8, 2, 3, 0), mov(0, 0), exit()],
+    after: [st(8, 10, -16, 0), ldx(8, 2, 10, -8), jmp('jgt', 2, 7, 'skip'), movr(3, 10), alu64r('add', 3, 2), ldx(1, 0, 3, -16), L('skip')] });
+  loop(noCtx, { name: 'loop-nested', body: [mov(1, 2), ldfunc(2, 'cb2'), mov(3, 0), mov(4, 0), call(181), mov(0, 0), exit(), L('cb2'), mov(0, 0), exit()] });
+  loop(noCtx, { name: 'loop-cb-calls-helper', body: [call(5), mov(0, 0), exit()] }, 'kprobe');
+  loop(noCtx, { name: 'loop-socket-filter', body: [mov(0, 0), exit()] }, 'socket_filter', { btf: true }, 0);
+  P(F, 'loop-r2-not-func', 'xdp', [mov(1, 4), mov(2, 0), mov(3, 0), mov(4, 0), call(181), mov(0, 2), exit()], { btf: true });
+  P(F, 'loop-ldfunc-no-call', 'xdp', [ldfunc(2, 'cb'), mov(0, 2), exit(), L('cb'), mov(0, 0), exit()], { btf: true });
+  const each = (name, body, maps = [HASH8]) => P(F, name, 'xdp', [ldmap(1, 0), ldfunc(2, 'cb'), mov(3, 0), mov(4, 0), call(164), mov(0, 2), exit(), L('cb'), ...body], { btf: true, maps });
+  each('each-elem-ok', [mov(0, 0), exit()]);
+  each('each-elem-read-value', [ldx(8, 0, 3, 0), mov(0, 0), exit()]);
+  each('each-elem-value-oob', [ldx(8, 0, 3, 8), mov(0, 0), exit()]);
+  each('each-elem-read-key', [ldx(4, 0, 2, 0), mov(0, 0), exit()]);
+  each('each-elem-key-oob', [ldx(4, 0, 2, 4), mov(0, 0), exit()]);
+  each('each-elem-write-value', [st(8, 3, 0, 1), mov(0, 0), exit()]);
+  each('each-elem-ret-2', [mov(0, 2), exit()]);
+  each('each-elem-array', [ldx(8, 0, 3, 8), mov(0, 0), exit()], [ARRAY]);
+  // map-in-map: the lookup gives the inner map (map_ptr or NULL)
+  const outer = [st(4, 10, -4, 0), movr(2, 10), alu64('add', 2, -4), ldmap(1, 0), call(1)];
+  const inner = [movr(1, 0), movr(2, 10), alu64('add', 2, -4), call(1)];
+  P(F, 'mim-lookup-inner', 'xdp', [...outer, jmp('jeq', 0, 0, 'o'), ...inner, L('o'), mov(0, 2), exit()], { maps: [AOM] });
+  P(F, 'mim-no-null-check', 'xdp', [...outer, ...inner, mov(0, 2), exit()], { maps: [AOM] });
+  P(F, 'mim-inner-value', 'xdp', [...outer, jmp('jeq', 0, 0, 'o'), ...inner, jmp('jeq', 0, 0, 'o'), ldx(8, 1, 0, 0), L('o'), mov(0, 2), exit()], { maps: [AOM] });
+  P(F, 'mim-inner-value-oob', 'xdp', [...outer, jmp('jeq', 0, 0, 'o'), ...inner, jmp('jeq', 0, 0, 'o'), ldx(8, 1, 0, 8), L('o'), mov(0, 2), exit()], { maps: [AOM] });
+  P(F, 'mim-inner-value-no-check', 'xdp', [...outer, jmp('jeq', 0, 0, 'o'), ...inner, ldx(8, 1, 0, 0), L('o'), mov(0, 2), exit()], { maps: [AOM] });
+  P(F, 'mim-hash-of-maps', 'xdp', [...outer, jmp('jeq', 0, 0, 'o'), ...inner, jmp('jeq', 0, 0, 'o'), ldx(8, 1, 0, 8), L('o'), mov(0, 2), exit()], { maps: [HOM] });
+  P(F, 'mim-hash-of-maps-oob', 'xdp', [...outer, jmp('jeq', 0, 0, 'o'), ...inner, jmp('jeq', 0, 0, 'o'), ldx(8, 1, 0, 16), L('o'), mov(0, 2), exit()], { maps: [HOM] });
+  P(F, 'mim-write-inner-ptr', 'xdp', [...outer, jmp('jeq', 0, 0, 'o'), st(8, 0, 0, 1), L('o'), mov(0, 2), exit()], { maps: [AOM] });
+  P(F, 'mim-inner-as-value', 'xdp', [...outer, jmp('jeq', 0, 0, 'o'), movr(1, 0), movr(2, 10), alu64('add', 2, -4), movr(3, 10), alu64('add', 3, -4), mov(4, 0), call(2), L('o'), mov(0, 2), exit()], { maps: [AOM] });
 }
 
 const out = join(root, 'test', 'fixtures', 'verifier');

@@ -7,12 +7,14 @@ libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
 SYS_BPF = 321  # x86_64
 BPF_MAP_CREATE, BPF_PROG_LOAD = 0, 5
 PROG_TYPES = {'socket_filter': 1, 'kprobe': 2, 'sched_cls': 3, 'sched_act': 4, 'tracepoint': 5, 'xdp': 6,
-              'perf_event': 7, 'cgroup_skb': 8, 'raw_tracepoint': 17}
+              'perf_event': 7, 'cgroup_skb': 8, 'raw_tracepoint': 17, 'tracing': 26}
 MAP_TYPES = {'hash': 1, 'array': 2, 'prog_array': 3, 'perf_event_array': 4, 'percpu_hash': 5, 'percpu_array': 6,
              'stack_trace': 7, 'lru_hash': 9, 'lru_percpu_hash': 10, 'lpm_trie': 11, 'devmap': 14, 'cpumap': 16,
-             'xskmap': 17, 'queue': 22, 'stack': 23, 'devmap_hash': 25, 'ringbuf': 27, 'bloom_filter': 30}
+             'xskmap': 17, 'array_of_maps': 12, 'hash_of_maps': 13, 'queue': 22, 'stack': 23, 'devmap_hash': 25, 'ringbuf': 27, 'bloom_filter': 30}
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 LOG_SIZE = 1 << 24
+# BPF_PROG_LOAD log_level (1: the labels; 4: statistics for timing).
+LOG_LEVEL = 1
 # An fd that is certainly not a map, for lddw indexes with no map.
 NOT_A_MAP_FD = 999999
 
@@ -25,11 +27,38 @@ def bpf(cmd, attr):
 
 def map_create(m):
     t = m['type'] if isinstance(m['type'], int) else MAP_TYPES[m['type']]
-    attr = struct.pack('<IIIII', t, m['keySize'], m['valueSize'], m['maxEntries'], m.get('flags', 0))
-    attr += bytes(128 - len(attr))
-    fd, err = bpf(BPF_MAP_CREATE, attr)
+    inner = map_create(m['inner']) if m.get('inner') else 0  # map-in-map: the inner template
+    try:
+        attr = struct.pack('<IIIIII', t, m['keySize'], m['valueSize'], m['maxEntries'], m.get('flags', 0), inner)
+        attr += bytes(128 - len(attr))
+        fd, err = bpf(BPF_MAP_CREATE, attr)
+    finally:
+        if inner:
+            os.close(inner)
     if fd < 0:
         raise OSError(err, f"map create {m}: {os.strerror(err)}")
+    return fd
+
+
+BPF_BTF_LOAD = 18
+BTF_KIND_INT, BTF_KIND_FUNC, BTF_KIND_FUNC_PROTO = 1, 12, 13
+
+
+def func_btf(n):
+    """A minimal BTF: int, one `int (void)` prototype and n static FUNCs f0..f{n-1}; returns its fd."""
+    strs = b'\0int\0' + b''.join(f'f{i}'.encode() + b'\0' for i in range(n))
+    types = struct.pack('<IIII', 1, BTF_KIND_INT << 24, 4, (1 << 24) | 32)      # [1] int: signed, 32 bits
+    types += struct.pack('<III', 0, BTF_KIND_FUNC_PROTO << 24, 1)               # [2] int (void)
+    off = 5
+    for i in range(n):                                                          # [3+i] static fi
+        types += struct.pack('<III', off, BTF_KIND_FUNC << 24, 2)
+        off += len(f'f{i}') + 1
+    blob = struct.pack('<HBBIIIII', 0xeB9F, 1, 0, 24, 0, len(types), len(types), len(strs)) + types + strs
+    buf = ctypes.create_string_buffer(blob, len(blob))
+    attr = struct.pack('<QQIII', ctypes.addressof(buf), 0, len(blob), 0, 0) + bytes(64)
+    fd, err = bpf(BPF_BTF_LOAD, attr)
+    if fd < 0:
+        raise OSError(err, f"BTF load: {os.strerror(err)}")
     return fd
 
 
@@ -65,9 +94,20 @@ def load(prog, patch_srcs):
         lic = ctypes.create_string_buffer(prog['license'].encode() + b'\0')
         log = ctypes.create_string_buffer(LOG_SIZE)
         attr = struct.pack('<IIQQIIQII', PROG_TYPES[prog['type']], len(insns) // 8, ctypes.addressof(ibuf),
-                           ctypes.addressof(lic), 1, LOG_SIZE, ctypes.addressof(log), 0, 0)
+                           ctypes.addressof(lic), LOG_LEVEL, LOG_SIZE, ctypes.addressof(log), 0, 0)
+        attr += bytes(16 + 4)  # prog_name, prog_ifindex
+        funcs = prog.get('funcInfo') or []
+        btf = func_btf(len(funcs)) if funcs else 0
+        finfo = ctypes.create_string_buffer(b''.join(struct.pack('<II', off, 3 + i) for i, off in enumerate(funcs)) or b'\0')
+        # expected_attach_type, prog_btf_fd, func_info_rec_size, func_info, func_info_cnt
+        attr += struct.pack('<IIIQI', prog.get('expectedAttachType', 0), btf, 8 if funcs else 0,
+                            ctypes.addressof(finfo) if funcs else 0, len(funcs))
         attr += bytes(256 - len(attr))
-        fd, err = bpf(BPF_PROG_LOAD, attr)
+        try:
+            fd, err = bpf(BPF_PROG_LOAD, attr)
+        finally:
+            if btf:
+                os.close(btf)
         text = log.value.decode('utf-8', 'replace')
         if fd >= 0:
             os.close(fd)

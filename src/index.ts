@@ -19,3 +19,6 @@ export { LoadedProgram, type LoadedProgramOptions, type TestRunOptions, type Tes
 export { JitInstance, instantiate, type InstanceOptions } from './jit/runtime.js';
 export { CompiledExecutor } from './jit/executor.js';
 export type { CompiledProgram, JitManifest, HelperImportInfo } from './jit/abi.js';
+// bpf(BPF_PROG_LOAD)-style loading: attr checks, verifier, log_level/log_buf/log_size, kernel errnos
+export { bpfProgLoad, BPF_LOG, BPF_F, PROG_LOAD_ERRNO, type ProgLoadAttr, type ProgLoadResult, type ProgHandle } from './runtime/prog-load.js';
+export { verifierErrno } from './verifier/errno.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { verify, type VerifierMap } from '../src/verifier/index.js';
 import type { ProgramTypeName } from '../src/programs/types.js';
 
-interface Entry { name: string; family: string; type: ProgramTypeName; license: string; maps: VerifierMap[]; hex: string }
+interface Entry { name: string; family: string; type: ProgramTypeName; license: string; maps: VerifierMap[]; hex: string; funcInfo?: number[] }
 interface Label { ok: boolean; error: string; processed: number | null }
 
 const dir = join(process.cwd(), 'test', 'fixtures', 'verifier');
@@ -29,7 +29,7 @@ const report: string[] = [];
 for (const p of corpus) {
   const label = labels[p.name];
   if (!label) continue;
-  const r = verify(bytesOf(p.hex), { type: p.type, maps: p.maps, license: p.license, logLevel: 0 });
+  const r = verify(bytesOf(p.hex), { type: p.type, maps: p.maps, license: p.license, logLevel: 0, funcInfo: p.funcInfo?.map((insnOff) => ({ insnOff })) });
   const f = families.get(p.family) ?? tally();
   families.set(p.family, f);
   for (const t of [total, f]) {

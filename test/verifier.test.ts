@@ -13,7 +13,7 @@ test('accepts a trivial program and reports statistics', () => {
   const r = verify(hex(MOV_R0_0 + EXIT), { type: 'socket_filter', logLevel: 4 });
   assert.ok(r.ok);
   assert.is(r.stats.processed, 2);
-  assert.match(r.log, /^processed 2 insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0\n$/);
+  assert.match(r.log, /^verification time \d+ usec\nstack depth 0\nprocessed 2 insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0\n$/);
 });
 
 test('level 1 log traces instructions and ends with the error', () => {
@@ -74,6 +74,21 @@ test('tnum arithmetic', () => {
   assert.not.ok(tnumIn(r, tnumConst(8n)));
   assert.equal(tnumMul(tnumConst(6n), tnumConst(7n)), tnumConst(42n));
   assert.equal(tnumAnd(r, tnumConst(4n)), { value: 0n, mask: 4n });
+});
+
+test('line_info puts each source line once before its instructions in the level-1 log', () => {
+  const lineInfo = [
+    { insnOff: 0, source: '\tint x = 0;', fileName: '/src/dir/prog.c', line: 3 },
+    { insnOff: 1, source: '\tint x = 0;', fileName: '/src/dir/prog.c', line: 3 }, // another column, same line
+    { insnOff: 2, source: 'return x;', fileName: '/src/dir/prog.c', line: 4 },
+  ];
+  // rejected (r2 unset) so that the level-1 trace stays in the log
+  const r = verify(hex(MOV_R0_0 + MOV_R0_0 + 'bf20000000000000' + EXIT), { type: 'socket_filter', logLevel: 1, lineInfo });
+  assert.ok(!r.ok);
+  assert.match(r.log, /^0: R1=ctx\(\) R10=fp0\n; int x = 0; @ prog\.c:3\n0: \(b7\) r0 = 0 .*\n1: \(b7\) r0 = 0 .*\n; return x; @ prog\.c:4\n2: \(bf\) r0 = r2\nR2 !read_ok\n/);
+  // records out of order are refused before any instruction is looked at (check_btf_line)
+  const bad = verify(hex(MOV_R0_0 + EXIT), { type: 'socket_filter', lineInfo: [lineInfo[0]!, { ...lineInfo[0]! }] });
+  assert.is(bad.error?.message, 'Invalid line_info[1].insn_off:0 (prev_offset:0 prog->len:2)');
 });
 
 test.run();

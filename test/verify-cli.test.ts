@@ -26,7 +26,7 @@ function cliAsync(args: string[]): Promise<{ code: number | null; out: string; e
 const tmp = mkdtempSync(join(tmpdir(), 'ebpf-wasm-verify-'));
 const hexFile = (name: string, hex: string): string => { const p = join(tmp, name); writeFileSync(p, hex); return p; };
 
-interface Entry { name: string; type: string; license: string; maps: VerifierMap[]; hex: string }
+interface Entry { name: string; type: string; license: string; maps: VerifierMap[]; hex: string; funcInfo?: number[] }
 const dir = join(ROOT, 'test', 'fixtures', 'verifier');
 const corpus: Entry[] = JSON.parse(readFileSync(join(dir, 'corpus.json'), 'utf8'));
 const labels: Record<string, { ok: boolean; error: string }> = JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8')).labels;
@@ -52,6 +52,7 @@ test('a sample of ≥100 corpus programs: exit codes equal the kernel verdicts',
   const runs = sample.map((p, i) => {
     const args = ['verify', '--raw', '--type', p.type, '--license', p.license, hexFile(`c${i}.hex`, p.hex)];
     for (const m of p.maps) args.push('--map', `${m.type}:${m.keySize}:${m.valueSize}:${m.maxEntries}:${m.flags ?? 0}`);
+    if (p.funcInfo) args.push('--func-info', p.funcInfo.join(','));
     return args;
   });
   const results: Awaited<ReturnType<typeof cliAsync>>[] = new Array(runs.length);
@@ -97,7 +98,7 @@ test('--log-level: the kernel-format log on stdout', () => {
   assert.match(r.out, /uninit: rejected at pc 0: R2 !read_ok\n$/);
   const s = cli(['verify', '--log-level', '4', 'examples/xdp_lb/xdp_lb.o']);
   assert.is(s.code, 0);
-  assert.match(s.out, /^verification time \d+ usec\nprocessed \d+ insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0\n/);
+  assert.match(s.out, /^verification time \d+ usec\nstack depth \d+(\+\d+)*\nprocessed \d+ insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0\n/);
 });
 
 test('--prog, --unprivileged and the object license', () => {

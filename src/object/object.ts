@@ -42,6 +42,11 @@ export interface LoadObjectOptions {
    * every program but SEC("?...") ones. A skipped program needs no relocations.
    */
   autoload?: Record<string, boolean>;
+  /**
+   * Program types by program name (bpf_program__set_type), for sections libbpf
+   * does not map to a type (e.g. SEC("tc/dnat")) or to load a program as another type.
+   */
+  programTypes?: Record<string, ProgramTypeName>;
   /** Run without verification, inside the sandbox. Required until the verifier is wired in (see verifyProgram). */
   unverified?: boolean;
   /** Instruction budget per run (unverified code). */
@@ -64,11 +69,16 @@ export interface LoadObjectOptions {
  * object's map specs and its license.
  */
 export function verifyProgram(prog: ProgramSpec, spec: ObjectSpec): VerifiedLoad {
-  const maps: VerifierMap[] = spec.maps.map((m) => ({
+  const toVerifier = (m: MapSpec): VerifierMap => ({
     type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags,
-  }));
+    ...(m.innerMap ? { inner: toVerifier(m.innerMap) } : {}),
+  });
+  const maps = spec.maps.map(toVerifier);
+  // libbpf passes the program's BTF func_info with it (bpf_loop callbacks need it)
+  const funcInfo = prog.funcInfo.map((f) => ({ insnOff: f.pc }));
+  const lineInfo = prog.lineInfo.map((l) => ({ insnOff: l.pc, source: l.source, fileName: l.fileName, line: l.line }));
   try {
-    return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license });
+    return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license, funcInfo, lineInfo });
   } catch (e) {
     if (e instanceof ProgramError) throw new ProgramError(e.codeName, e.pc, `program ${prog.name}: ${e.message}`);
     throw e;
@@ -340,7 +350,11 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
   for (const name of Object.keys(opts.autoload ?? {})) {
     if (!spec.programs.some((p) => p.name === name)) throw new LoadError('LoaderNoEntry', { symbol: name }, `autoload: no program named ${name}`);
   }
-  const toLoad = spec.programs.filter((p) => opts.autoload?.[p.name] ?? p.autoload);
+  for (const name of Object.keys(opts.programTypes ?? {})) {
+    if (!spec.programs.some((p) => p.name === name)) throw new LoadError('LoaderNoEntry', { symbol: name }, `programTypes: no program named ${name}`);
+  }
+  const toLoad = spec.programs.filter((p) => opts.autoload?.[p.name] ?? p.autoload)
+    .map((p) => (opts.programTypes?.[p.name] ? { ...p, type: opts.programTypes[p.name]! } : p));
   for (const p of toLoad) refs.set(p.name, bpf.registerProgram(p.name));
   const valueAddress = (map: BpfMap): number => {
     const k = bpf.kernels.exports;

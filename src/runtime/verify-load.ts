@@ -8,7 +8,7 @@ import type { HelperRegistry } from '../helpers/table.js';
 import type { Program } from '../isa/instruction.js';
 import { VerifierError } from '../diagnostics/index.js';
 import type { ProgramTypeName } from '../programs/types.js';
-import { verify, type VerifierMap } from '../verifier/index.js';
+import { verify, type VerifierMap, type VerifyOptions } from '../verifier/index.js';
 import type { CheckStats } from '../verifier/verifier.js';
 
 export interface VerifyForLoadOptions {
@@ -19,6 +19,10 @@ export interface VerifyForLoadOptions {
   license?: string;
   unprivileged?: boolean;
   logLevel?: number;
+  /** BTF func_info: the instruction offset of each function (the kernel needs them for callbacks). */
+  funcInfo?: readonly { readonly insnOff: number }[];
+  /** BTF line_info (source lines in the level-1 log). */
+  lineInfo?: VerifyOptions['lineInfo'];
 }
 
 export interface VerifiedLoad {
@@ -42,6 +46,10 @@ export function verifyForLoad(program: Program | Uint8Array, options: VerifyForL
   if (options.type === 'raw') {
     throw new VerifierError('VerifierRejected', 0, "program type 'raw' cannot be verified; give a kernel program type or load it unverified");
   }
+  // libbpf: "missing BPF prog type, check ELF section name"
+  if (options.type === 'unspec') {
+    throw new VerifierError('VerifierRejected', 0, 'missing program type (the section name gives none): give one explicitly');
+  }
   const r = verify(program, {
     helpers: loadHelpers(),
     type: options.type,
@@ -49,6 +57,8 @@ export function verifyForLoad(program: Program | Uint8Array, options: VerifyForL
     license: options.license ?? 'GPL',
     unprivileged: options.unprivileged,
     logLevel: options.logLevel ?? 0,
+    funcInfo: options.funcInfo,
+    lineInfo: options.lineInfo,
   });
   if (!r.ok) throw new VerifierError('VerifierRejected', r.error!.pc, r.error!.message, r.log);
   return { verified: true, stats: r.stats, log: r.log };

@@ -108,7 +108,8 @@ export function checkCfg(prog: Program, opts: { allowLoops: boolean; afterSubpro
   }
   const calls: number[][] = subprogs.map(() => []);
   for (const insn of insns) {
-    if (isLocalCall(insn)) calls[subprogOf(subprogs, insn.pc)]!.push(subprogs.indexOf(insn.pc + 1 + insn.imm));
+    // A callback runs on top of the frame that passes it (check_max_stack_depth follows ld_imm64 src=4 too).
+    if (isLocalCall(insn) || isFuncRef(insn)) calls[subprogOf(subprogs, insn.pc)]!.push(subprogs.indexOf(insn.pc + 1 + insn.imm));
   }
   return { cfg: { subprogs, prunePoints: prune, backEdges, calls } };
 }

@@ -5,7 +5,7 @@
  */
 import { decode, decodeAt, readSlot } from '../isa/decode.js';
 import type { Program } from '../isa/instruction.js';
-import { Class, INSTRUCTION_BYTES, JmpOp, AluOp, CLASS_MASK, OP_MASK, REGISTER_COUNT, Mode, MODE_MASK, LddwSrc } from '../isa/opcodes.js';
+import { Class, CallSrc, INSTRUCTION_BYTES, JmpOp, AluOp, CLASS_MASK, OP_MASK, REGISTER_COUNT, Mode, MODE_MASK, LddwSrc } from '../isa/opcodes.js';
 import { SPECS_BY_OPCODE } from '../isa/spec.js';
 import { DecodeError, VerifierError } from '../diagnostics/index.js';
 import { HelperRegistry } from '../helpers/table.js';
@@ -32,7 +32,17 @@ export interface VerifyOptions {
   helpers?: HelperRegistry;
   /** Processed-instruction limit (the kernel's is 1,000,000). */
   insnLimit?: number;
+  /**
+   * BTF func_info records (instruction offset of each function, in order).
+   * The kernel needs them for ld_imm64 src=4 (callbacks such as bpf_loop's);
+   * when given they must match the subprogram layout.
+   */
+  funcInfo?: readonly { readonly insnOff: number }[];
+  /** BTF line_info: source lines the level-1 trace shows before their instructions (`; line @ file:N`). */
+  lineInfo?: readonly LineInfo[];
 }
+
+export interface LineInfo { readonly insnOff: number; readonly source: string; readonly fileName: string; readonly line: number }
 
 export interface VerifyResult {
   ok: boolean;
@@ -40,6 +50,9 @@ export interface VerifyResult {
   error?: { pc: number; message: string };
   stats: CheckStats;
 }
+
+/** BPF_LOG_STATS: verification time, stack depth. */
+const LOG_STATS = 4;
 
 /** The kernel's license_is_gpl_compatible. */
 const GPL_COMPATIBLE = ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'];
@@ -210,14 +223,78 @@ function resolvePseudoLdimm64(prog: Program, maps: readonly VerifierMap[], poiso
   return undefined;
 }
 
+/** Subprogram starts: 0 and every local call / ld_imm64 src=4 target, ascending. */
+function subprogStarts(prog: Program): number[] {
+  const starts = new Set<number>([0]);
+  for (const insn of prog.instructions) {
+    const ref = insn.spec.kind === 'lddw' && insn.src === LddwSrc.FUNC;
+    if ((insn.spec.kind === 'call' && insn.src === CallSrc.LOCAL) || ref) starts.add(insn.pc + 1 + insn.imm);
+  }
+  return [...starts].sort((a, b) => a - b);
+}
+
+/** check_btf_func_early / check_btf_func: func_info records name exactly the subprogram starts. */
+function checkFuncInfo(prog: Program, funcInfo: readonly { readonly insnOff: number }[]): { pc: number; message: string } | undefined {
+  const fail = (message: string): { pc: number; message: string } => ({ pc: 0, message });
+  for (let i = 0; i < funcInfo.length; i++) {
+    const off = funcInfo[i]!.insnOff;
+    if (i === 0 && off !== 0) return fail(`nonzero insn_off ${off} for the first func info record`);
+    if (i > 0 && off <= funcInfo[i - 1]!.insnOff) return fail(`same or smaller insn offset (${off}) than previous func info record (${funcInfo[i - 1]!.insnOff})`);
+  }
+  const sorted = subprogStarts(prog);
+  if (sorted.length !== funcInfo.length) return fail("number of funcs in func_info doesn't match number of subprogs");
+  if (sorted.some((s, i) => s !== funcInfo[i]!.insnOff)) return fail("func_info BTF section doesn't match subprog layout in BPF program");
+  return undefined;
+}
+
+/** check_btf_line: records ascending inside the program, on instruction starts, one at each function start. */
+function checkLineInfo(prog: Program, lineInfo: readonly LineInfo[], subprogs: readonly number[]): { pc: number; message: string } | undefined {
+  const fail = (message: string): { pc: number; message: string } => ({ pc: 0, message });
+  let s = 0;
+  for (let i = 0; i < lineInfo.length; i++) {
+    const off = lineInfo[i]!.insnOff, prev = i ? lineInfo[i - 1]!.insnOff : 0;
+    if ((i && off <= prev) || off >= prog.slotCount || off < 0) {
+      return fail(`Invalid line_info[${i}].insn_off:${off} (prev_offset:${prev} prog->len:${prog.slotCount})`);
+    }
+    if (prog.indexBySlot[off] === undefined || prog.indexBySlot[off]! < 0) return fail(`Invalid insn code at line_info[${i}].insn_off`);
+    if (s < subprogs.length) {
+      if (off === subprogs[s]) s++;
+      else if (subprogs[s]! < off) return fail(`missing bpf_line_info for func#${s}`);
+    }
+  }
+  if (s !== subprogs.length) return fail(`missing bpf_line_info for ${subprogs.length - s} funcs starting from func#${s}`);
+  return undefined;
+}
+
+/**
+ * The map list the checker indexes: the program's maps, then each map-in-map's
+ * inner template (innerOf[K] is the index of map K's template, or -1).
+ */
+function expandMaps(maps: readonly VerifierMap[]): { all: VerifierMap[]; innerOf: number[] } {
+  const all = [...maps];
+  const innerOf = maps.map((m) => {
+    if (!m.inner) return -1;
+    all.push(m.inner);
+    return all.length - 1;
+  });
+  return { all, innerOf };
+}
+
 /** Verifies a program (decoded, or raw bytes decoded as the kernel reads them). */
 export function verify(program: Program | Uint8Array, options: VerifyOptions): VerifyResult {
+  const t0 = performance.now();
   const logLevel = options.logLevel ?? 0;
   const privileged = !options.unprivileged;
   const emptyStats: CheckStats = { processed: 0, maxStatesPerInsn: 0, totalStates: 0, peakStates: 0 };
   const finish = (lines: readonly string[], stats: CheckStats, error?: { pc: number; message: string }): VerifyResult => {
-    const out = logLevel & 3 ? [...lines] : [];
+    // At level 1 the kernel rewinds the log over every path that reached exit (pop_stack's
+    // bpf_vlog_reset): an accepted program leaves only its statistics.
+    const out = logLevel & 2 || (logLevel & 1 && error) ? [...lines] : [];
     if (error && logLevel) out.push(error.message);
+    if (logLevel & LOG_STATS) {
+      out.push(`verification time ${Math.round((performance.now() - t0) * 1000)} usec`);
+      out.push(`stack depth ${(stats.stackDepth ?? [0]).join('+')}`);
+    }
     if (logLevel) {
       out.push(`processed ${stats.processed} insns (limit ${options.insnLimit ?? INSN_LIMIT}) max_states_per_insn ${stats.maxStatesPerInsn} total_states ${stats.totalStates} peak_states ${stats.peakStates} mark_read 0`);
     }
@@ -238,11 +315,21 @@ export function verify(program: Program | Uint8Array, options: VerifyOptions): V
     poisoned = d.poisoned;
   } else prog = program;
   const maps = options.maps ?? [];
-  const c = checkCfg(prog, { allowLoops: privileged, afterSubprogs: () => resolvePseudoLdimm64(prog, maps, poisoned) });
+  const funcInfo = options.funcInfo?.length ? options.funcInfo : undefined;
+  const c = checkCfg(prog, {
+    allowLoops: privileged,
+    afterSubprogs: () => (funcInfo && checkFuncInfo(prog, funcInfo))
+      || (options.lineInfo?.length ? checkLineInfo(prog, options.lineInfo, subprogStarts(prog)) : undefined)
+      || resolvePseudoLdimm64(prog, maps, poisoned),
+  });
+  const expanded = expandMaps(maps);
   if (c.error) return finish([], emptyStats, c.error);
   const checker = new Checker(prog, c.cfg!, {
     type: options.type,
-    maps: options.maps ?? [],
+    maps: expanded.all,
+    innerMaps: expanded.innerOf,
+    hasFuncInfo: !!funcInfo,
+    lineInfo: options.lineInfo,
     gplCompatible: GPL_COMPATIBLE.includes(options.license ?? 'GPL'),
     privileged,
     logLevel,

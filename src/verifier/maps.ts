@@ -15,6 +15,8 @@ export interface VerifierMap {
   readonly maxEntries: number;
   readonly flags?: number;
   readonly name?: string;
+  /** array_of_maps / hash_of_maps: the inner map template (lookups yield a pointer to a map like it). */
+  readonly inner?: VerifierMap;
 }
 
 export function mapTypeId(t: MapTypeName | number): number {

@@ -21,6 +21,10 @@ export interface Frame {
   callsite: number;
   frameno: number;
   subprog: number;
+  /** A callback's frame (bpf_loop, bpf_for_each_map_elem): its r0 range; it returns to the calling helper call. */
+  callback?: { readonly min: number; readonly max: number; readonly widen: boolean };
+  /** Callbacks this frame has had run in a row (bounds bpf_loop unrolling); not part of state equality. */
+  callbackDepth?: number;
 }
 export interface RefState { id: number; insn: number }
 export interface Checkpoint { state: State; pc: number; branches: number; parent: Checkpoint | null; hits: number; misses: number }
@@ -41,7 +45,7 @@ export function cloneSlot(s: Slot | undefined): Slot | undefined {
   return s ? { bytes: s.bytes.slice(), spill: s.spill ? { ...s.spill } : null } : undefined;
 }
 export function cloneFrame(f: Frame): Frame {
-  return { regs: f.regs.map((r) => ({ ...r })), stack: f.stack.map(cloneSlot), callsite: f.callsite, frameno: f.frameno, subprog: f.subprog };
+  return { regs: f.regs.map((r) => ({ ...r })), stack: f.stack.map(cloneSlot), callsite: f.callsite, frameno: f.frameno, subprog: f.subprog, callback: f.callback, callbackDepth: f.callbackDepth };
 }
 export function cloneState(s: State): State {
   return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), parent: s.parent };

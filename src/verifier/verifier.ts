@@ -8,14 +8,15 @@ import { jumpTarget, lddwValue, type Instruction, type Program } from '../isa/in
 import type { HelperArgType, HelperRegistry, HelperSpec } from '../helpers/table.js';
 import { type ContextSpec, VERIFIER_CONTEXTS, contextFieldSpan } from '../programs/context.js';
 import type { ProgramTypeName } from '../programs/types.js';
-import { type Reg, type RegType, notInit, unknownScalar, knownScalar, pointer, markKnown, setUnknown, isConst, isPointer, isPkt, syncBounds, boundsInvalid, coerceToSize, signExtend, mark32Unbounded } from './reg.js';
+import { type Reg, type RegType, regsEqual, notInit, unknownScalar, knownScalar, pointer, markKnown, setUnknown, isConst, isPointer, isPkt, syncBounds, boundsInvalid, coerceToSize, signExtend, mark32Unbounded } from './reg.js';
 import { tnumIsConst, tnumAdd, tnumSub, tnumConst, tnumStr, tnumSubreg, S64_MIN, S64_MAX, U64_MAX, s64, u64, u32 } from './tnum.js';
 import { scalarAluOp, scalarNeg, branchTaken, refine, negateJmp, swapJmp, JSET_NOT } from './alu.js';
 import { type State, type Frame, type Checkpoint, type Slot, SB, SLOT_BYTES, newFrame, cloneState, allRegs, statesEqualExact, stateSubsumes } from './state.js';
 import { type Cfg, subprogOf } from './cfg.js';
 import { type VerifierMap, MAP_TYPE_IDS, mapTypeId, mapFuncCompatible } from './maps.js';
+import type { LineInfo } from './index.js';
 
-interface ArgMeta { map: number; allocSize: number; releaseRef: number; keyInArray: boolean }
+interface ArgMeta { map: number; allocSize: number; releaseRef: number; keyInArray: boolean; subprog: number }
 import { disasm, regStateStr, stateStr } from './log.js';
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
@@ -45,9 +46,37 @@ export interface CheckOptions {
   insnLimit: number;
   /** Instructions with reserved-field errors, raised when reached (as the kernel does). */
   poisoned: ReadonlyMap<number, string>;
+  /** innerMaps[K]: index in `maps` of map K's inner-map template (map-in-map), else -1 or absent. */
+  innerMaps?: readonly number[];
+  /** The program came with BTF func_info (needed for ld_imm64 src=4 callbacks). */
+  hasFuncInfo?: boolean;
+  /** BTF line_info records, ascending by instruction. */
+  lineInfo?: readonly LineInfo[];
 }
 
-export interface CheckStats { processed: number; maxStatesPerInsn: number; totalStates: number; peakStates: number }
+/**
+ * Helpers that call a BPF callback, and how the callback's frame starts
+ * (set_loop_callback_state, set_map_elem_callback_state): argument registers
+ * built from the caller's; every one must return a value in [0, 1].
+ */
+/** The kernel struct behind a map pointer, by map type (named in the write-refusal message). */
+const MAP_STRUCT_NAMES: Partial<Record<number, string>> = Object.fromEntries([
+  ...(['hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash', 'hash_of_maps'] as const).map((t) => [MAP_TYPE_IDS[t], 'bpf_htab']),
+  ...(['array', 'percpu_array', 'prog_array', 'perf_event_array', 'array_of_maps'] as const).map((t) => [MAP_TYPE_IDS[t], 'bpf_array']),
+]);
+
+/** bpf_loop counts up to this are unrolled rather than widened (see pushCallback). */
+const UNROLL_LIMIT = 64;
+const CALLBACK_HELPERS: Record<string, { ret: { min: number; max: number } }> = {
+  bpf_loop: { ret: { min: 0, max: 1 } },
+  bpf_for_each_map_elem: { ret: { min: 0, max: 1 } },
+};
+
+export interface CheckStats {
+  processed: number; maxStatesPerInsn: number; totalStates: number; peakStates: number;
+  /** Deepest stack use of each subprogram (the kernel's `stack depth` line). */
+  stackDepth?: readonly number[];
+}
 
 const ALU_STR: Record<number, string> = {
   [AluOp.ADD]: '+=', [AluOp.SUB]: '-=', [AluOp.MUL]: '*=', [AluOp.DIV]: '/=', [AluOp.OR]: '|=', [AluOp.AND]: '&=',
@@ -102,6 +131,8 @@ export class Checker {
   private prevInsns = 0;
   private readonly explored = new Map<number, Checkpoint[]>();
   private totalStates = 0;
+  /** The kernel's max_states_per_insn: most states already kept at an instruction when another is added. */
+  private maxStatesPerInsn = 0;
   private peakStates = 0;
   private curStates = 0;
   /** Deepest stack use of each subprogram. */
@@ -109,6 +140,7 @@ export class Checker {
   private readonly log: string[] = [];
   private cur!: State;
   private pc = 0;
+  private pending: Pending[] = [];
 
   constructor(private readonly prog: Program, private readonly cfg: Cfg, private readonly o: CheckOptions) {
     this.ctxRules = VERIFIER_CONTEXTS[o.type];
@@ -118,9 +150,7 @@ export class Checker {
 
   get logLines(): readonly string[] { return this.log; }
   stats(): CheckStats {
-    let maxPer = 0;
-    for (const l of this.explored.values()) maxPer = Math.max(maxPer, l.length);
-    return { processed: this.processed, maxStatesPerInsn: maxPer, totalStates: this.totalStates, peakStates: this.peakStates };
+    return { processed: this.processed, maxStatesPerInsn: this.maxStatesPerInsn, totalStates: this.totalStates, peakStates: this.peakStates, stackDepth: [...this.stackDepth] };
   }
 
   private verbose(line: string): void { if (this.o.logLevel & 3) this.log.push(line); }
@@ -135,8 +165,8 @@ export class Checker {
     const init = newFrame(0, -1, 0);
     init.regs[1] = this.ctx ? pointer('ctx') : unknownScalar();
     this.cur = { frames: [init], refs: [], parent: null };
-    const pending: Pending[] = [];
-    this.verbose('func#0 @0');
+    const pending: Pending[] = this.pending;
+    if (this.o.logLevel & 2) this.verbose('func#0 @0'); // the kernel prints subprogram starts at level 2
     if (this.o.logLevel & 3) this.verbose(`0: ${stateStr(this.cur)}`);
     let pc = 0;
     for (;;) {
@@ -184,6 +214,7 @@ export class Checker {
       }
     }
     const insn = this.at(pc);
+    if (this.o.logLevel & 3) this.verboseLinfo(pc);
     if (this.o.logLevel & 3) this.verbose(`${pc}: (${insn.opcode.toString(16).padStart(2, '0')}) ${disasm(insn, this.o.helpers)}`);
     const poison = this.o.poisoned.get(pc);
     if (poison) this.fail(poison);
@@ -244,6 +275,19 @@ export class Checker {
     return this.fail(`unknown insn class ${insn.opcode & 7}`);
   }
 
+  private prevLinfo: LineInfo | undefined;
+  /** verbose_linfo: the source line of pc's line_info record, once per line (columns are not shown). */
+  private verboseLinfo(pc: number): void {
+    const all = this.o.lineInfo;
+    if (!all?.length) return;
+    let l: LineInfo | undefined;
+    for (const x of all) { if (x.insnOff > pc) break; l = x; }
+    const prev = this.prevLinfo;
+    if (!l || l === prev || (prev && prev.fileName === l.fileName && prev.line === l.line)) return;
+    this.verbose(`; ${l.source.trimStart()} @ ${l.fileName.replace(/^.*\//, '')}:${l.line}`);
+    this.prevLinfo = l;
+  }
+
   private traceReg(r: number): void {
     if (this.o.logLevel & 3) {
       const last = this.log.length - 1;
@@ -260,9 +304,13 @@ export class Checker {
   private isStateVisited(pc: number): boolean {
     const list = this.explored.get(pc) ?? [];
     const isMayGoto = this.at(pc).spec.kind === 'may_goto';
+    const callsCallback = this.callbackOf(this.at(pc)) !== undefined;
     for (let i = 0; i < list.length; i++) {
       const c = list[i]!;
-      if (c.branches > 0) {
+      if (callsCallback) {
+        // Another turn of a callback loop: converged once it adds nothing (RANGE_WITHIN, in progress or not).
+        if (stateSubsumes(c.state, this.cur)) { c.hits++; return true; }
+      } else if (c.branches > 0) {
         // A state still being explored: reaching it again unchanged is a loop that never ends.
         if (statesEqualExact(c.state, this.cur)) this.fail(`infinite loop detected at insn ${pc}`);
         if (isMayGoto && this.sameShape(c.state, this.cur)) return true;
@@ -273,10 +321,11 @@ export class Checker {
       // Like the kernel, forget states that keep failing to match.
       if (++c.misses > c.hits * 3 + 3) { list.splice(i, 1); i--; this.curStates--; }
     }
-    // Like the kernel, checkpoint only after at least 2 jumps and 8 instructions.
-    if (this.jmpsProcessed - this.prevJmps < 2 || this.processed - this.prevInsns < 8) return false;
+    // Like the kernel, checkpoint only after at least 2 jumps and 8 instructions (callback calls always: they loop).
+    if (!callsCallback && (this.jmpsProcessed - this.prevJmps < 2 || this.processed - this.prevInsns < 8)) return false;
     this.prevJmps = this.jmpsProcessed;
     this.prevInsns = this.processed;
+    this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, list.length);
     const cp: Checkpoint = { state: cloneState(this.cur), pc, branches: 1, parent: this.cur.parent, hits: 0, misses: 0 };
     cp.state.parent = cp.parent;
     list.push(cp);
@@ -511,7 +560,9 @@ export class Checker {
         return;
       }
       case LddwSrc.FUNC:
-        this.fail('missing btf func_info');
+        if (!this.o.hasFuncInfo) this.fail('missing btf func_info');
+        regs[insn.dst] = pointer('func', { subprog: subprogOf(this.cfg.subprogs, insn.pc + 1 + insn.imm) });
+        return;
       // eslint-disable-next-line no-fallthrough
       default:
         this.fail('unrecognized bpf_ld_imm64 insn');
@@ -571,10 +622,13 @@ export class Checker {
         this.checkPacketAccess(regno, reg, off, size);
         result = unknownScalar();
         break;
-      case 'map_ptr':
-        if (t === 'write') this.fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
+      case 'map_ptr': {
+        // a map pointer is read through the map's kernel struct (BTF), never written
+        const struct = MAP_STRUCT_NAMES[mapTypeId(this.o.maps[reg.map]!.type)];
+        if (t === 'write') this.fail(struct ? `only read from ${struct} is supported` : `R${regno} invalid mem access '${regTypeStr(reg)}'`);
         result = unknownScalar();
         break;
+      }
       case 'sock_common':
         if (reg.maybeNull || t === 'write' || off < 0 || off + size > SOCK_COMMON_READ_BYTES) this.fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
         result = unknownScalar();
@@ -734,6 +788,7 @@ export class Checker {
     }
     if (value && isPointer(value)) {
       if (size !== SLOT_BYTES) this.fail('invalid size of register spill');
+      if (value.type === 'fp' && f !== this.frame) this.fail('cannot spill pointers to stack into stack frame of the caller');
       spill(value);
       return;
     }
@@ -937,7 +992,11 @@ export class Checker {
     let refId = 0;
     for (const r of allRegs(st)) {
       if (!r.maybeNull || r.id !== id) continue;
-      if (isNull) { refId = r.refObjId || refId; Object.assign(r, knownScalar(0n)); } else r.maybeNull = false;
+      if (isNull) { refId = r.refObjId || refId; Object.assign(r, knownScalar(0n)); continue; }
+      r.maybeNull = false;
+      // map-in-map: a non-NULL value is the inner map (mark_ptr_or_null_reg)
+      const inner = r.type === 'map_value' ? this.o.innerMaps?.[r.map] ?? -1 : -1;
+      if (inner >= 0) Object.assign(r, pointer('map_ptr', { map: inner }));
     }
     if (isNull && refId) st.refs = st.refs.filter((x) => x.id !== refId);
   }
@@ -987,10 +1046,23 @@ export class Checker {
 
   private checkExit(): number | null {
     const frames = this.cur.frames;
+    // prepare_func_exit: no stack pointer goes back to a caller (the kernel refuses even the caller's own)
+    if (frames.length > 1 && this.frame.regs[0]!.type === 'fp') this.fail('cannot return stack pointer to the caller');
+    if (frames.length > 1 && this.frame.callback) {
+      const callee = this.frame;
+      const r0 = this.frame.regs[0]!;
+      if (r0.type !== 'scalar') this.fail('R0 not a scalar value');
+      this.checkRetRange(r0, callee.callback!, 'At callback return the register R0');
+      frames.pop();
+      if (this.o.logLevel & 3) this.verbose(`returning from callee:\n to caller at ${callee.callsite}:`);
+      if (callee.callback!.widen) this.widenAfterCallback(callee.callsite);
+      // back to the helper call: it may call the callback again
+      return callee.callsite;
+    }
     if (frames.length > 1) {
       const callee = this.frame;
-      const r0 = this.readReg(0);
-      if (r0.type === 'fp' && r0.frameno === callee.frameno) this.fail('cannot return stack pointer to the caller');
+      // r0 goes back as it is (the caller finds out if it reads an uninitialised one)
+      const r0 = callee.regs[0]!;
       frames.pop();
       const caller = this.frame;
       caller.regs[0] = { ...r0 };
@@ -1006,16 +1078,86 @@ export class Checker {
     const range = this.ctxRules?.ret;
     if (range) {
       if (r0.type !== 'scalar') this.fail(`At program exit the register R0 is not a known value (${regTypeStr(r0)})`);
-      if (r0.smin < BigInt(range.min) || r0.smax > BigInt(range.max)) {
-        let s = 'At program exit the register R0 has';
-        let unknown = true;
-        if (r0.smin > S64_MIN) { s += ` smin=${r0.smin}`; unknown = false; }
-        if (r0.smax < S64_MAX) { s += ` smax=${r0.smax}`; unknown = false; }
-        if (unknown) s += ' unknown scalar value';
-        this.fail(`${s} should have been in [${range.min}, ${range.max}]`);
-      }
+      this.checkRetRange(r0, range, 'At program exit the register R0');
     }
     return null;
+  }
+
+  /** verbose_invalid_scalar: r0 within [min, max]. */
+  private checkRetRange(r0: Reg, range: { min: number; max: number }, what: string): void {
+    if (r0.smin >= BigInt(range.min) && r0.smax <= BigInt(range.max)) return;
+    let s = `${what} has`;
+    let unknown = true;
+    if (r0.smin > S64_MIN) { s += ` smin=${r0.smin}`; unknown = false; }
+    if (r0.smax < S64_MAX) { s += ` smax=${r0.smax}`; unknown = false; }
+    if (unknown) s += ' unknown scalar value';
+    this.fail(`${s} should have been in [${range.min}, ${range.max}]`);
+  }
+
+  /** The callback rules of a helper call instruction, if it calls one. */
+  private callbackOf(insn: Instruction): { ret: { min: number; max: number } } | undefined {
+    if (insn.spec.kind !== 'call' || insn.src !== CallSrc.HELPER) return undefined;
+    const spec = this.o.helpers.get(insn.imm);
+    return spec ? CALLBACK_HELPERS[spec.name] : undefined;
+  }
+
+  /**
+   * push_callback_call: explore the callback as a branch that starts in a new
+   * frame and, at its exit, returns to this call (so it runs any number of
+   * times); the caller goes on past the call (it may run zero times).
+   */
+  private pushCallback(insn: Instruction, name: string, meta: ArgMeta): void {
+    const cb = CALLBACK_HELPERS[name];
+    if (!cb) this.fail(`callback functions are not supported for ${name}#${insn.imm}`);
+    const frames = this.cur.frames;
+    // bpf_loop with a bounded count runs its callback at most that many times in a row
+    const bound = name === 'bpf_loop' ? this.regs[1]!.umax : null;
+    if (bound !== null && BigInt(this.frame.callbackDepth ?? 0) >= bound) {
+      this.frame.callbackDepth = 0;
+      if (this.o.logLevel & 2) this.verbose(`frame${frames.length - 1} bpf_loop iteration limit reached`);
+      return;
+    }
+    if (frames.length >= MAX_CALL_FRAMES) this.fail(`the call stack of ${frames.length + 1} frames is too deep`);
+    const st = cloneState(this.cur);
+    const caller = st.frames[st.frames.length - 1]!;
+    caller.callbackDepth = (caller.callbackDepth ?? 0) + 1;
+    this.frame.callbackDepth = 0;
+    const callee = newFrame(st.frames.length, insn.pc, meta.subprog);
+    // Without precision tracking, widening changed scalars could lose a counter the kernel keeps
+    // exact; a short bounded loop is unrolled instead (each turn is a concrete state).
+    callee.callback = { ...cb.ret, widen: bound === null || bound > BigInt(UNROLL_LIMIT) };
+    if (name === 'bpf_loop') {
+      callee.regs[1] = unknownScalar(); // the iteration index
+      callee.regs[2] = { ...caller.regs[3]! };
+    } else { // bpf_for_each_map_elem: the map, the element's key and value, the context
+      callee.regs[1] = pointer('map_ptr', { map: meta.map });
+      callee.regs[2] = pointer('map_key', { map: meta.map });
+      callee.regs[3] = pointer('map_value', { map: meta.map });
+      callee.regs[4] = { ...caller.regs[3]! };
+    }
+    st.frames.push(callee);
+    this.pushBranch(this.pending, st, this.cfg.subprogs[meta.subprog]!, insn.pc);
+  }
+
+  /**
+   * widen_imprecise_scalars: a scalar that changed since the previous turn of
+   * the callback loop becomes unknown, so the loop converges (we track no
+   * precision, so every changed scalar is widened: sound, possibly stricter).
+   */
+  private widenAfterCallback(callsite: number): void {
+    const prev = (this.explored.get(callsite) ?? []).find((c) => c.branches > 0 && c.state.frames.length === this.cur.frames.length);
+    if (!prev) return;
+    for (let i = 0; i < this.cur.frames.length; i++) {
+      const fo = prev.state.frames[i]!, fc = this.cur.frames[i]!;
+      for (let r = 0; r < fc.regs.length; r++) {
+        const o = fo.regs[r]!, c = fc.regs[r]!;
+        if (o.type === 'scalar' && c.type === 'scalar' && !regsEqual(o, c)) setUnknown(c);
+      }
+      for (let k = 0; k < fc.stack.length; k++) {
+        const c = fc.stack[k]?.spill, o = fo.stack[k]?.spill;
+        if (c && o && o.type === 'scalar' && c.type === 'scalar' && !regsEqual(o, c)) setUnknown(c);
+      }
+    }
   }
 
   private helperName(id: number, spec: HelperSpec | undefined): string { return spec ? spec.name : id === 0 ? 'bpf_unspec' : 'unknown'; }
@@ -1029,7 +1171,7 @@ export class Checker {
     const types = spec?.programTypes;
     if (!proto || !types || (types !== 'all' && !types.includes(this.o.type))) this.fail(`program of this type cannot use helper ${name}#${id}`);
     if (proto.gplOnly && !this.o.gplCompatible) this.fail('cannot call GPL-restricted function from non-GPL compatible program');
-    const meta: ArgMeta = { map: -1, allocSize: 0, releaseRef: 0, keyInArray: false };
+    const meta: ArgMeta = { map: -1, allocSize: 0, releaseRef: 0, keyInArray: false, subprog: -1 };
     proto.args.forEach((a, i) => this.checkFuncArg(i + 1, a, proto.args, meta, name));
     if (meta.map >= 0) {
       const mt = mapTypeId(this.o.maps[meta.map]!.type);
@@ -1041,6 +1183,7 @@ export class Checker {
       this.fail(`map '${m?.name ?? ''}' has to have BTF in order to use ${name}`);
     }
     if (meta.releaseRef) this.releaseReference(meta.releaseRef);
+    if (meta.subprog >= 0) this.pushCallback(insn, name, meta);
     const regs = this.regs;
     for (let r = 1; r <= 5; r++) regs[r] = notInit();
     switch (proto.ret) {
@@ -1137,6 +1280,7 @@ export class Checker {
         return;
       case 'ptr_to_func':
         expect(reg.type === 'func', 'func');
+        meta.subprog = reg.subprog;
         return;
       case 'ptr_to_stack_or_null':
         if (isZero) return;

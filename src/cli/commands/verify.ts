@@ -8,13 +8,14 @@ import { parseArgs } from 'node:util';
 import { verify, MAP_TYPE_IDS, type VerifierMap } from '../../verifier/index.js';
 import { PROGRAM_TYPE_IDS, type ProgramTypeName } from '../../programs/types.js';
 import { parseObject } from '../../loader/object.js';
-import type { ProgramSpec } from '../../loader/spec.js';
+import type { MapSpec, ProgramSpec } from '../../loader/spec.js';
 import { programBytesFromFile } from '../program-file.js';
 
 export const VERIFY_USAGE = `  verify FILE [--prog NAME] [--type TYPE] [--raw] [--map TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES[:FLAGS]]...
-         [--license STR] [--log-level N] [--unprivileged]
+         [--license STR] [--log-level N] [--unprivileged] [--func-info OFF,OFF…]
       verify an object's programs (or a bare program with --raw, whose lddw src=1 imm K names the
       K-th --map) and print the verdict; the log (level 1, 2, 4) goes to stdout in the kernel's format.
+      --func-info: BTF func_info offsets of a --raw program (needed for callbacks such as bpf_loop)
       exit 0: accepted, 1: rejected, 2: error
 `;
 
@@ -56,7 +57,7 @@ export function parseMapArg(s: string): VerifierMap {
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 
-interface Target { name: string; type: ProgramTypeName; bytes: Uint8Array; maps: readonly VerifierMap[]; license: string; spec?: ProgramSpec }
+interface Target { name: string; type: ProgramTypeName; bytes: Uint8Array; maps: readonly VerifierMap[]; license: string; spec?: ProgramSpec; funcInfo?: number[] }
 
 /** The BTF.ext source line covering pc (the last line record at or before it). */
 function sourceLine(spec: ProgramSpec | undefined, pc: number): string | undefined {
@@ -84,7 +85,7 @@ function run(argv: string[]): number {
     options: {
       prog: { type: 'string' }, type: { type: 'string' }, raw: { type: 'boolean' },
       map: { type: 'string', multiple: true }, 'log-level': { type: 'string' },
-      unprivileged: { type: 'boolean' }, license: { type: 'string' },
+      unprivileged: { type: 'boolean' }, license: { type: 'string' }, 'func-info': { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new InputError('verify takes one file');
@@ -99,7 +100,11 @@ function run(argv: string[]): number {
   if (!values.raw && ELF_MAGIC.every((v, i) => head[i] === v)) {
     if (cliMaps.length) throw new InputError('--map is for --raw programs; an object brings its own maps');
     const spec = parseObject(new Uint8Array(readFileSync(file)));
-    const maps: VerifierMap[] = spec.maps.map((m) => ({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name }));
+    const toMap = (m: MapSpec): VerifierMap => ({
+      type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name,
+      ...(m.innerMap ? { inner: toMap(m.innerMap) } : {}),
+    });
+    const maps = spec.maps.map(toMap);
     let progs = spec.programs;
     if (values.prog !== undefined) {
       progs = progs.filter((p) => p.name === values.prog);
@@ -115,16 +120,18 @@ function run(argv: string[]): number {
     const bytes = programBytesFromFile(file);
     if (bytes.length === 0 || bytes.length % 8) throw new InputError(`${file}: ${bytes.length} bytes is not a whole number of 8-byte instructions`);
     const name = file.split('/').pop()!.replace(/\.[^.]*$/, '');
-    targets.push({ name, type: typeOverride, bytes, maps: cliMaps, license: values.license ?? 'GPL' });
+    const funcInfo = values['func-info']?.split(',').map(Number);
+    if (funcInfo?.some((n) => !Number.isInteger(n) || n < 0)) throw new InputError('--func-info takes instruction offsets: 0,12,…');
+    targets.push({ name, type: typeOverride, bytes, maps: cliMaps, license: values.license ?? 'GPL', funcInfo });
   }
 
   let rejected = 0;
   for (const t of targets) {
-    const t0 = performance.now();
-    const r = verify(t.bytes, { helpers: loadHelpers(), type: t.type, maps: t.maps, license: t.license, logLevel, unprivileged: values.unprivileged });
-    const usec = Math.round((performance.now() - t0) * 1000);
-    // level 4 statistics open with the time, as the kernel's do
-    if (logLevel) process.stdout.write(logLevel & 4 ? r.log.replace(/^processed /m, `verification time ${usec} usec\nprocessed `) : r.log);
+    const funcInfo = (t.spec?.funcInfo.map((f) => f.pc) ?? t.funcInfo)?.map((insnOff) => ({ insnOff }));
+    const lineInfo = t.spec?.lineInfo.map((l) => ({ insnOff: l.pc, source: l.source, fileName: l.fileName, line: l.line }));
+    const r = verify(t.bytes, { helpers: loadHelpers(), type: t.type, maps: t.maps, license: t.license, logLevel, unprivileged: values.unprivileged, funcInfo, lineInfo });
+    // level 4 statistics (verification time, stack depth, processed) come in the log, as the kernel's do
+    if (logLevel) process.stdout.write(r.log);
     if (r.ok) {
       process.stdout.write(`${t.name}: accepted (processed ${r.stats.processed} insns)\n`);
     } else {
