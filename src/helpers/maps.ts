@@ -6,16 +6,19 @@
  */
 import type { HelperRegistry, HelperProto, HelperImpl } from './table.js';
 import type { MapKernels } from '../maps/kernels.js';
+import type { ProgramTypeName } from '../programs/types.js';
 
 type Sig = HelperImpl['kernel'] & {};
 
-interface MapHelper { id: number; export: string; params: Sig['params']; result: Sig['result']; proto: HelperProto }
+interface MapHelper { id: number; export: string; params: Sig['params']; result: Sig['result']; proto: HelperProto; programTypes?: readonly ProgramTypeName[] }
 
 const gpl = false;
 export const MAP_HELPERS: readonly MapHelper[] = [
   { id: 1, export: 'map_lookup_elem', params: ['i32', 'i32'], result: 'i32', proto: { ret: 'ptr_to_map_value_or_null', args: ['const_map_ptr', 'ptr_to_map_key'], gplOnly: gpl } },
   { id: 2, export: 'map_update_elem', params: ['i32', 'i32', 'i32', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_map_key', 'ptr_to_map_value', 'anything'], gplOnly: gpl } },
   { id: 3, export: 'map_delete_elem', params: ['i32', 'i32'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_map_key'], gplOnly: gpl } },
+  { id: 25, export: 'perf_event_output', params: ['i32', 'i32', 'i64', 'i32', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['ptr_to_ctx', 'const_map_ptr', 'anything', 'ptr_to_mem', 'const_size_or_zero'], gplOnly: true }, programTypes: ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event', 'raw_tracepoint_writable', 'socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb', 'xdp'] },
+  { id: 51, export: 'redirect_map', params: ['i32', 'i64', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'anything', 'anything'], gplOnly: gpl }, programTypes: ['xdp'] },
   { id: 87, export: 'map_push_elem', params: ['i32', 'i32', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_map_value', 'anything'], gplOnly: gpl } },
   { id: 88, export: 'map_pop_elem', params: ['i32', 'i32'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_uninit_map_value'], gplOnly: gpl } },
   { id: 89, export: 'map_peek_elem', params: ['i32', 'i32'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_uninit_map_value'], gplOnly: gpl } },
@@ -36,6 +39,6 @@ export function registerMapHelpers(registry: HelperRegistry, kernels?: MapKernel
     if (kernels && typeof (kernels.instance.exports as Record<string, unknown>)[h.export] !== 'function') {
       throw new Error(`map kernels lack the export ${h.export} for helper ${h.id}`);
     }
-    registry.register(h.id, { kernel: { export: h.export, params: h.params, result: h.result } }, { proto: h.proto, programTypes: 'all' });
+    registry.register(h.id, { kernel: { export: h.export, params: h.params, result: h.result } }, { proto: h.proto, programTypes: h.programTypes ?? 'all' });
   }
 }

@@ -26,6 +26,12 @@ export interface MapKernelExports {
   map_peek_elem(map: number, value: number): bigint;
   map_lookup_percpu_elem(map: number, key: number, cpu: number): number;
   prog_array_get(map: number, index: number): number;
+  perf_event_output(ctx: number, map: number, flags: bigint, data: number, size: bigint): bigint;
+  perf_event_create(type: number, config: number, oncpu: number, dataBytes: number, id: bigint): number;
+  perf_event_free(ev: number): void;
+  redirect_map(map: number, key: bigint, flags: bigint): bigint;
+  redirect_record(cpu: number): number;
+  redirect_reset(cpu: number): void;
   ringbuf_output(map: number, data: number, size: bigint, flags: bigint): bigint;
   ringbuf_reserve(map: number, size: bigint, flags: bigint): number;
   ringbuf_submit(sample: number, flags: bigint): bigint;

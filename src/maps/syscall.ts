@@ -10,6 +10,7 @@ import {
   MAP_TYPE, MAP_TYPE_MAX, MAP_FLAG, BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_CMD, ERRNO, BPF_OBJ_NAME_LEN, MAX_BPF_STACK,
   KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE, LPM_DATA_SIZE_MAX, PAGE_SIZE, BLOOM_NR_HASH_FUNCS_MASK,
   errnoName, mapTypeName, type ErrnoName,
+  PERF_TYPE_SOFTWARE, PERF_COUNT_SW_BPF_OUTPUT, BPF_NOEXIST, CPUMAP_QSIZE_MAX, NR_CPUS,
 } from './constants.js';
 import type { MapKernels, MapKernelExports } from './kernels.js';
 
@@ -41,8 +42,23 @@ export interface MapInfo {
   readonly inner?: { type: number; keySize: number; valueSize: number; maxEntries: number; flags: number };
 }
 
-/** A program as prog arrays see it: an fd and an id. */
-export interface ProgramRef { readonly fd: number; readonly id: number; readonly name: string }
+/**
+ * A program as prog arrays see it: an fd and an id. `attach` is its expected
+ * attach type where maps care (devmap/cpumap entries run XDP programs loaded
+ * for BPF_XDP_DEVMAP / BPF_XDP_CPUMAP).
+ */
+export interface ProgramRef { readonly fd: number; readonly id: number; readonly name: string; readonly attach?: 'xdp_devmap' | 'xdp_cpumap' }
+
+/**
+ * Simulated kernel objects that maps take by fd (src/maps/README.md, "Objects"):
+ * a perf event (perf_event_open) for perf event arrays, a socket for xskmap.
+ */
+export type SimObject =
+  | { readonly kind: 'perf_event'; readonly fd: number; readonly id: number; readonly addr: number; readonly cpu: number; readonly type: number; readonly config: number; readonly dataBytes: number }
+  | { readonly kind: 'socket'; readonly fd: number; readonly id: number; readonly addr: number; readonly family: 'xdp' | 'inet'; readonly ifindex: number; readonly queueId: number; readonly bound: boolean };
+
+/** A simulated network device (what an ifindex names): devmaps hold them. */
+export interface NetDevice { readonly ifindex: number; readonly name: string }
 
 const ACCESS_MASK = MAP_FLAG.RDONLY | MAP_FLAG.WRONLY | MAP_FLAG.RDONLY_PROG | MAP_FLAG.WRONLY_PROG;
 const HTAB_CREATE_FLAG_MASK = MAP_FLAG.NO_PREALLOC | MAP_FLAG.NO_COMMON_LRU | MAP_FLAG.NUMA_NODE | ACCESS_MASK | MAP_FLAG.ZERO_SEED;
@@ -51,6 +67,9 @@ const LPM_CREATE_FLAG_MASK = MAP_FLAG.NO_PREALLOC | MAP_FLAG.NUMA_NODE | ACCESS_
 const QUEUE_STACK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | ACCESS_MASK;
 const BLOOM_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.ZERO_SEED | ACCESS_MASK;
 const RINGBUF_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE;
+const DEV_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY;
+const XSK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY;
+const CPUMAP_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE;
 /** sizeof(struct htab_elem) on x86-64. */
 const HTAB_ELEM_SIZE = 48;
 
@@ -59,10 +78,14 @@ const HASH_TYPES = new Set<number>([T.hash, T.percpu_hash, T.lru_hash, T.lru_per
 const ARRAY_TYPES = new Set<number>([T.array, T.percpu_array, T.prog_array, T.array_of_maps]);
 const PERCPU_TYPES = new Set<number>([T.percpu_hash, T.lru_percpu_hash, T.percpu_array]);
 const MAP_IN_MAP = new Set<number>([T.array_of_maps, T.hash_of_maps]);
-const FD_VALUE_TYPES = new Set<number>([T.prog_array, T.array_of_maps, T.hash_of_maps]);
+const FD_VALUE_TYPES = new Set<number>([T.prog_array, T.array_of_maps, T.hash_of_maps, T.perf_event_array]);
+/** Redirect maps: user space passes targets (ifindex, CPU, socket fd) that are validated here. */
+const REDIRECT_TYPES = new Set<number>([T.devmap, T.devmap_hash, T.cpumap, T.xskmap]);
+/** The XDP program entries of devmap and cpumap values (struct bpf_devmap_val / bpf_cpumap_val). */
+const REDIRECT_SLOT_BYTES = 8;
 /** Types that may be inner maps (the kernel's map_meta_equal). */
 const INNER_OK = new Set<number>([T.hash, T.array, T.percpu_hash, T.percpu_array, T.lru_hash, T.lru_percpu_hash, T.lpm_trie, T.queue, T.stack, T.ringbuf, T.bloom_filter]);
-const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf]);
+const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf, T.perf_event_array, ...REDIRECT_TYPES]);
 
 function fail(name: ErrnoName, message: string): never {
   throw new MapError(name, ERRNO[name], message);
@@ -84,7 +107,10 @@ export class BpfMaps {
   readonly kernels: MapKernels;
   private readonly k: MapKernelExports;
   private readonly memory: WebAssembly.Memory;
-  private readonly fds = new Map<number, MapInfo | ProgramRef>();
+  private readonly fds = new Map<number, MapInfo | ProgramRef | SimObject>();
+  /** Network devices by ifindex (devmap targets); `lo` exists as in every namespace. */
+  readonly devices = new Map<number, NetDevice>([[1, { ifindex: 1, name: 'lo' }]]);
+  private nextObjId = 1;
   private readonly byHandle = new Map<number, MapInfo>();
   private readonly byId = new Map<number, MapInfo>();
   private nextFd = 3;
@@ -162,11 +188,67 @@ export class BpfMaps {
   mapById(id: number): MapInfo | undefined { return this.byId.get(id); }
   maps(): IterableIterator<MapInfo> { return this.byHandle.values(); }
 
-  /** Gives a program an fd and id so prog arrays can hold it. */
-  registerProgram(name = ''): ProgramRef {
-    const ref: ProgramRef = { fd: this.nextFd++, id: this.nextProgId++, name };
+  /** Gives a program an fd and id so prog arrays (and devmap/cpumap entries, by `attach`) can hold it. */
+  registerProgram(name = '', attach?: ProgramRef['attach']): ProgramRef {
+    const ref: ProgramRef = { fd: this.nextFd++, id: this.nextProgId++, name, ...(attach ? { attach } : {}) };
     this.fds.set(ref.fd, ref);
     return ref;
+  }
+
+  /** The object behind an fd, whatever its kind (undefined when closed; stdio is not listed). */
+  object(fd: number): MapInfo | ProgramRef | SimObject | undefined { return this.fds.get(fd); }
+
+  /** Adds a simulated network device (devmap targets name devices by ifindex). */
+  addDevice(ifindex: number, name: string): NetDevice {
+    if (!Number.isInteger(ifindex) || ifindex <= 0 || ifindex > 0x7fffffff) fail('EINVAL', `ifindex ${ifindex} is not a positive int`);
+    const d = { ifindex, name };
+    this.devices.set(ifindex, d);
+    return d;
+  }
+
+  /**
+   * perf_event_open for the events perf event arrays hold: by default the
+   * software event PERF_COUNT_SW_BPF_OUTPUT bound to `cpu`, with a ring of
+   * `pages` pages (a power of two, as mmap of the perf buffer requires).
+   */
+  perf_event_open(cpu: number, pages: number, attr: { type?: number; config?: number } = {}): number {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.ncpus) fail('EINVAL', `no CPU ${cpu} (the machine has ${this.ncpus})`);
+    if (!isPow2(pages)) fail('EINVAL', `perf buffer of ${pages} pages: the page count must be a power of two`);
+    const type = attr.type ?? PERF_TYPE_SOFTWARE, config = attr.config ?? PERF_COUNT_SW_BPF_OUTPUT;
+    const id = this.nextObjId++;
+    const dataBytes = pages * PAGE_SIZE;
+    const addr = this.k.perf_event_create(type, config, cpu, dataBytes, BigInt(id));
+    this.bytes();
+    if (!addr) fail('ENOMEM', `no memory for a perf buffer of ${pages} pages`);
+    const ev: SimObject = { kind: 'perf_event', fd: this.nextFd++, id, addr, cpu, type, config, dataBytes };
+    this.fds.set(ev.fd, ev);
+    return ev.fd;
+  }
+
+  /**
+   * A simulated socket. AF_XDP sockets are what xskmap holds; `bound` is the
+   * kernel's xsk_is_setup_for_bpf_map (rx ring, umem and bind done).
+   */
+  socket(opts: { family?: 'xdp' | 'inet'; ifindex?: number; queueId?: number; bound?: boolean } = {}): number {
+    const id = this.nextObjId++;
+    const addr = this.k.heap_alloc(16);
+    if (!addr) fail('ENOMEM', 'no memory for a socket');
+    const sock: SimObject = {
+      kind: 'socket', fd: this.nextFd++, id, addr, family: opts.family ?? 'xdp', ifindex: opts.ifindex ?? 1, queueId: opts.queueId ?? 0, bound: opts.bound ?? true,
+    };
+    // what a program reading the xskmap entry sees: {u32 id, u32 ifindex, u32 queue_id}
+    const dv = new DataView(this.bytes().buffer);
+    dv.setUint32(addr, id, true);
+    dv.setUint32(addr + 4, sock.ifindex, true);
+    dv.setUint32(addr + 8, sock.queueId, true);
+    this.fds.set(sock.fd, sock);
+    return sock.fd;
+  }
+
+  /** The simulated object whose memory is at `addr` (a perf event or socket a map slot holds). */
+  objectByAddr(addr: number): SimObject | undefined {
+    for (const o of this.fds.values()) if ('kind' in o && o.addr === addr) return o;
+    return undefined;
   }
 
   /** Bytes of a value as user space passes it (per-CPU: every CPU's, 8-aligned). */
@@ -182,6 +264,7 @@ export class BpfMaps {
     const m = this.fds.get(fd);
     if (!m) fail('EBADF', `fd ${fd} is not open`);
     this.fds.delete(fd);
+    // programs and simulated objects stay alive: map slots may still hold them (the kernel's references)
     if (!('handle' in m)) return;
     if (this.heldByOuterMap(m.handle)) return;
     this.byHandle.delete(m.handle);
@@ -235,7 +318,8 @@ export class BpfMaps {
       if (!/^[A-Za-z0-9_.]*$/.test(name)) fail('EINVAL', `map name ${JSON.stringify(name)} has characters other than letters, digits, '_' and '.'`);
     }
     const seed = flags & MAP_FLAG.ZERO_SEED ? 0 : this.nextSeed();
-    const handle = this.k.map_create(type, keySize, FD_VALUE_TYPES.has(type) ? 4 : valueSize, maxEntries, flags, Number(extra & 0xffffffffn), spinOff, seed);
+    const kernelValue = FD_VALUE_TYPES.has(type) ? 4 : type === T.devmap_hash ? REDIRECT_SLOT_BYTES : valueSize;
+    const handle = this.k.map_create(type, keySize, kernelValue, maxEntries, flags, Number(extra & 0xffffffffn), spinOff, seed);
     if (handle < 0) failNo(-handle, `cannot allocate a ${tname} map of ${maxEntries} entries`);
     const id = new DataView(this.bytes().buffer).getUint32(handle + 20, true);
     const info: MapInfo = {
@@ -298,6 +382,30 @@ export class BpfMaps {
           fail('EINVAL', `bloom filter needs key_size 0, value_size > 0, max_entries > 0, map_extra = hash count 0..15 (got ${ks}/${vs}/${max}/${extra})`);
         }
         return;
+      case T.perf_event_array:
+        // fd_array_map_alloc_check, then array_map_alloc_check
+        if (vs !== 4 || (flags & (MAP_FLAG.RDONLY_PROG | MAP_FLAG.WRONLY_PROG))) fail('EINVAL', `perf event array values are u32 perf event fds (value_size 4), no program access flags`);
+        if (max === 0 || ks !== 4 || (flags & ~ARRAY_CREATE_FLAG_MASK) || (flags & (MAP_FLAG.MMAPABLE | MAP_FLAG.INNER_MAP))) {
+          fail('EINVAL', `perf event array needs key_size 4, max_entries > 0 and valid flags (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        return;
+      case T.devmap: case T.devmap_hash:
+        if (max === 0 || ks !== 4 || (vs !== 4 && vs !== 8) || (flags & ~DEV_CREATE_FLAG_MASK)) {
+          fail('EINVAL', `${tname} needs key_size 4, value_size 4 (ifindex) or 8 (ifindex + program fd), max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        if (type === T.devmap_hash && max > 0x80000000) fail('EINVAL', `devmap_hash max_entries ${max} above 2^31`);
+        return;
+      case T.cpumap:
+        if (max === 0 || ks !== 4 || (vs !== 4 && vs !== 8) || (flags & ~CPUMAP_CREATE_FLAG_MASK)) {
+          fail('EINVAL', `cpumap needs key_size 4, value_size 4 (qsize) or 8 (qsize + program fd), max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        if (max > NR_CPUS) fail('E2BIG', `cpumap max_entries ${max} above NR_CPUS ${NR_CPUS}`);
+        return;
+      case T.xskmap:
+        if (max === 0 || ks !== 4 || vs !== 4 || (flags & ~XSK_CREATE_FLAG_MASK)) {
+          fail('EINVAL', `xskmap needs key_size 4, value_size 4 (socket fd), max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        return;
       case T.ringbuf:
         if (flags & ~RINGBUF_CREATE_FLAG_MASK) fail('EINVAL', `invalid map_flags 0x${flags.toString(16)} for ringbuf`);
         if (ks !== 0 || vs !== 0 || !isPow2(max) || max % PAGE_SIZE !== 0) {
@@ -336,6 +444,8 @@ export class BpfMaps {
     this.noSysAccess(m, 'lookup');
     if ((m.type === T.queue || m.type === T.stack || m.type === T.bloom_filter) && flags) fail('EINVAL', 'flags on a queue/stack/bloom lookup');
     this.checkKey(m, key);
+    // perf event arrays have no map_fd_sys_lookup_elem
+    if (m.type === T.perf_event_array) fail('ENOTSUPP', 'perf event array entries cannot be read from user space');
     const ks = round8(m.keySize);
     const fdVal = FD_VALUE_TYPES.has(m.type);
     const vsz = fdVal ? 4 : this.userValueSize(m);
@@ -373,7 +483,20 @@ export class BpfMaps {
     const vsz = FD_VALUE_TYPES.has(m.type) ? 4 : this.userValueSize(m);
     this.checkValue(m, value, vsz);
     let stored = value;
-    if (FD_VALUE_TYPES.has(m.type)) {
+    let kflags = flags;
+    if (REDIRECT_TYPES.has(m.type)) {
+      const r = this.redirectValue(m, key!, value, flags);
+      if (r === null) {
+        // ifindex/qsize 0 empties the slot, as a delete would
+        const s = this.scratchFor(8);
+        copyIn(this.view(), key!, s, 4);
+        this.k.sys_delete(m.handle, s);
+        return;
+      }
+      stored = r;
+      // devmap_hash never checks BPF_EXIST; BPF_NOEXIST was checked against the entry
+      if (m.type === T.devmap_hash) kflags = BPF_ANY;
+    } else if (FD_VALUE_TYPES.has(m.type)) {
       // fd arrays check flags and the index before resolving the fd
       if (m.type !== T.hash_of_maps) {
         if (flags !== BPF_ANY) fail('EINVAL', `${mapTypeName(m.type)} updates take BPF_ANY only`);
@@ -382,14 +505,93 @@ export class BpfMaps {
       }
       stored = this.resolveFdValue(m, value, flags);
     }
-    const s = this.scratchFor(ks + round8(vsz));
+    const svz = Math.max(vsz, stored.length);
+    const s = this.scratchFor(ks + round8(svz));
     const mem = this.view();
     if (m.keySize) copyIn(mem, key!, s, m.keySize);
-    copyIn(mem, stored, s + ks, vsz);
-    const r = this.k.sys_update(m.handle, s, s + ks, flags === 0 ? 0n : BigInt(flags));
+    copyIn(mem, stored, s + ks, svz);
+    const r = this.k.sys_update(m.handle, s, s + ks, kflags === 0 ? 0n : BigInt(kflags));
     // the update may have grown memory
     if (this.u8.byteLength === 0 || this.u8.byteLength !== this.memory.buffer.byteLength) this.bytes();
     if (r < 0) failNo(-r, this.elemMessage(m, 'update', -r, flags));
+  }
+
+  /**
+   * Validates a redirect map update as the kernel's dev_map_update_elem,
+   * dev_map_hash_update_elem, cpu_map_update_elem and xsk_map_update_elem, in
+   * their order; returns the 8-byte slot to store, or null to empty the slot.
+   */
+  private redirectValue(m: MapInfo, key: Uint8Array, value: Uint8Array, flags: number): Uint8Array | null {
+    const index = new DataView(key.buffer, key.byteOffset).getUint32(0, true);
+    const dv = new DataView(value.buffer, value.byteOffset);
+    const first = dv.getUint32(0, true);
+    const progFd = m.valueSize >= 8 ? dv.getInt32(4, true) : 0;
+    const slot = new Uint8Array(REDIRECT_SLOT_BYTES);
+    const out = new DataView(slot.buffer);
+    const tname = mapTypeName(m.type);
+    const xdpProg = (attach: 'xdp_devmap' | 'xdp_cpumap', errno: ErrnoName): number => {
+      if (progFd <= 0) return 0;
+      const p = this.fds.get(progFd);
+      if (!p || 'handle' in p || 'kind' in p || p.attach !== attach) fail(errno, `fd ${progFd} is not an XDP program loaded for ${attach === 'xdp_devmap' ? 'BPF_XDP_DEVMAP' : 'BPF_XDP_CPUMAP'}`);
+      return p.id;
+    };
+    const device = (): void => {
+      if (!this.devices.has(first)) fail('EINVAL', `no network device with ifindex ${first}`);
+    };
+    switch (m.type) {
+      case T.devmap: {
+        if (flags > BPF_EXIST) fail('EINVAL', `invalid ${tname} update flags 0x${flags.toString(16)}`);
+        if (index >= m.maxEntries) fail('E2BIG', `index ${index} out of range (max_entries ${m.maxEntries})`);
+        if (flags === BPF_NOEXIST) fail('EEXIST', 'devmap entries always exist (BPF_NOEXIST)');
+        if (first === 0) {
+          if (progFd > 0) fail('EINVAL', 'a program fd needs an ifindex');
+          return null;
+        }
+        device();
+        out.setUint32(0, first, true);
+        out.setUint32(4, xdpProg('xdp_devmap', 'EINVAL'), true);
+        return slot;
+      }
+      case T.devmap_hash: {
+        if (flags > BPF_EXIST || first === 0) fail('EINVAL', `invalid ${tname} update (flags 0x${flags.toString(16)}, ifindex ${first})`);
+        if (flags === BPF_NOEXIST) {
+          const s = this.scratchFor(16);
+          copyIn(this.view(), key, s, 4);
+          if (this.k.sys_lookup(m.handle, s, s + 8, 0n) === 0) fail('EEXIST', `key ${index} exists (BPF_NOEXIST)`);
+        }
+        device();
+        out.setUint32(0, first, true);
+        out.setUint32(4, xdpProg('xdp_devmap', 'EINVAL'), true);
+        return slot;
+      }
+      case T.cpumap: {
+        if (flags > BPF_EXIST) fail('EINVAL', `invalid cpumap update flags 0x${flags.toString(16)}`);
+        if (index >= m.maxEntries) fail('E2BIG', `CPU ${index} out of range (max_entries ${m.maxEntries})`);
+        if (flags === BPF_NOEXIST) fail('EEXIST', 'cpumap entries always exist (BPF_NOEXIST)');
+        if (first > CPUMAP_QSIZE_MAX) fail('EOVERFLOW', `qsize ${first} above ${CPUMAP_QSIZE_MAX}`);
+        if (index >= this.ncpus) fail('ENODEV', `CPU ${index} is not possible (the machine has ${this.ncpus})`);
+        if (first === 0) return null;
+        // a bad program makes the entry allocation fail as a whole
+        out.setUint32(0, first, true);
+        out.setUint32(4, xdpProg('xdp_cpumap', 'ENOMEM'), true);
+        return slot;
+      }
+      default: { // xskmap
+        if (flags > BPF_EXIST) fail('EINVAL', `invalid xskmap update flags 0x${flags.toString(16)}`);
+        if (index >= m.maxEntries) fail('E2BIG', `index ${index} out of range (max_entries ${m.maxEntries})`);
+        const o = this.fds.get(first);
+        if (!o && !(first <= 2)) fail('EBADF', `fd ${first} is not open`);
+        if (!o || !('kind' in o) || o.kind !== 'socket') fail('ENOTSOCK', `fd ${first} is not a socket`);
+        if (o.family !== 'xdp' || !o.bound) fail('EOPNOTSUPP', `fd ${first} is not an AF_XDP socket bound with rx ring and umem`);
+        const s = this.scratchFor(16);
+        copyIn(this.view(), key, s, 4);
+        const exists = this.k.map_lookup_elem(m.handle, s) !== 0;
+        if (exists && flags === BPF_NOEXIST) fail('EEXIST', `index ${index} holds a socket (BPF_NOEXIST)`);
+        if (!exists && flags === BPF_EXIST) fail('ENOENT', `index ${index} is empty (BPF_EXIST)`);
+        out.setUint32(0, o.addr, true);
+        return slot;
+      }
+    }
   }
 
   /** Prog arrays and maps of maps take fds from user space; the kernel stores the objects. */
@@ -399,8 +601,14 @@ export class BpfMaps {
     const obj = this.fds.get(fd);
     const out = new Uint8Array(4);
     const dv = new DataView(out.buffer);
+    if (m.type === T.perf_event_array) {
+      // perf_event_get: any open file that is not a perf event is EBADF too
+      if (!obj || !('kind' in obj) || obj.kind !== 'perf_event') fail('EBADF', `fd ${fd} is not a perf event`);
+      dv.setUint32(0, obj.addr, true);
+      return out;
+    }
     if (m.type === T.prog_array) {
-      if (!obj || 'handle' in obj) fail('EBADF', `fd ${fd} is not a program`);
+      if (!obj || 'handle' in obj || 'kind' in obj) fail('EBADF', `fd ${fd} is not a program`);
       dv.setUint32(0, obj.id, true);
       return out;
     }
