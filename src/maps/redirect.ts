@@ -67,3 +67,20 @@ export function readRedirect(maps: BpfMaps, cpu: number, ingressIfindex = 0): Re
   }
   return undefined;
 }
+
+/** The machine's maps, once an object loaded them (src/object/object.ts attaches them). */
+function machineMaps(machine: object): BpfMaps | undefined {
+  return (machine as { bpfMaps?: BpfMaps }).bpfMaps;
+}
+
+/** For the XDP runtime: clear the record before a run (no-op without maps). */
+export function resetMachineRedirect(machine: object, cpu: number): void {
+  const maps = machineMaps(machine);
+  if (maps) resetRedirect(maps, cpu);
+}
+
+/** For the XDP runtime: the target after a run that returned XDP_REDIRECT. */
+export function machineRedirect(machine: object, cpu: number, ingressIfindex: number): RedirectTarget | undefined {
+  const maps = machineMaps(machine);
+  return maps ? readRedirect(maps, cpu, ingressIfindex) : undefined;
+}

@@ -284,7 +284,9 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
     if (m.type === MAP_TYPE.unspec || mapTypeName(m.type) === undefined) {
       throw new LoadError('LoaderBadMap', { section: m.section, symbol: m.name }, `map ${m.name}: unknown map type ${m.type} (${m.typeName})`);
     }
-    const maxEntries = opts.maxEntries?.[name] ?? opts.maxEntries?.[m.name] ?? m.maxEntries;
+    let maxEntries = opts.maxEntries?.[name] ?? opts.maxEntries?.[m.name] ?? m.maxEntries;
+    // libbpf sizes a perf event array without max_entries to the possible CPUs
+    if (m.type === MAP_TYPE.perf_event_array && maxEntries === 0) maxEntries = bpf.ncpus;
     let innerFd: number | undefined;
     if (m.innerMap) {
       const i = m.innerMap;
