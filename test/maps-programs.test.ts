@@ -63,4 +63,17 @@ test('interpreter: redirect targets and perf events', async () => { await run('i
 test('jit: redirect targets and perf events', async () => { await run('jit', false); });
 test('verified load: the verifier accepts the program and the run is the same', async () => { await run('interpreter', true); });
 
+
+
+test('the CLI lists and dumps the new map types', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { CLI } = await import('./support/paths.js');
+  const obj = join(ROOT, 'test', 'fixtures', 'maps', 'redirect.o');
+  const list = spawnSync(process.execPath, [CLI, 'maps', obj], { encoding: 'utf8' });
+  assert.is(list.status, 0, list.stderr);
+  for (const t of ['devmap', 'devmap_hash', 'cpumap', 'xskmap', 'perf_event_array']) assert.match(list.stdout, new RegExp(`type=${t} `));
+  const dump = spawnSync(process.execPath, [CLI, 'map', 'dump', obj], { encoding: 'utf8' });
+  assert.is(dump.status, 0, dump.stderr);
+  assert.match(dump.stdout, /map events type=perf_event_array key_size=4 value_size=4 max_entries=1 entries=0/);
+});
 test.run();

@@ -123,7 +123,12 @@ export class BpfMap {
   /** Entries sorted by key bytes, as the kernel oracle prints them. */
   entries(): [Uint8Array, Uint8Array][] {
     const out: [Uint8Array, Uint8Array][] = [];
-    for (const k of this.keys()) { const v = this.lookup(k); if (v) out.push([k, v]); }
+    for (const k of this.keys()) {
+      let v: Uint8Array | undefined;
+      // perf event arrays and xskmaps hold objects user space cannot read back: they list no entries
+      try { v = this.lookup(k); } catch (e) { if (isErrno(e, 'ENOTSUPP') || isErrno(e, 'EOPNOTSUPP')) continue; throw e; }
+      if (v) out.push([k, v]);
+    }
     return out.sort((a, b) => compareBytes(a[0], b[0]));
   }
 
