@@ -8,11 +8,11 @@ import {
   M_TYPE, M_KEY, M_VALUE, M_MAX, M_FLAGS, M_ID, M_VSTRIDE, M_KSTRIDE, M_SPIN, M_EXTRA, M_COUNT, MAP_HEADER_BYTES,
   T_HASH, T_ARRAY, T_PROG_ARRAY, T_PERCPU_HASH, T_PERCPU_ARRAY, T_LRU_HASH, T_LRU_PERCPU_HASH, T_LPM_TRIE,
   T_ARRAY_OF_MAPS, T_HASH_OF_MAPS, T_QUEUE, T_STACK, T_RINGBUF, T_BLOOM_FILTER,
-  T_PERF_EVENT_ARRAY, T_DEVMAP, T_DEVMAP_HASH, T_CPUMAP, T_XSKMAP,
+  T_PERF_EVENT_ARRAY, T_STACK_TRACE, T_DEVMAP, T_DEVMAP_HASH, T_CPUMAP, T_XSKMAP,
   EINVAL, ENOMEM, ENOTSUPP, EOPNOTSUPP,
   cpu, ncpus, setCpu, setNcpus, round8,
 } from './common';
-import { allocInit, allocNcpus, kalloc, kfree, nextMapId, heapBrk, redirectBase, setRedirectBase } from './alloc';
+import { allocInit, allocNcpus, kalloc, kfree, nextMapId, heapBrk, redirectBase, setRedirectBase, callchainBase, setCallchainBase } from './alloc';
 import {
   hashInit, hashFree, hashLookup, hashLookupPercpu, hashUpdate, hashDelete, hashSysLookup,
   hashLookupAndDelete, hashGetNextKey,
@@ -32,12 +32,18 @@ import {
   redirInit, redirFree, redirLookup, redirStore, redirDelete, redirSysLookup, redirectMap, redirectReset,
   REDIRECT_RECORD_BYTES,
 } from './redirect';
+import {
+  stackInit, stackFree, getStackid, getStack, stackSysLookup, stackDelete, stackGetNextKey, CALLCHAIN_CPU_BYTES,
+} from './stackmap';
 
 /** Sets up the heap (first caller) or joins it (later instances); returns 1 if it initialised. */
 export function maps_init(heapBase: u32, cpus: u32): u32 {
   const first = allocInit(<usize>heapBase, cpus);
   setNcpus(allocNcpus());
-  if (first) setRedirectBase(kalloc(REDIRECT_RECORD_BYTES * cpus));
+  if (first) {
+    setRedirectBase(kalloc(REDIRECT_RECORD_BYTES * cpus));
+    setCallchainBase(kalloc(CALLCHAIN_CPU_BYTES * cpus));
+  }
   return first ? 1 : 0;
 }
 export function set_cpu(c: u32): void { setCpu(c); }
@@ -71,6 +77,7 @@ export function map_create(type: u32, keySize: u32, valueSize: u32, maxEntries: 
     case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY:
       r = arrayInit(map); break;
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: r = redirInit(map); break;
+    case T_STACK_TRACE: r = stackInit(map); break;
     case T_LPM_TRIE: r = lpmInit(map); break;
     case T_QUEUE: case T_STACK: r = queueInit(map); break;
     case T_BLOOM_FILTER: r = bloomInit(map, seed); break;
@@ -86,6 +93,7 @@ export function map_free(map: usize): void {
       hashFree(map); break;
     case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: arrayFree(map); break;
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: redirFree(map); break;
+    case T_STACK_TRACE: stackFree(map); break;
     case T_LPM_TRIE: lpmFree(map); break;
     case T_QUEUE: case T_STACK: queueFree(map); break;
     case T_BLOOM_FILTER: bloomFree(map); break;
@@ -140,6 +148,7 @@ export function map_delete_elem(map: usize, key: usize): i64 {
     case T_LPM_TRIE: return lpmDelete(map, key);
     case T_DEVMAP_HASH: return hashDelete(map, key);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirDelete(map, key);
+    case T_STACK_TRACE: return stackDelete(map, key);
   }
   return -EINVAL;
 }
@@ -189,6 +198,13 @@ export function perf_event_create(type: u32, config: u32, oncpu: u32, dataBytes:
 }
 export function perf_event_free(ev: usize): void { perfEventFree(ev); }
 
+/** bpf_get_stackid (27): ctx is where the kernel unwinds from; here the CPU's simulated call chain. */
+export function get_stackid(ctx: usize, map: usize, flags: u64): i64 { return getStackid(map, flags); }
+/** bpf_get_stack (67). */
+export function get_stack(ctx: usize, buf: usize, size: u64, flags: u64): i64 { return getStack(buf, <u32>size, flags); }
+/** Address of CPU c's simulated call chains (kernel, then user). */
+export function callchain_area(c: u32): usize { return callchainBase() + <usize>c * CALLCHAIN_CPU_BYTES; }
+
 /** bpf_redirect_map (51). */
 export function redirect_map(map: usize, key: u64, flags: u64): i64 { return redirectMap(map, key, flags); }
 /** Address of CPU c's redirect record. */
@@ -217,6 +233,7 @@ export function sys_lookup(map: usize, key: usize, out: usize, flags: u64): i32 
     case T_LPM_TRIE: return lpmSysLookup(map, key, out);
     case T_DEVMAP_HASH: return hashSysLookup(map, key, out, 0);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirSysLookup(map, key, out, load<u32>(map, M_VALUE));
+    case T_STACK_TRACE: return stackSysLookup(map, key, out, false);
     case T_QUEUE: case T_STACK: return queuePeek(map, out);
     case T_BLOOM_FILTER: return bloomPeek(map, out);
   }
@@ -251,6 +268,7 @@ export function sys_get_next_key(map: usize, key: usize, next: usize): i32 {
       return arrayGetNextKey(map, key, next);
     case T_LPM_TRIE: return lpmGetNextKey(map, key, next);
     case T_DEVMAP_HASH: return hashGetNextKey(map, key, next);
+    case T_STACK_TRACE: return stackGetNextKey(map, key, next);
   }
   return -EINVAL;
 }
@@ -260,6 +278,7 @@ export function sys_lookup_and_delete(map: usize, key: usize, out: usize, flags:
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH:
       return hashLookupAndDelete(map, key, out, flags);
     case T_QUEUE: case T_STACK: return queuePop(map, out);
+    case T_STACK_TRACE: return stackSysLookup(map, key, out, true);
   }
   return -ENOTSUPP;
 }

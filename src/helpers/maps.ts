@@ -13,11 +13,15 @@ type Sig = HelperImpl['kernel'] & {};
 interface MapHelper { id: number; export: string; params: Sig['params']; result: Sig['result']; proto: HelperProto; programTypes?: readonly ProgramTypeName[] }
 
 const gpl = false;
+/** The tracing program types (the kernel's bpf_tracing_func_proto users). */
+const TRACING: readonly ProgramTypeName[] = ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event', 'raw_tracepoint_writable'];
 export const MAP_HELPERS: readonly MapHelper[] = [
   { id: 1, export: 'map_lookup_elem', params: ['i32', 'i32'], result: 'i32', proto: { ret: 'ptr_to_map_value_or_null', args: ['const_map_ptr', 'ptr_to_map_key'], gplOnly: gpl } },
   { id: 2, export: 'map_update_elem', params: ['i32', 'i32', 'i32', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_map_key', 'ptr_to_map_value', 'anything'], gplOnly: gpl } },
   { id: 3, export: 'map_delete_elem', params: ['i32', 'i32'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_map_key'], gplOnly: gpl } },
-  { id: 25, export: 'perf_event_output', params: ['i32', 'i32', 'i64', 'i32', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['ptr_to_ctx', 'const_map_ptr', 'anything', 'ptr_to_mem', 'const_size_or_zero'], gplOnly: true }, programTypes: ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event', 'raw_tracepoint_writable', 'socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb', 'xdp'] },
+  { id: 25, export: 'perf_event_output', params: ['i32', 'i32', 'i64', 'i32', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['ptr_to_ctx', 'const_map_ptr', 'anything', 'ptr_to_mem', 'const_size_or_zero'], gplOnly: true }, programTypes: [...TRACING, 'socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb', 'xdp'] },
+  { id: 27, export: 'get_stackid', params: ['i32', 'i32', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['ptr_to_ctx', 'const_map_ptr', 'anything'], gplOnly: true }, programTypes: TRACING },
+  { id: 67, export: 'get_stack', params: ['i32', 'i32', 'i64', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['ptr_to_ctx', 'ptr_to_uninit_mem', 'const_size_or_zero', 'anything'], gplOnly: true }, programTypes: TRACING },
   { id: 51, export: 'redirect_map', params: ['i32', 'i64', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'anything', 'anything'], gplOnly: gpl }, programTypes: ['xdp'] },
   { id: 87, export: 'map_push_elem', params: ['i32', 'i32', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_map_value', 'anything'], gplOnly: gpl } },
   { id: 88, export: 'map_pop_elem', params: ['i32', 'i32'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'ptr_to_uninit_map_value'], gplOnly: gpl } },

@@ -161,3 +161,11 @@ export const BPF_F_EXCLUDE_INGRESS = 1 << 4;
 export const CPUMAP_QSIZE_MAX = 16384;
 /** CONFIG_NR_CPUS of the reference kernel (the differential test checks cpumap's limit against it). */
 export const NR_CPUS = 256;
+/** sysctl kernel.perf_event_max_stack (its default): the deepest stack a stack map or bpf_get_stack records. */
+export const PERF_MAX_STACK = 127;
+/** bpf_get_stackid / bpf_get_stack flags. */
+export const BPF_F_SKIP_FIELD_MASK = 0xff;
+export const BPF_F_USER_STACK = 1 << 8;
+export const BPF_F_FAST_STACK_CMP = 1 << 9;
+export const BPF_F_REUSE_STACKID = 1 << 10;
+export const BPF_F_USER_BUILD_ID = 1 << 11;

@@ -5,3 +5,4 @@ export * from './ringbuf.js';
 export * from './object.js';
 export * from './perfbuf.js';
 export * from './redirect.js';
+export * from './stack.js';

@@ -29,6 +29,9 @@ export interface MapKernelExports {
   perf_event_output(ctx: number, map: number, flags: bigint, data: number, size: bigint): bigint;
   perf_event_create(type: number, config: number, oncpu: number, dataBytes: number, id: bigint): number;
   perf_event_free(ev: number): void;
+  get_stackid(ctx: number, map: number, flags: bigint): bigint;
+  get_stack(ctx: number, buf: number, size: bigint, flags: bigint): bigint;
+  callchain_area(cpu: number): number;
   redirect_map(map: number, key: bigint, flags: bigint): bigint;
   redirect_record(cpu: number): number;
   redirect_reset(cpu: number): void;

@@ -10,7 +10,7 @@ import {
   MAP_TYPE, MAP_TYPE_MAX, MAP_FLAG, BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_CMD, ERRNO, BPF_OBJ_NAME_LEN, MAX_BPF_STACK,
   KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE, LPM_DATA_SIZE_MAX, PAGE_SIZE, BLOOM_NR_HASH_FUNCS_MASK,
   errnoName, mapTypeName, type ErrnoName,
-  PERF_TYPE_SOFTWARE, PERF_COUNT_SW_BPF_OUTPUT, BPF_NOEXIST, CPUMAP_QSIZE_MAX, NR_CPUS,
+  PERF_TYPE_SOFTWARE, PERF_COUNT_SW_BPF_OUTPUT, BPF_NOEXIST, CPUMAP_QSIZE_MAX, NR_CPUS, PERF_MAX_STACK,
 } from './constants.js';
 import type { MapKernels, MapKernelExports } from './kernels.js';
 
@@ -70,6 +70,9 @@ const RINGBUF_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE;
 const DEV_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY;
 const XSK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY;
 const CPUMAP_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE;
+const STACK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY | MAP_FLAG.STACK_BUILD_ID;
+/** sizeof(struct bpf_stack_build_id). */
+const STACK_BUILD_ID_BYTES = 32;
 /** sizeof(struct htab_elem) on x86-64. */
 const HTAB_ELEM_SIZE = 48;
 
@@ -85,7 +88,7 @@ const REDIRECT_TYPES = new Set<number>([T.devmap, T.devmap_hash, T.cpumap, T.xsk
 const REDIRECT_SLOT_BYTES = 8;
 /** Types that may be inner maps (the kernel's map_meta_equal). */
 const INNER_OK = new Set<number>([T.hash, T.array, T.percpu_hash, T.percpu_array, T.lru_hash, T.lru_percpu_hash, T.lpm_trie, T.queue, T.stack, T.ringbuf, T.bloom_filter]);
-const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf, T.perf_event_array, ...REDIRECT_TYPES]);
+const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf, T.perf_event_array, ...REDIRECT_TYPES, T.stack_trace]);
 
 function fail(name: ErrnoName, message: string): never {
   throw new MapError(name, ERRNO[name], message);
@@ -401,6 +404,15 @@ export class BpfMaps {
         }
         if (max > NR_CPUS) fail('E2BIG', `cpumap max_entries ${max} above NR_CPUS ${NR_CPUS}`);
         return;
+      case T.stack_trace: {
+        if (flags & ~STACK_CREATE_FLAG_MASK) fail('EINVAL', `invalid map_flags 0x${flags.toString(16)} for stack_trace`);
+        const elem = flags & MAP_FLAG.STACK_BUILD_ID ? STACK_BUILD_ID_BYTES : 8;
+        if (max === 0 || ks !== 4 || vs < 8 || vs % 8 !== 0 || vs % elem !== 0 || vs / elem > PERF_MAX_STACK) {
+          fail('EINVAL', `stack_trace needs key_size 4, max_entries > 0, value_size a multiple of ${elem} holding at most ${PERF_MAX_STACK} frames (got ${ks}/${vs}/${max})`);
+        }
+        if (max > 0x80000000) fail('E2BIG', `stack_trace max_entries ${max} above 2^31`);
+        return;
+      }
       case T.xskmap:
         if (max === 0 || ks !== 4 || vs !== 4 || (flags & ~XSK_CREATE_FLAG_MASK)) {
           fail('EINVAL', `xskmap needs key_size 4, value_size 4 (socket fd), max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
@@ -479,6 +491,7 @@ export class BpfMaps {
     if (m.frozen) fail('EPERM', 'map is frozen');
     this.noSysAccess(m, 'update');
     this.checkKey(m, key);
+    if (m.type === T.stack_trace) fail('EINVAL', 'stack traces are stored by bpf_get_stackid, not by user space');
     const ks = round8(m.keySize);
     const vsz = FD_VALUE_TYPES.has(m.type) ? 4 : this.userValueSize(m);
     this.checkValue(m, value, vsz);
@@ -661,7 +674,7 @@ export class BpfMaps {
     if (flags && (m.type === T.queue || m.type === T.stack)) fail('EINVAL', 'flags on a queue/stack pop');
     this.checkLockFlag(m, flags);
     if (m.flags & (MAP_FLAG.RDONLY | MAP_FLAG.WRONLY) || m.frozen) fail('EPERM', 'lookup_and_delete needs read and write access');
-    if (!(HASH_TYPES.has(m.type) && m.type !== T.hash_of_maps) && m.type !== T.queue && m.type !== T.stack) {
+    if (!(HASH_TYPES.has(m.type) && m.type !== T.hash_of_maps) && m.type !== T.queue && m.type !== T.stack && m.type !== T.stack_trace) {
       fail('ENOTSUPP', `lookup_and_delete is not supported on ${mapTypeName(m.type)} maps`);
     }
     this.checkKey(m, key);

@@ -165,6 +165,20 @@ const CASES: BadCase[] = [
   { name: 'xskmap index out of range', ops: [c(T.xskmap, 4, 4, 4), 'U 0 04000000 00000000 0'] },
   { name: 'xskmap lookup', ops: [c(T.xskmap, 4, 4, 4), 'L 0 00000000 0'] },
   { name: 'xskmap delete', ops: [c(T.xskmap, 4, 4, 4), 'D 0 00000000', 'D 0 04000000'] },
+  // stack trace maps (stacks are stored by programs; user space reads, deletes and iterates)
+  { name: 'stack_trace value_size 12', ops: [c(T.stack_trace, 4, 12, 4)] },
+  { name: 'stack_trace value_size 0', ops: [c(T.stack_trace, 4, 0, 4)] },
+  { name: 'stack_trace 128 frames', ops: [c(T.stack_trace, 4, 1024, 4)] },
+  { name: 'stack_trace 127 frames', ops: [c(T.stack_trace, 4, 1016, 4), 'N 0 -'] },
+  { name: 'stack_trace key_size 8', ops: [c(T.stack_trace, 8, 64, 4)] },
+  { name: 'stack_trace max_entries 0', ops: [c(T.stack_trace, 4, 64, 0)] },
+  { name: 'stack_trace max_entries 2^31+1', ops: [c(T.stack_trace, 4, 64, 0x80000001)] },
+  { name: 'stack_trace NO_PREALLOC', ops: [c(T.stack_trace, 4, 64, 4, F.NO_PREALLOC)] },
+  { name: 'stack_trace build id value_size 48', ops: [c(T.stack_trace, 4, 48, 4, F.STACK_BUILD_ID)] },
+  { name: 'stack_trace build id value_size 64', ops: [c(T.stack_trace, 4, 64, 4, F.STACK_BUILD_ID), 'L 0 00000000 0'] },
+  { name: 'stack_trace empty map', ops: [c(T.stack_trace, 4, 64, 4), 'L 0 00000000 0', 'L 0 07000000 0', 'N 0 -', 'N 0 02000000', 'D 0 00000000', 'D 0 04000000'] },
+  { name: 'stack_trace update', ops: [c(T.stack_trace, 4, 64, 4), 'U 0 00000000 00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000 0'] },
+  { name: 'stack_trace lookup_and_delete', ops: [c(T.stack_trace, 4, 64, 4), 'X 0 00000000 0'] },
 ];
 
 export const BAD_CASES: BadCase[] = CASES.map((c) => ({ name: c.name, ops: withContents(c) }));
