@@ -8,7 +8,7 @@ import {
   M_TYPE, M_KEY, M_VALUE, M_MAX, M_FLAGS, M_ID, M_VSTRIDE, M_KSTRIDE, M_SPIN, M_EXTRA, M_COUNT, MAP_HEADER_BYTES,
   T_HASH, T_ARRAY, T_PROG_ARRAY, T_PERCPU_HASH, T_PERCPU_ARRAY, T_LRU_HASH, T_LRU_PERCPU_HASH, T_LPM_TRIE,
   T_ARRAY_OF_MAPS, T_HASH_OF_MAPS, T_QUEUE, T_STACK, T_RINGBUF, T_BLOOM_FILTER,
-  T_PERF_EVENT_ARRAY, T_STACK_TRACE, T_DEVMAP, T_DEVMAP_HASH, T_CPUMAP, T_XSKMAP,
+  T_PERF_EVENT_ARRAY, T_STACK_TRACE, T_SOCKMAP, T_SOCKHASH, T_DEVMAP, T_DEVMAP_HASH, T_CPUMAP, T_XSKMAP,
   EINVAL, ENOMEM, ENOTSUPP, EOPNOTSUPP,
   cpu, ncpus, setCpu, setNcpus, round8,
 } from './common';
@@ -35,6 +35,10 @@ import {
 import {
   stackInit, stackFree, getStackid, getStack, stackSysLookup, stackDelete, stackGetNextKey, CALLCHAIN_CPU_BYTES,
 } from './stackmap';
+import {
+  sockInit, sockFree, sockmapLookup, sockhashLookup, sockmapStore, sockmapDelete, sockmapSysLookup,
+  sockRedirectMap, sockRedirectHash,
+} from './sockmap';
 
 /** Sets up the heap (first caller) or joins it (later instances); returns 1 if it initialised. */
 export function maps_init(heapBase: u32, cpus: u32): u32 {
@@ -72,12 +76,13 @@ export function map_create(type: u32, keySize: u32, valueSize: u32, maxEntries: 
   store<u32>(map, extra, M_EXTRA);
   let r: i32 = -EINVAL;
   switch (type) {
-    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS: case T_DEVMAP_HASH:
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS: case T_DEVMAP_HASH: case T_SOCKHASH:
       r = hashInit(map, seed); break;
     case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY:
       r = arrayInit(map); break;
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: r = redirInit(map); break;
     case T_STACK_TRACE: r = stackInit(map); break;
+    case T_SOCKMAP: r = sockInit(map); break;
     case T_LPM_TRIE: r = lpmInit(map); break;
     case T_QUEUE: case T_STACK: r = queueInit(map); break;
     case T_BLOOM_FILTER: r = bloomInit(map, seed); break;
@@ -89,11 +94,12 @@ export function map_create(type: u32, keySize: u32, valueSize: u32, maxEntries: 
 
 export function map_free(map: usize): void {
   switch (load<u32>(map, M_TYPE)) {
-    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS: case T_DEVMAP_HASH:
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS: case T_DEVMAP_HASH: case T_SOCKHASH:
       hashFree(map); break;
     case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: arrayFree(map); break;
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: redirFree(map); break;
     case T_STACK_TRACE: stackFree(map); break;
+    case T_SOCKMAP: sockFree(map); break;
     case T_LPM_TRIE: lpmFree(map); break;
     case T_QUEUE: case T_STACK: queueFree(map); break;
     case T_BLOOM_FILTER: bloomFree(map); break;
@@ -121,6 +127,8 @@ export function map_lookup_elem(map: usize, key: usize): usize {
     case T_LPM_TRIE: return lpmLookup(map, key);
     case T_DEVMAP_HASH: return hashLookup(map, key);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirLookup(map, key);
+    case T_SOCKMAP: return sockmapLookup(map, key);
+    case T_SOCKHASH: return sockhashLookup(map, key);
   }
   return 0;
 }
@@ -149,6 +157,8 @@ export function map_delete_elem(map: usize, key: usize): i64 {
     case T_DEVMAP_HASH: return hashDelete(map, key);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirDelete(map, key);
     case T_STACK_TRACE: return stackDelete(map, key);
+    case T_SOCKMAP: return sockmapDelete(map, key);
+    case T_SOCKHASH: return hashDelete(map, key);
   }
   return -EINVAL;
 }
@@ -205,6 +215,15 @@ export function get_stack(ctx: usize, buf: usize, size: u64, flags: u64): i64 { 
 /** Address of CPU c's simulated call chains (kernel, then user). */
 export function callchain_area(c: u32): usize { return callchainBase() + <usize>c * CALLCHAIN_CPU_BYTES; }
 
+/** bpf_sk_redirect_map (52); ctx (the skb) keeps no state here: the target goes to the redirect record. */
+export function sk_redirect_map(ctx: usize, map: usize, key: u64, flags: u64): i64 { return sockRedirectMap(map, <u32>key, flags); }
+/** bpf_msg_redirect_map (60). */
+export function msg_redirect_map(ctx: usize, map: usize, key: u64, flags: u64): i64 { return sockRedirectMap(map, <u32>key, flags); }
+/** bpf_sk_redirect_hash (72). */
+export function sk_redirect_hash(ctx: usize, map: usize, key: usize, flags: u64): i64 { return sockRedirectHash(map, key, flags); }
+/** bpf_msg_redirect_hash (71). */
+export function msg_redirect_hash(ctx: usize, map: usize, key: usize, flags: u64): i64 { return sockRedirectHash(map, key, flags); }
+
 /** bpf_redirect_map (51). */
 export function redirect_map(map: usize, key: u64, flags: u64): i64 { return redirectMap(map, key, flags); }
 /** Address of CPU c's redirect record. */
@@ -234,6 +253,8 @@ export function sys_lookup(map: usize, key: usize, out: usize, flags: u64): i32 
     case T_DEVMAP_HASH: return hashSysLookup(map, key, out, 0);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirSysLookup(map, key, out, load<u32>(map, M_VALUE));
     case T_STACK_TRACE: return stackSysLookup(map, key, out, false);
+    case T_SOCKMAP: return sockmapSysLookup(map, key, out);
+    case T_SOCKHASH: return hashSysLookup(map, key, out, 0);
     case T_QUEUE: case T_STACK: return queuePeek(map, out);
     case T_BLOOM_FILTER: return bloomPeek(map, out);
   }
@@ -249,6 +270,8 @@ export function sys_update(map: usize, key: usize, value: usize, flags: u64): i3
     case T_LPM_TRIE: return lpmUpdate(map, key, value, flags);
     case T_DEVMAP_HASH: return hashUpdate(map, key, value, flags, true);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirStore(map, key, value);
+    case T_SOCKMAP: return sockmapStore(map, key, value);
+    case T_SOCKHASH: return hashUpdate(map, key, value, flags, true);
     case T_QUEUE: case T_STACK: return queuePush(map, value, flags);
     case T_BLOOM_FILTER: return bloomPush(map, value, flags);
   }
@@ -264,11 +287,12 @@ export function sys_get_next_key(map: usize, key: usize, next: usize): i32 {
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
       return hashGetNextKey(map, key, next);
     case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY:
-    case T_DEVMAP: case T_CPUMAP: case T_XSKMAP:
+    case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: case T_SOCKMAP:
       return arrayGetNextKey(map, key, next);
     case T_LPM_TRIE: return lpmGetNextKey(map, key, next);
     case T_DEVMAP_HASH: return hashGetNextKey(map, key, next);
     case T_STACK_TRACE: return stackGetNextKey(map, key, next);
+    case T_SOCKHASH: return hashGetNextKey(map, key, next);
   }
   return -EINVAL;
 }

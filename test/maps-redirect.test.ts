@@ -8,7 +8,7 @@ import { newMaps } from './kernel/map-setup.js';
 import { MAP_TYPE as T, BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, NR_CPUS } from '../src/maps/constants.js';
 import { readRedirect, resetRedirect } from '../src/maps/redirect.js';
 import { MapError } from '../src/diagnostics/index.js';
-import type { BpfMaps } from '../src/maps/syscall.js';
+import { SOCK_LAYOUT, type BpfMaps } from '../src/maps/syscall.js';
 
 const XDP = { ABORTED: 0n, DROP: 1n, PASS: 2n, TX: 3n, REDIRECT: 4n };
 
@@ -150,7 +150,7 @@ test('xskmap: AF_XDP sockets only, BPF_NOEXIST/BPF_EXIST, no user-space reads; p
   new DataView(maps.bytes().buffer).setUint32(s, 0, true);
   const sockPtr = e.map_lookup_elem(maps.map(fd).handle, s);
   assert.ok(sockPtr !== 0);
-  assert.is(new DataView(maps.bytes().buffer).getUint32(sockPtr + 8, true), 3, 'the socket\'s queue id');
+  assert.is(new DataView(maps.bytes().buffer).getUint32(sockPtr + SOCK_LAYOUT.queue_id, true), 3, 'the socket\'s queue id');
   assert.is(redirect(maps, fd, 0, 0n), XDP.REDIRECT);
   assert.equal(readRedirect(maps, 0), { kind: 'xsk', mapId: maps.map(fd).id, key: 0, socketFd: xsk, queueId: 3 });
   assert.is(errnoOf(() => maps.bpf_map_delete_elem(fd, key(0))), 'ok');

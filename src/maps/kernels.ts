@@ -32,6 +32,10 @@ export interface MapKernelExports {
   get_stackid(ctx: number, map: number, flags: bigint): bigint;
   get_stack(ctx: number, buf: number, size: bigint, flags: bigint): bigint;
   callchain_area(cpu: number): number;
+  sk_redirect_map(ctx: number, map: number, key: bigint, flags: bigint): bigint;
+  msg_redirect_map(ctx: number, map: number, key: bigint, flags: bigint): bigint;
+  sk_redirect_hash(ctx: number, map: number, key: number, flags: bigint): bigint;
+  msg_redirect_hash(ctx: number, map: number, key: number, flags: bigint): bigint;
   redirect_map(map: number, key: bigint, flags: bigint): bigint;
   redirect_record(cpu: number): number;
   redirect_reset(cpu: number): void;

@@ -2,7 +2,8 @@
  * The redirect record bpf_redirect_map leaves per CPU (the kernel's struct
  * bpf_redirect_info), read back as the target the kernel would send the frame
  * to after XDP_REDIRECT: a device (devmap), a CPU (cpumap), an AF_XDP socket
- * (xskmap), or every device of a devmap (BPF_F_BROADCAST).
+ * (xskmap), or every device of a devmap (BPF_F_BROADCAST); and the socket of
+ * bpf_sk_redirect_map / bpf_msg_redirect_map (and their hash variants).
  */
 import { MAP_TYPE as T, BPF_F_EXCLUDE_INGRESS } from './constants.js';
 import type { BpfMaps } from './syscall.js';
@@ -18,6 +19,8 @@ export type RedirectTarget =
   | { kind: 'device'; mapId: number; key: number; ifindex: number; progId: number }
   | { kind: 'cpu'; mapId: number; cpu: number; qsize: number; progId: number }
   | { kind: 'xsk'; mapId: number; key: number; socketFd?: number; queueId: number }
+  /** bpf_sk_redirect_map/hash, bpf_msg_redirect_map/hash (key: the sockmap index; 0 for a sockhash). */
+  | { kind: 'socket'; mapId: number; key: number; socketFd?: number; cookie: bigint; ingress: boolean }
   | { kind: 'broadcast'; mapId: number; ifindexes: number[]; excludeIngress: boolean };
 
 /** Clears CPU `cpu`'s record (before a run). */
@@ -60,9 +63,11 @@ export function readRedirect(maps: BpfMaps, cpu: number, ingressIfindex = 0): Re
       return { kind: 'device', mapId, key, ifindex: dv.getUint32(value, true), progId: dv.getUint32(value + 4, true) };
     case T.cpumap:
       return { kind: 'cpu', mapId, cpu: key, qsize: dv.getUint32(value, true), progId: dv.getUint32(value + 4, true) };
-    case T.xskmap: {
+    case T.xskmap: case T.sockmap: case T.sockhash: {
       const sock = maps.objectByAddr(value);
-      return { kind: 'xsk', mapId, key, socketFd: sock?.fd, queueId: dv.getUint32(value + 8, true) };
+      const socketFd = sock?.kind === 'socket' ? sock.fd : undefined;
+      if (type === T.xskmap) return { kind: 'xsk', mapId, key, socketFd, queueId: sock?.kind === 'socket' ? sock.queueId : 0 };
+      return { kind: 'socket', mapId, key, socketFd, cookie: sock?.kind === 'socket' ? sock.cookie : 0n, ingress: (dv.getUint32(rec + RI_FLAGS, true) & 1) !== 0 };
     }
   }
   return undefined;

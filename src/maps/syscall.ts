@@ -55,7 +55,38 @@ export interface ProgramRef { readonly fd: number; readonly id: number; readonly
  */
 export type SimObject =
   | { readonly kind: 'perf_event'; readonly fd: number; readonly id: number; readonly addr: number; readonly cpu: number; readonly type: number; readonly config: number; readonly dataBytes: number }
-  | { readonly kind: 'socket'; readonly fd: number; readonly id: number; readonly addr: number; readonly family: 'xdp' | 'inet'; readonly ifindex: number; readonly queueId: number; readonly bound: boolean };
+  | {
+    readonly kind: 'socket'; readonly fd: number; readonly id: number; readonly addr: number;
+    readonly family: SocketFamily; readonly protocol: 'tcp' | 'udp'; readonly state: SocketState;
+    /** The socket cookie (bpf_get_socket_cookie; what sockmap lookups return to user space). */
+    readonly cookie: bigint;
+    readonly ifindex: number; readonly queueId: number; readonly bound: boolean;
+  };
+
+export type SocketFamily = 'xdp' | 'inet' | 'inet6' | 'unix';
+export type SocketState = 'established' | 'listen' | 'close';
+
+export interface SocketOpts {
+  family?: SocketFamily;
+  /** inet/inet6/unix: the protocol (unix: tcp means SOCK_STREAM, udp SOCK_DGRAM). */
+  protocol?: 'tcp' | 'udp';
+  state?: SocketState;
+  /** AF_XDP: the device and queue the socket is bound to; `bound` is xsk_is_setup_for_bpf_map. */
+  ifindex?: number;
+  queueId?: number;
+  bound?: boolean;
+}
+
+/** struct bpf_sock as a program reads a socket object, then the simulation's own fields. */
+export const SOCK_LAYOUT = {
+  bound_dev_if: 0, family: 4, type: 8, protocol: 12, state: 72, rx_queue_mapping: 76, size: 80,
+  /** Beyond struct bpf_sock: the object id, cookie and AF_XDP queue. */
+  id: 80, cookie: 88, queue_id: 96, bytes: 112,
+} as const;
+const AF = { unix: 1, inet: 2, inet6: 10, xdp: 44 } as const;
+const SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3;
+const IPPROTO = { tcp: 6, udp: 17 } as const;
+const TCP_STATE = { established: 1, close: 7, listen: 10 } as const;
 
 /** A simulated network device (what an ifindex names): devmaps hold them. */
 export interface NetDevice { readonly ifindex: number; readonly name: string }
@@ -70,6 +101,8 @@ const RINGBUF_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE;
 const DEV_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY;
 const XSK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY;
 const CPUMAP_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE;
+const SOCK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY;
+
 const STACK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY | MAP_FLAG.STACK_BUILD_ID;
 /** sizeof(struct bpf_stack_build_id). */
 const STACK_BUILD_ID_BYTES = 32;
@@ -82,13 +115,14 @@ const ARRAY_TYPES = new Set<number>([T.array, T.percpu_array, T.prog_array, T.ar
 const PERCPU_TYPES = new Set<number>([T.percpu_hash, T.lru_percpu_hash, T.percpu_array]);
 const MAP_IN_MAP = new Set<number>([T.array_of_maps, T.hash_of_maps]);
 const FD_VALUE_TYPES = new Set<number>([T.prog_array, T.array_of_maps, T.hash_of_maps, T.perf_event_array]);
+const SOCK_TYPES = new Set<number>([T.sockmap, T.sockhash]);
 /** Redirect maps: user space passes targets (ifindex, CPU, socket fd) that are validated here. */
 const REDIRECT_TYPES = new Set<number>([T.devmap, T.devmap_hash, T.cpumap, T.xskmap]);
 /** The XDP program entries of devmap and cpumap values (struct bpf_devmap_val / bpf_cpumap_val). */
 const REDIRECT_SLOT_BYTES = 8;
 /** Types that may be inner maps (the kernel's map_meta_equal). */
 const INNER_OK = new Set<number>([T.hash, T.array, T.percpu_hash, T.percpu_array, T.lru_hash, T.lru_percpu_hash, T.lpm_trie, T.queue, T.stack, T.ringbuf, T.bloom_filter]);
-const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf, T.perf_event_array, ...REDIRECT_TYPES, T.stack_trace]);
+const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf, T.perf_event_array, ...REDIRECT_TYPES, T.stack_trace, ...SOCK_TYPES]);
 
 function fail(name: ErrnoName, message: string): never {
   throw new MapError(name, ERRNO[name], message);
@@ -114,6 +148,8 @@ export class BpfMaps {
   /** Network devices by ifindex (devmap targets); `lo` exists as in every namespace. */
   readonly devices = new Map<number, NetDevice>([[1, { ifindex: 1, name: 'lo' }]]);
   private nextObjId = 1;
+  /** Simulated objects by address: map slots keep them alive after their fd closes. */
+  private readonly objects = new Map<number, SimObject>();
   private readonly byHandle = new Map<number, MapInfo>();
   private readonly byId = new Map<number, MapInfo>();
   private nextFd = 3;
@@ -225,6 +261,7 @@ export class BpfMaps {
     if (!addr) fail('ENOMEM', `no memory for a perf buffer of ${pages} pages`);
     const ev: SimObject = { kind: 'perf_event', fd: this.nextFd++, id, addr, cpu, type, config, dataBytes };
     this.fds.set(ev.fd, ev);
+    this.objects.set(addr, ev);
     return ev.fd;
   }
 
@@ -232,27 +269,34 @@ export class BpfMaps {
    * A simulated socket. AF_XDP sockets are what xskmap holds; `bound` is the
    * kernel's xsk_is_setup_for_bpf_map (rx ring, umem and bind done).
    */
-  socket(opts: { family?: 'xdp' | 'inet'; ifindex?: number; queueId?: number; bound?: boolean } = {}): number {
+  socket(opts: SocketOpts = {}): number {
     const id = this.nextObjId++;
-    const addr = this.k.heap_alloc(16);
+    const addr = this.k.heap_alloc(SOCK_LAYOUT.bytes);
     if (!addr) fail('ENOMEM', 'no memory for a socket');
+    const family = opts.family ?? 'xdp';
+    const protocol = opts.protocol ?? 'tcp';
     const sock: SimObject = {
-      kind: 'socket', fd: this.nextFd++, id, addr, family: opts.family ?? 'xdp', ifindex: opts.ifindex ?? 1, queueId: opts.queueId ?? 0, bound: opts.bound ?? true,
+      kind: 'socket', fd: this.nextFd++, id, addr, family, protocol, state: opts.state ?? 'established', cookie: BigInt(id),
+      ifindex: opts.ifindex ?? 1, queueId: opts.queueId ?? 0, bound: opts.bound ?? true,
     };
-    // what a program reading the xskmap entry sees: {u32 id, u32 ifindex, u32 queue_id}
     const dv = new DataView(this.bytes().buffer);
-    dv.setUint32(addr, id, true);
-    dv.setUint32(addr + 4, sock.ifindex, true);
-    dv.setUint32(addr + 8, sock.queueId, true);
+    const L = SOCK_LAYOUT;
+    dv.setUint32(addr + L.bound_dev_if, family === 'xdp' ? sock.ifindex : 0, true);
+    dv.setUint32(addr + L.family, AF[family], true);
+    dv.setUint32(addr + L.type, family === 'xdp' ? SOCK_RAW : protocol === 'tcp' ? SOCK_STREAM : SOCK_DGRAM, true);
+    dv.setUint32(addr + L.protocol, family === 'xdp' || family === 'unix' ? 0 : IPPROTO[protocol], true);
+    dv.setUint32(addr + L.state, TCP_STATE[sock.state], true);
+    dv.setInt32(addr + L.rx_queue_mapping, -1, true);
+    dv.setUint32(addr + L.id, id, true);
+    dv.setBigUint64(addr + L.cookie, sock.cookie, true);
+    dv.setUint32(addr + L.queue_id, sock.queueId, true);
     this.fds.set(sock.fd, sock);
+    this.objects.set(addr, sock);
     return sock.fd;
   }
 
-  /** The simulated object whose memory is at `addr` (a perf event or socket a map slot holds). */
-  objectByAddr(addr: number): SimObject | undefined {
-    for (const o of this.fds.values()) if ('kind' in o && o.addr === addr) return o;
-    return undefined;
-  }
+  /** The simulated object whose memory is at `addr` (a perf event or socket a map slot holds, even after its fd closed). */
+  objectByAddr(addr: number): SimObject | undefined { return this.objects.get(addr); }
 
   /** Bytes of a value as user space passes it (per-CPU: every CPU's, 8-aligned). */
   userValueSize(m: MapInfo): number {
@@ -321,7 +365,7 @@ export class BpfMaps {
       if (!/^[A-Za-z0-9_.]*$/.test(name)) fail('EINVAL', `map name ${JSON.stringify(name)} has characters other than letters, digits, '_' and '.'`);
     }
     const seed = flags & MAP_FLAG.ZERO_SEED ? 0 : this.nextSeed();
-    const kernelValue = FD_VALUE_TYPES.has(type) ? 4 : type === T.devmap_hash ? REDIRECT_SLOT_BYTES : valueSize;
+    const kernelValue = FD_VALUE_TYPES.has(type) ? 4 : type === T.devmap_hash || type === T.sockhash ? REDIRECT_SLOT_BYTES : valueSize;
     const handle = this.k.map_create(type, keySize, kernelValue, maxEntries, flags, Number(extra & 0xffffffffn), spinOff, seed);
     if (handle < 0) failNo(-handle, `cannot allocate a ${tname} map of ${maxEntries} entries`);
     const id = new DataView(this.bytes().buffer).getUint32(handle + 20, true);
@@ -404,6 +448,12 @@ export class BpfMaps {
         }
         if (max > NR_CPUS) fail('E2BIG', `cpumap max_entries ${max} above NR_CPUS ${NR_CPUS}`);
         return;
+      case T.sockmap: case T.sockhash:
+        if (max === 0 || (type === T.sockmap ? ks !== 4 : ks === 0) || (vs !== 4 && vs !== 8) || (flags & ~SOCK_CREATE_FLAG_MASK)) {
+          fail('EINVAL', `${tname} needs key_size ${type === T.sockmap ? '4' : '> 0'}, value_size 4 or 8 (socket fd), max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        if (type === T.sockhash && ks > MAX_BPF_STACK) fail('E2BIG', `sockhash key_size ${ks} above ${MAX_BPF_STACK}`);
+        return;
       case T.stack_trace: {
         if (flags & ~STACK_CREATE_FLAG_MASK) fail('EINVAL', `invalid map_flags 0x${flags.toString(16)} for stack_trace`);
         const elem = flags & MAP_FLAG.STACK_BUILD_ID ? STACK_BUILD_ID_BYTES : 8;
@@ -458,6 +508,7 @@ export class BpfMaps {
     this.checkKey(m, key);
     // perf event arrays have no map_fd_sys_lookup_elem
     if (m.type === T.perf_event_array) fail('ENOTSUPP', 'perf event array entries cannot be read from user space');
+    if (SOCK_TYPES.has(m.type)) return this.sockLookup(m, key!, value);
     const ks = round8(m.keySize);
     const fdVal = FD_VALUE_TYPES.has(m.type);
     const vsz = fdVal ? 4 : this.userValueSize(m);
@@ -484,6 +535,19 @@ export class BpfMaps {
     return out;
   }
 
+  /** sock_map_lookup_sys / sock_hash_lookup_sys: the socket cookie, for 8-byte values only. */
+  private sockLookup(m: MapInfo, key: Uint8Array, value?: Uint8Array): Uint8Array {
+    if (m.valueSize !== 8) fail('ENOSPC', `${mapTypeName(m.type)} lookups return the 8-byte socket cookie: value_size is ${m.valueSize}`);
+    const s = this.scratchFor(round8(m.keySize) + 16);
+    copyIn(this.view(), key, s, m.keySize);
+    const addr = this.k.map_lookup_elem(m.handle, s);
+    const sock = addr ? this.objects.get(addr) : undefined;
+    if (!sock || sock.kind !== 'socket') fail('ENOENT', this.elemMessage(m, 'lookup', ERRNO.ENOENT));
+    const out = value ?? new Uint8Array(8);
+    new DataView(out.buffer, out.byteOffset).setBigUint64(0, sock.cookie, true);
+    return out;
+  }
+
   bpf_map_update_elem(fd: number, key: Uint8Array | null, value: Uint8Array, flags = BPF_ANY): void {
     const m = this.map(fd);
     this.checkLockFlag(m, flags);
@@ -497,7 +561,9 @@ export class BpfMaps {
     this.checkValue(m, value, vsz);
     let stored = value;
     let kflags = flags;
-    if (REDIRECT_TYPES.has(m.type)) {
+    if (SOCK_TYPES.has(m.type)) {
+      stored = this.sockValue(m, key!, value, flags);
+    } else if (REDIRECT_TYPES.has(m.type)) {
       const r = this.redirectValue(m, key!, value, flags);
       if (r === null) {
         // ifindex/qsize 0 empties the slot, as a delete would
@@ -605,6 +671,40 @@ export class BpfMaps {
         return slot;
       }
     }
+  }
+
+  /**
+   * sock_map_update_elem_sys: the fd must be a socket whose state allows a
+   * map (TCP established or listening, a connected unix stream socket, any
+   * UDP socket), then the flags and index as sock_map_update_common /
+   * sock_hash_update_common. Returns the slot (the socket's address).
+   */
+  private sockValue(m: MapInfo, key: Uint8Array, value: Uint8Array, flags: number): Uint8Array {
+    const dv = new DataView(value.buffer, value.byteOffset);
+    const ufd = m.valueSize === 8 ? dv.getBigUint64(0, true) : BigInt(dv.getUint32(0, true));
+    if (ufd > 0x7fffffffn) fail('EINVAL', `socket fd ${ufd} above S32_MAX`);
+    const fd = Number(ufd);
+    const o = this.fds.get(fd);
+    if (!o && fd > 2) fail('EBADF', `fd ${fd} is not open`);
+    if (!o || !('kind' in o) || o.kind !== 'socket') fail('ENOTSOCK', `fd ${fd} is not a socket`);
+    const stream = o.protocol === 'tcp';
+    const allowed = o.family === 'xdp' ? false
+      : o.family === 'unix' && stream ? o.state === 'established'
+      : stream ? o.state === 'established' || o.state === 'listen' : true;
+    if (!allowed) fail('EOPNOTSUPP', `socket fd ${fd} (${o.family} ${o.protocol}, ${o.state}) cannot join a ${mapTypeName(m.type)}`);
+    if (flags > BPF_EXIST) fail('EINVAL', `invalid ${mapTypeName(m.type)} update flags 0x${flags.toString(16)}`);
+    const s = this.scratchFor(round8(m.keySize) + 16);
+    copyIn(this.view(), key, s, m.keySize);
+    if (m.type === T.sockmap) {
+      const index = new DataView(key.buffer, key.byteOffset).getUint32(0, true);
+      if (index >= m.maxEntries) fail('E2BIG', `index ${index} out of range (max_entries ${m.maxEntries})`);
+    }
+    const exists = this.k.map_lookup_elem(m.handle, s) !== 0;
+    if (exists && flags === BPF_NOEXIST) fail('EEXIST', 'the key holds a socket (BPF_NOEXIST)');
+    if (!exists && flags === BPF_EXIST) fail('ENOENT', 'the key holds no socket (BPF_EXIST)');
+    const slot = new Uint8Array(REDIRECT_SLOT_BYTES);
+    new DataView(slot.buffer).setUint32(0, o.addr, true);
+    return slot;
   }
 
   /** Prog arrays and maps of maps take fds from user space; the kernel stores the objects. */

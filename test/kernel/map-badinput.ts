@@ -179,6 +179,25 @@ const CASES: BadCase[] = [
   { name: 'stack_trace empty map', ops: [c(T.stack_trace, 4, 64, 4), 'L 0 00000000 0', 'L 0 07000000 0', 'N 0 -', 'N 0 02000000', 'D 0 00000000', 'D 0 04000000'] },
   { name: 'stack_trace update', ops: [c(T.stack_trace, 4, 64, 4), 'U 0 00000000 00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000 0'] },
   { name: 'stack_trace lookup_and_delete', ops: [c(T.stack_trace, 4, 64, 4), 'X 0 00000000 0'] },
+  // sockmap / sockhash: fd 3 is the map itself (not a socket), 9999 is closed
+  { name: 'sockmap key_size 8', ops: [c(T.sockmap, 8, 4, 4)] },
+  { name: 'sockmap value_size 2', ops: [c(T.sockmap, 4, 2, 4)] },
+  { name: 'sockmap max_entries 0', ops: [c(T.sockmap, 4, 4, 0)] },
+  { name: 'sockmap NO_PREALLOC', ops: [c(T.sockmap, 4, 4, 4, F.NO_PREALLOC)] },
+  { name: 'sockmap not a socket', ops: [c(T.sockmap, 4, 4, 4), 'U 0 00000000 03000000 0'] },
+  { name: 'sockmap closed fd', ops: [c(T.sockmap, 4, 4, 4), 'U 0 00000000 0f270000 0'] },
+  { name: 'sockmap fd above S32_MAX', ops: [c(T.sockmap, 4, 8, 4), 'U 0 00000000 0000008000000000 0'] },
+  { name: 'sockmap lookup value_size 4', ops: [c(T.sockmap, 4, 4, 4), 'L 0 00000000 0'] },
+  { name: 'sockmap lookup empty', ops: [c(T.sockmap, 4, 8, 4), 'L 0 00000000 0', 'L 0 09000000 0'] },
+  { name: 'sockmap delete', ops: [c(T.sockmap, 4, 8, 4), 'D 0 00000000', 'D 0 09000000'] },
+  { name: 'sockmap get_next_key', ops: [c(T.sockmap, 4, 8, 4), 'N 0 -', 'N 0 03000000'] },
+  { name: 'sockmap lookup_and_delete', ops: [c(T.sockmap, 4, 8, 4), 'X 0 00000000 0'] },
+  { name: 'sockhash key_size 0', ops: [c(T.sockhash, 0, 4, 4)] },
+  { name: 'sockhash key_size 513', ops: [c(T.sockhash, 513, 4, 4)] },
+  { name: 'sockhash key_size 512', ops: [c(T.sockhash, 512, 8, 4), 'N 0 -'] },
+  { name: 'sockhash not a socket', ops: [c(T.sockhash, 8, 8, 4), 'U 0 0102030405060708 0300000000000000 0'] },
+  { name: 'sockhash lookup and delete empty', ops: [c(T.sockhash, 8, 8, 4), 'L 0 0102030405060708 0', 'D 0 0102030405060708', 'N 0 -'] },
+  { name: 'sockhash lookup value_size 4', ops: [c(T.sockhash, 8, 4, 4), 'L 0 0102030405060708 0'] },
 ];
 
 export const BAD_CASES: BadCase[] = CASES.map((c) => ({ name: c.name, ops: withContents(c) }));
