@@ -8,7 +8,7 @@
 import {
   M_TYPE, M_KEY, M_VALUE, M_MAX, M_FLAGS, M_LOCK, M_COUNT, M_VSTRIDE, M_KSTRIDE, M_SPIN,
   F0, F1, F2, F3, F4, F5, F6, F7, F8,
-  T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH, T_HASH_OF_MAPS,
+  T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH, T_HASH_OF_MAPS, T_PERCPU_CGROUP_STORAGE,
   BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK, BPF_F_NO_PREALLOC,
   E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM,
   cpu, ncpus, spinLock, spinUnlock, spinTryLock, hashBytes, bytesEqual, round8,
@@ -35,7 +35,7 @@ const E_LNEXT: usize = 12;
 const E_REF: usize = 16;
 const E_KEY: usize = 24;
 
-@inline function isPercpu(t: u32): bool { return t == T_PERCPU_HASH || t == T_LRU_PERCPU_HASH; }
+@inline function isPercpu(t: u32): bool { return t == T_PERCPU_HASH || t == T_LRU_PERCPU_HASH || t == T_PERCPU_CGROUP_STORAGE; }
 @inline function isLru(t: u32): bool { return t == T_LRU_HASH || t == T_LRU_PERCPU_HASH; }
 @inline function valOff(map: usize): usize { return E_KEY + <usize>load<u32>(map, M_KSTRIDE); }
 

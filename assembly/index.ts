@@ -8,11 +8,11 @@ import {
   M_TYPE, M_KEY, M_VALUE, M_MAX, M_FLAGS, M_ID, M_VSTRIDE, M_KSTRIDE, M_SPIN, M_EXTRA, M_COUNT, MAP_HEADER_BYTES,
   T_HASH, T_ARRAY, T_PROG_ARRAY, T_PERCPU_HASH, T_PERCPU_ARRAY, T_LRU_HASH, T_LRU_PERCPU_HASH, T_LPM_TRIE,
   T_ARRAY_OF_MAPS, T_HASH_OF_MAPS, T_QUEUE, T_STACK, T_RINGBUF, T_BLOOM_FILTER,
-  T_PERF_EVENT_ARRAY, T_STACK_TRACE, T_SOCKMAP, T_SOCKHASH, T_DEVMAP, T_DEVMAP_HASH, T_CPUMAP, T_XSKMAP,
+  T_PERF_EVENT_ARRAY, T_STACK_TRACE, T_CGROUP_ARRAY, T_CGROUP_STORAGE, T_PERCPU_CGROUP_STORAGE, T_SOCKMAP, T_SOCKHASH, T_DEVMAP, T_DEVMAP_HASH, T_CPUMAP, T_XSKMAP,
   EINVAL, ENOMEM, ENOTSUPP, EOPNOTSUPP,
   cpu, ncpus, setCpu, setNcpus, round8,
 } from './common';
-import { allocInit, allocNcpus, kalloc, kfree, nextMapId, heapBrk, redirectBase, setRedirectBase, callchainBase, setCallchainBase } from './alloc';
+import { allocInit, allocNcpus, kalloc, kfree, nextMapId, heapBrk, redirectBase, setRedirectBase, callchainBase, setCallchainBase, currentBase, setCurrentBase } from './alloc';
 import {
   hashInit, hashFree, hashLookup, hashLookupPercpu, hashUpdate, hashDelete, hashSysLookup,
   hashLookupAndDelete, hashGetNextKey,
@@ -39,6 +39,7 @@ import {
   sockInit, sockFree, sockmapLookup, sockhashLookup, sockmapStore, sockmapDelete, sockmapSysLookup,
   sockRedirectMap, sockRedirectHash,
 } from './sockmap';
+import { currentTaskUnderCgroup, skbUnderCgroup, getLocalStorage, CURRENT_CPU_BYTES } from './cgroup';
 
 /** Sets up the heap (first caller) or joins it (later instances); returns 1 if it initialised. */
 export function maps_init(heapBase: u32, cpus: u32): u32 {
@@ -47,6 +48,7 @@ export function maps_init(heapBase: u32, cpus: u32): u32 {
   if (first) {
     setRedirectBase(kalloc(REDIRECT_RECORD_BYTES * cpus));
     setCallchainBase(kalloc(CALLCHAIN_CPU_BYTES * cpus));
+    setCurrentBase(kalloc(CURRENT_CPU_BYTES * cpus));
   }
   return first ? 1 : 0;
 }
@@ -77,8 +79,9 @@ export function map_create(type: u32, keySize: u32, valueSize: u32, maxEntries: 
   let r: i32 = -EINVAL;
   switch (type) {
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS: case T_DEVMAP_HASH: case T_SOCKHASH:
+    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE:
       r = hashInit(map, seed); break;
-    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY:
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY:
       r = arrayInit(map); break;
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: r = redirInit(map); break;
     case T_STACK_TRACE: r = stackInit(map); break;
@@ -95,8 +98,9 @@ export function map_create(type: u32, keySize: u32, valueSize: u32, maxEntries: 
 export function map_free(map: usize): void {
   switch (load<u32>(map, M_TYPE)) {
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS: case T_DEVMAP_HASH: case T_SOCKHASH:
+    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE:
       hashFree(map); break;
-    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: arrayFree(map); break;
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY: arrayFree(map); break;
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: redirFree(map); break;
     case T_STACK_TRACE: stackFree(map); break;
     case T_SOCKMAP: sockFree(map); break;
@@ -152,7 +156,8 @@ export function map_delete_elem(map: usize, key: usize): i64 {
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
       return hashDelete(map, key);
     case T_ARRAY: case T_PERCPU_ARRAY: return -EINVAL;
-    case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: return arrayDelete(map, key);
+    case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY: return arrayDelete(map, key);
+    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE: return -EINVAL;
     case T_LPM_TRIE: return lpmDelete(map, key);
     case T_DEVMAP_HASH: return hashDelete(map, key);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirDelete(map, key);
@@ -224,6 +229,15 @@ export function sk_redirect_hash(ctx: usize, map: usize, key: usize, flags: u64)
 /** bpf_msg_redirect_hash (71). */
 export function msg_redirect_hash(ctx: usize, map: usize, key: usize, flags: u64): i64 { return sockRedirectHash(map, key, flags); }
 
+/** bpf_current_task_under_cgroup (37). */
+export function current_task_under_cgroup(map: usize, idx: u64): i64 { return currentTaskUnderCgroup(map, <u32>idx); }
+/** bpf_skb_under_cgroup (33). */
+export function skb_under_cgroup(ctx: usize, map: usize, idx: u64): i64 { return skbUnderCgroup(map, <u32>idx); }
+/** bpf_get_local_storage (81). */
+export function get_local_storage(map: usize, flags: u64): usize { return getLocalStorage(map, flags); }
+/** Address of CPU c's current context {u32 cgroup, u32 attach type, u32 task}. */
+export function current_area(c: u32): usize { return currentBase() + <usize>c * CURRENT_CPU_BYTES; }
+
 /** bpf_redirect_map (51). */
 export function redirect_map(map: usize, key: u64, flags: u64): i64 { return redirectMap(map, key, flags); }
 /** Address of CPU c's redirect record. */
@@ -255,6 +269,7 @@ export function sys_lookup(map: usize, key: usize, out: usize, flags: u64): i32 
     case T_STACK_TRACE: return stackSysLookup(map, key, out, false);
     case T_SOCKMAP: return sockmapSysLookup(map, key, out);
     case T_SOCKHASH: return hashSysLookup(map, key, out, 0);
+    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE: return hashSysLookup(map, key, out, flags);
     case T_QUEUE: case T_STACK: return queuePeek(map, out);
     case T_BLOOM_FILTER: return bloomPeek(map, out);
   }
@@ -265,8 +280,9 @@ export function sys_update(map: usize, key: usize, value: usize, flags: u64): i3
   switch (load<u32>(map, M_TYPE)) {
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
       return hashUpdate(map, key, value, flags, true);
-    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY:
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY:
       return arrayUpdate(map, key, value, flags, true);
+    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE: return hashUpdate(map, key, value, flags, true);
     case T_LPM_TRIE: return lpmUpdate(map, key, value, flags);
     case T_DEVMAP_HASH: return hashUpdate(map, key, value, flags, true);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirStore(map, key, value);
@@ -286,13 +302,13 @@ export function sys_get_next_key(map: usize, key: usize, next: usize): i32 {
   switch (load<u32>(map, M_TYPE)) {
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
       return hashGetNextKey(map, key, next);
-    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY:
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY:
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: case T_SOCKMAP:
       return arrayGetNextKey(map, key, next);
     case T_LPM_TRIE: return lpmGetNextKey(map, key, next);
     case T_DEVMAP_HASH: return hashGetNextKey(map, key, next);
     case T_STACK_TRACE: return stackGetNextKey(map, key, next);
-    case T_SOCKHASH: return hashGetNextKey(map, key, next);
+    case T_SOCKHASH: case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE: return hashGetNextKey(map, key, next);
   }
   return -EINVAL;
 }

@@ -169,3 +169,8 @@ export const BPF_F_USER_STACK = 1 << 8;
 export const BPF_F_FAST_STACK_CMP = 1 << 9;
 export const BPF_F_REUSE_STACKID = 1 << 10;
 export const BPF_F_USER_BUILD_ID = 1 << 11;
+/**
+ * BPF_LOCAL_STORAGE_MAX_VALUE_SIZE: U16_MAX less sizeof(struct bpf_local_storage_elem) on x86-64
+ * (found with the kernel differential).
+ */
+export const LOCAL_STORAGE_MAX_VALUE = 65535 - 128;

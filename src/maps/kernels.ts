@@ -36,6 +36,10 @@ export interface MapKernelExports {
   msg_redirect_map(ctx: number, map: number, key: bigint, flags: bigint): bigint;
   sk_redirect_hash(ctx: number, map: number, key: number, flags: bigint): bigint;
   msg_redirect_hash(ctx: number, map: number, key: number, flags: bigint): bigint;
+  current_task_under_cgroup(map: number, idx: bigint): bigint;
+  skb_under_cgroup(ctx: number, map: number, idx: bigint): bigint;
+  get_local_storage(map: number, flags: bigint): number;
+  current_area(cpu: number): number;
   redirect_map(map: number, key: bigint, flags: bigint): bigint;
   redirect_record(cpu: number): number;
   redirect_reset(cpu: number): void;

@@ -10,7 +10,7 @@ import {
   MAP_TYPE, MAP_TYPE_MAX, MAP_FLAG, BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_CMD, ERRNO, BPF_OBJ_NAME_LEN, MAX_BPF_STACK,
   KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE, LPM_DATA_SIZE_MAX, PAGE_SIZE, BLOOM_NR_HASH_FUNCS_MASK,
   errnoName, mapTypeName, type ErrnoName,
-  PERF_TYPE_SOFTWARE, PERF_COUNT_SW_BPF_OUTPUT, BPF_NOEXIST, CPUMAP_QSIZE_MAX, NR_CPUS, PERF_MAX_STACK,
+  PERF_TYPE_SOFTWARE, PERF_COUNT_SW_BPF_OUTPUT, BPF_NOEXIST, CPUMAP_QSIZE_MAX, NR_CPUS, PERF_MAX_STACK, LOCAL_STORAGE_MAX_VALUE,
 } from './constants.js';
 import type { MapKernels, MapKernelExports } from './kernels.js';
 
@@ -54,6 +54,7 @@ export interface ProgramRef { readonly fd: number; readonly id: number; readonly
  * a perf event (perf_event_open) for perf event arrays, a socket for xskmap.
  */
 export type SimObject =
+  | CgroupObject
   | { readonly kind: 'perf_event'; readonly fd: number; readonly id: number; readonly addr: number; readonly cpu: number; readonly type: number; readonly config: number; readonly dataBytes: number }
   | {
     readonly kind: 'socket'; readonly fd: number; readonly id: number; readonly addr: number;
@@ -62,6 +63,9 @@ export type SimObject =
     readonly cookie: bigint;
     readonly ifindex: number; readonly queueId: number; readonly bound: boolean;
   };
+
+/** A simulated cgroup (cgroup v2 directory): its id and parent; `addr` holds {u64 id, u32 parent, u32 level}. */
+export interface CgroupObject { readonly kind: 'cgroup'; readonly fd: number; readonly id: number; readonly addr: number; readonly cgroupId: bigint; readonly parentFd?: number; readonly path: string }
 
 export type SocketFamily = 'xdp' | 'inet' | 'inet6' | 'unix';
 export type SocketState = 'established' | 'listen' | 'close';
@@ -112,17 +116,22 @@ const HTAB_ELEM_SIZE = 48;
 const T = MAP_TYPE;
 const HASH_TYPES = new Set<number>([T.hash, T.percpu_hash, T.lru_hash, T.lru_percpu_hash, T.hash_of_maps]);
 const ARRAY_TYPES = new Set<number>([T.array, T.percpu_array, T.prog_array, T.array_of_maps]);
-const PERCPU_TYPES = new Set<number>([T.percpu_hash, T.lru_percpu_hash, T.percpu_array]);
+const PERCPU_TYPES = new Set<number>([T.percpu_hash, T.lru_percpu_hash, T.percpu_array, T.percpu_cgroup_storage]);
 const MAP_IN_MAP = new Set<number>([T.array_of_maps, T.hash_of_maps]);
-const FD_VALUE_TYPES = new Set<number>([T.prog_array, T.array_of_maps, T.hash_of_maps, T.perf_event_array]);
+const FD_VALUE_TYPES = new Set<number>([T.prog_array, T.array_of_maps, T.hash_of_maps, T.perf_event_array, T.cgroup_array]);
 const SOCK_TYPES = new Set<number>([T.sockmap, T.sockhash]);
+const CGROUP_STORAGE_TYPES = new Set<number>([T.cgroup_storage, T.percpu_cgroup_storage]);
+/** Cgroups × attach types a cgroup storage map can hold here (the kernel has no limit but memory). */
+const CGROUP_STORAGE_CAPACITY = 4096;
+/** sizeof(struct bpf_cgroup_storage_key): u64 cgroup inode id, u32 attach type, padding. */
+const CGROUP_STORAGE_KEY_BYTES = 16;
 /** Redirect maps: user space passes targets (ifindex, CPU, socket fd) that are validated here. */
 const REDIRECT_TYPES = new Set<number>([T.devmap, T.devmap_hash, T.cpumap, T.xskmap]);
 /** The XDP program entries of devmap and cpumap values (struct bpf_devmap_val / bpf_cpumap_val). */
 const REDIRECT_SLOT_BYTES = 8;
 /** Types that may be inner maps (the kernel's map_meta_equal). */
 const INNER_OK = new Set<number>([T.hash, T.array, T.percpu_hash, T.percpu_array, T.lru_hash, T.lru_percpu_hash, T.lpm_trie, T.queue, T.stack, T.ringbuf, T.bloom_filter]);
-const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf, T.perf_event_array, ...REDIRECT_TYPES, T.stack_trace, ...SOCK_TYPES]);
+const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf, T.perf_event_array, ...REDIRECT_TYPES, T.stack_trace, ...SOCK_TYPES, T.cgroup_array, ...CGROUP_STORAGE_TYPES]);
 
 function fail(name: ErrnoName, message: string): never {
   throw new MapError(name, ERRNO[name], message);
@@ -295,6 +304,75 @@ export class BpfMaps {
     return sock.fd;
   }
 
+  /**
+   * A simulated cgroup (mkdir in cgroup v2) below `parentFd` (none: the root's
+   * child). Its id is what bpf_get_current_cgroup_id and storage keys use.
+   */
+  cgroup(path: string, parentFd?: number): number {
+    let parent: CgroupObject | undefined;
+    if (parentFd !== undefined) {
+      const p = this.fds.get(parentFd);
+      if (!p || !('kind' in p) || p.kind !== 'cgroup') fail('EBADF', `fd ${parentFd} is not a cgroup`);
+      parent = p;
+    }
+    const addr = this.k.heap_alloc(16);
+    if (!addr) fail('ENOMEM', 'no memory for a cgroup');
+    const id = this.nextObjId++;
+    // cgroup ids are kernfs inode numbers: 1 is the root, children count up
+    const cgroupId = BigInt(id + 1);
+    const dv = new DataView(this.bytes().buffer);
+    dv.setBigUint64(addr, cgroupId, true);
+    dv.setUint32(addr + 8, parent?.addr ?? 0, true);
+    dv.setUint32(addr + 12, parent ? new DataView(this.bytes().buffer).getUint32(parent.addr + 12, true) + 1 : 1, true);
+    const cg: CgroupObject = { kind: 'cgroup', fd: this.nextFd++, id, addr, cgroupId, ...(parentFd !== undefined ? { parentFd } : {}), path };
+    this.fds.set(cg.fd, cg);
+    this.objects.set(addr, cg);
+    return cg.fd;
+  }
+
+  /**
+   * What attaching a program that uses cgroup storage map `mapFd` to cgroup
+   * `cgroupFd` with `attachType` does to the map: the cgroup's storage is
+   * allocated, zeroed (once per cgroup and attach type; per cgroup for
+   * 8-byte keys).
+   */
+  cgroupStorageAttach(mapFd: number, cgroupFd: number, attachType: number): void {
+    const m = this.map(mapFd);
+    if (!CGROUP_STORAGE_TYPES.has(m.type)) fail('EINVAL', `map fd ${mapFd} is not a cgroup storage`);
+    const cg = this.fds.get(cgroupFd);
+    if (!cg || !('kind' in cg) || cg.kind !== 'cgroup') fail('EBADF', `fd ${cgroupFd} is not a cgroup`);
+    const vs = this.userValueSize(m);
+    const s = this.scratchFor(CGROUP_STORAGE_KEY_BYTES + round8(vs));
+    const dv = new DataView(this.bytes().buffer);
+    dv.setBigUint64(s, cg.cgroupId, true);
+    dv.setUint32(s + 8, attachType >>> 0, true);
+    dv.setUint32(s + 12, 0, true);
+    this.bytes().fill(0, s + CGROUP_STORAGE_KEY_BYTES, s + CGROUP_STORAGE_KEY_BYTES + vs);
+    const r = this.k.sys_update(m.handle, s, s + CGROUP_STORAGE_KEY_BYTES, BigInt(BPF_NOEXIST));
+    this.bytes();
+    if (r < 0 && r !== -ERRNO.EEXIST) failNo(-r, `cannot allocate ${mapTypeName(m.type)} for cgroup ${cg.cgroupId}`);
+  }
+
+  /**
+   * Sets CPU `cpu`'s current context for the next runs: the task's cgroup and
+   * the running program's attach type (bpf_get_local_storage, the
+   * *_under_cgroup helpers), and the current task (task storage).
+   */
+  setCurrent(cpu: number, ctx: { cgroupFd?: number; attachType?: number; taskFd?: number }): void {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.ncpus) fail('EINVAL', `no CPU ${cpu} (the machine has ${this.ncpus})`);
+    const at = this.k.current_area(cpu);
+    const dv = new DataView(this.bytes().buffer);
+    const addrOf = (fd: number | undefined, kind: string): number => {
+      if (fd === undefined) return 0;
+      const o = this.fds.get(fd);
+      if (!o || !('kind' in o) || o.kind !== kind) fail('EBADF', `fd ${fd} is not a ${kind}`);
+      return o.addr;
+    };
+    dv.setUint32(at, addrOf(ctx.cgroupFd, 'cgroup'), true);
+    dv.setUint32(at + 4, (ctx.attachType ?? 0) >>> 0, true);
+    dv.setUint32(at + 8, addrOf(ctx.taskFd, 'task'), true);
+  }
+
   /** The simulated object whose memory is at `addr` (a perf event or socket a map slot holds, even after its fd closed). */
   objectByAddr(addr: number): SimObject | undefined { return this.objects.get(addr); }
 
@@ -366,7 +444,10 @@ export class BpfMaps {
     }
     const seed = flags & MAP_FLAG.ZERO_SEED ? 0 : this.nextSeed();
     const kernelValue = FD_VALUE_TYPES.has(type) ? 4 : type === T.devmap_hash || type === T.sockhash ? REDIRECT_SLOT_BYTES : valueSize;
-    const handle = this.k.map_create(type, keySize, kernelValue, maxEntries, flags, Number(extra & 0xffffffffn), spinOff, seed);
+    // cgroup storages have no max_entries: a lazily allocated hash of bounded capacity holds them
+    const storage = CGROUP_STORAGE_TYPES.has(type);
+    const handle = this.k.map_create(type, keySize, kernelValue, storage ? CGROUP_STORAGE_CAPACITY : maxEntries,
+      storage ? flags | MAP_FLAG.NO_PREALLOC : flags, Number(extra & 0xffffffffn), spinOff, seed);
     if (handle < 0) failNo(-handle, `cannot allocate a ${tname} map of ${maxEntries} entries`);
     const id = new DataView(this.bytes().buffer).getUint32(handle + 20, true);
     const info: MapInfo = {
@@ -454,6 +535,22 @@ export class BpfMaps {
         }
         if (type === T.sockhash && ks > MAX_BPF_STACK) fail('E2BIG', `sockhash key_size ${ks} above ${MAX_BPF_STACK}`);
         return;
+      case T.cgroup_array:
+        // fd_array_map_alloc_check, then array_map_alloc_check
+        if (vs !== 4 || (flags & (MAP_FLAG.RDONLY_PROG | MAP_FLAG.WRONLY_PROG))) fail('EINVAL', 'cgroup array values are u32 cgroup fds (value_size 4), no program access flags');
+        if (max === 0 || ks !== 4 || (flags & ~ARRAY_CREATE_FLAG_MASK) || (flags & (MAP_FLAG.MMAPABLE | MAP_FLAG.INNER_MAP | MAP_FLAG.PRESERVE_ELEMS))) {
+          fail('EINVAL', `cgroup array needs key_size 4, max_entries > 0 and valid flags (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        return;
+      case T.cgroup_storage: case T.percpu_cgroup_storage: {
+        const maxValue = type === T.percpu_cgroup_storage ? Math.min(LOCAL_STORAGE_MAX_VALUE, PCPU_MIN_UNIT_SIZE) : LOCAL_STORAGE_MAX_VALUE;
+        if (ks !== CGROUP_STORAGE_KEY_BYTES && ks !== 8) fail('EINVAL', `${tname} keys are struct bpf_cgroup_storage_key (16 bytes) or a u64 cgroup id, got key_size ${ks}`);
+        if (vs === 0) fail('EINVAL', `${tname} needs value_size > 0`);
+        if (vs > maxValue) fail('E2BIG', `${tname} value_size ${vs} above ${maxValue}`);
+        if ((flags & ~(MAP_FLAG.NUMA_NODE | ACCESS_MASK)) || !accessOk) fail('EINVAL', `invalid map_flags 0x${flags.toString(16)} for ${tname}`);
+        if (max !== 0) fail('EINVAL', `${tname} takes max_entries 0 (storage is per cgroup)`);
+        return;
+      }
       case T.stack_trace: {
         if (flags & ~STACK_CREATE_FLAG_MASK) fail('EINVAL', `invalid map_flags 0x${flags.toString(16)} for stack_trace`);
         const elem = flags & MAP_FLAG.STACK_BUILD_ID ? STACK_BUILD_ID_BYTES : 8;
@@ -507,7 +604,7 @@ export class BpfMaps {
     if ((m.type === T.queue || m.type === T.stack || m.type === T.bloom_filter) && flags) fail('EINVAL', 'flags on a queue/stack/bloom lookup');
     this.checkKey(m, key);
     // perf event arrays have no map_fd_sys_lookup_elem
-    if (m.type === T.perf_event_array) fail('ENOTSUPP', 'perf event array entries cannot be read from user space');
+    if (m.type === T.perf_event_array || m.type === T.cgroup_array) fail('ENOTSUPP', `${mapTypeName(m.type)} entries cannot be read from user space`);
     if (SOCK_TYPES.has(m.type)) return this.sockLookup(m, key!, value);
     const ks = round8(m.keySize);
     const fdVal = FD_VALUE_TYPES.has(m.type);
@@ -561,7 +658,11 @@ export class BpfMaps {
     this.checkValue(m, value, vsz);
     let stored = value;
     let kflags = flags;
-    if (SOCK_TYPES.has(m.type)) {
+    if (CGROUP_STORAGE_TYPES.has(m.type)) {
+      // storage exists once a program is attached: user space can only rewrite it
+      if (flags & ~(BPF_F_LOCK | BPF_EXIST)) fail('EINVAL', `${mapTypeName(m.type)} updates take BPF_ANY or BPF_EXIST (got 0x${flags.toString(16)})`);
+      kflags = (flags & BPF_F_LOCK) | BPF_EXIST;
+    } else if (SOCK_TYPES.has(m.type)) {
       stored = this.sockValue(m, key!, value, flags);
     } else if (REDIRECT_TYPES.has(m.type)) {
       const r = this.redirectValue(m, key!, value, flags);
@@ -714,6 +815,12 @@ export class BpfMaps {
     const obj = this.fds.get(fd);
     const out = new Uint8Array(4);
     const dv = new DataView(out.buffer);
+    if (m.type === T.cgroup_array) {
+      // cgroup_v1v2_get_from_fd: a file that is not a cgroup directory is EBADF
+      if (!obj || !('kind' in obj) || obj.kind !== 'cgroup') fail('EBADF', `fd ${fd} is not a cgroup`);
+      dv.setUint32(0, obj.addr, true);
+      return out;
+    }
     if (m.type === T.perf_event_array) {
       // perf_event_get: any open file that is not a perf event is EBADF too
       if (!obj || !('kind' in obj) || obj.kind !== 'perf_event') fail('EBADF', `fd ${fd} is not a perf event`);

@@ -198,6 +198,27 @@ const CASES: BadCase[] = [
   { name: 'sockhash not a socket', ops: [c(T.sockhash, 8, 8, 4), 'U 0 0102030405060708 0300000000000000 0'] },
   { name: 'sockhash lookup and delete empty', ops: [c(T.sockhash, 8, 8, 4), 'L 0 0102030405060708 0', 'D 0 0102030405060708', 'N 0 -'] },
   { name: 'sockhash lookup value_size 4', ops: [c(T.sockhash, 8, 4, 4), 'L 0 0102030405060708 0'] },
+  // cgroup arrays (values are cgroup fds: fd 3 is the map) and cgroup storages (entries appear when a program is attached)
+  { name: 'cgroup array value_size 8', ops: [c(T.cgroup_array, 4, 8, 4)] },
+  { name: 'cgroup array key_size 8', ops: [c(T.cgroup_array, 8, 4, 4)] },
+  { name: 'cgroup array PRESERVE_ELEMS', ops: [c(T.cgroup_array, 4, 4, 4, F.PRESERVE_ELEMS)] },
+  { name: 'cgroup array not a cgroup', ops: [c(T.cgroup_array, 4, 4, 4), 'U 0 00000000 03000000 0'] },
+  { name: 'cgroup array closed fd', ops: [c(T.cgroup_array, 4, 4, 4), 'U 0 00000000 0f270000 0'] },
+  { name: 'cgroup array update flags', ops: [c(T.cgroup_array, 4, 4, 4), 'U 0 00000000 03000000 2'] },
+  { name: 'cgroup array lookup, delete, iterate', ops: [c(T.cgroup_array, 4, 4, 4), 'L 0 00000000 0', 'D 0 00000000', 'D 0 04000000', 'N 0 -'] },
+  { name: 'cgroup storage key_size 12', ops: [c(T.cgroup_storage, 12, 8, 0)] },
+  { name: 'cgroup storage value_size 0', ops: [c(T.cgroup_storage, 16, 0, 0)] },
+  { name: 'cgroup storage largest value', ops: [c(T.cgroup_storage, 16, 65407, 0), 'N 0 -'] },
+  { name: 'cgroup storage value too large', ops: [c(T.cgroup_storage, 16, 65408, 0)] },
+  { name: 'cgroup storage max_entries 1', ops: [c(T.cgroup_storage, 16, 8, 1)] },
+  { name: 'cgroup storage NO_PREALLOC', ops: [c(T.cgroup_storage, 16, 8, 0, F.NO_PREALLOC)] },
+  { name: 'cgroup storage RDONLY_PROG|WRONLY_PROG', ops: [c(T.cgroup_storage, 16, 8, 0, F.RDONLY_PROG | F.WRONLY_PROG)] },
+  { name: 'cgroup storage u64 key', ops: [c(T.cgroup_storage, 8, 8, 0), 'L 0 0100000000000000 0'] },
+  { name: 'cgroup storage no entry', ops: [c(T.cgroup_storage, 16, 8, 0), 'L 0 01000000000000000000000000000000 0', 'U 0 01000000000000000000000000000000 0500000000000000 0', 'U 0 01000000000000000000000000000000 0500000000000000 2', 'D 0 01000000000000000000000000000000', 'N 0 -'] },
+  { name: 'cgroup storage NOEXIST', ops: [c(T.cgroup_storage, 16, 8, 0), 'U 0 01000000000000000000000000000000 0500000000000000 1'] },
+  { name: 'percpu cgroup storage largest value', ops: [c(T.percpu_cgroup_storage, 16, 32768, 0)] },
+  { name: 'percpu cgroup storage value too large', ops: [c(T.percpu_cgroup_storage, 16, 32769, 0)] },
+  { name: 'percpu cgroup storage no entry', ops: [c(T.percpu_cgroup_storage, 16, 8, 0), 'L 0 01000000000000000000000000000000 0', 'D 0 01000000000000000000000000000000', 'X 0 01000000000000000000000000000000 0'] },
 ];
 
 export const BAD_CASES: BadCase[] = CASES.map((c) => ({ name: c.name, ops: withContents(c) }));
