@@ -24,7 +24,7 @@ const CG_PARENT: usize = 8;
 const CUR_CGROUP: usize = 0;   // cgroup object of the running task (0: none)
 const CUR_ATTACH: usize = 4;   // attach type of the running program
 const CUR_TASK: usize = 8;     // task object (task local storage)
-const CUR_KEY: usize = 16;     // scratch: a cgroup storage key {u64 id, u32 attach type, u32 pad}
+const CUR_KEY: usize = 16;     // scratch: a cgroup storage key {u64 id, u32 attach type, u32 pad}; local storage keys reuse it
 export const CURRENT_CPU_BYTES: u32 = 32;
 
 @inline export function current(): usize { return currentBase() + <usize>cpu * CURRENT_CPU_BYTES; }

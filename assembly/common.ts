@@ -41,8 +41,12 @@ export const T_PERCPU_CGROUP_STORAGE: u32 = 21;
 export const T_QUEUE: u32 = 22;
 export const T_STACK: u32 = 23;
 export const T_DEVMAP_HASH: u32 = 25;
+export const T_SK_STORAGE: u32 = 24;
 export const T_RINGBUF: u32 = 27;
+export const T_INODE_STORAGE: u32 = 28;
+export const T_TASK_STORAGE: u32 = 29;
 export const T_BLOOM_FILTER: u32 = 30;
+export const T_CGRP_STORAGE: u32 = 32;
 
 // update flags
 export const BPF_ANY: u64 = 0;

@@ -8,7 +8,8 @@ import {
   M_TYPE, M_KEY, M_VALUE, M_MAX, M_FLAGS, M_ID, M_VSTRIDE, M_KSTRIDE, M_SPIN, M_EXTRA, M_COUNT, MAP_HEADER_BYTES,
   T_HASH, T_ARRAY, T_PROG_ARRAY, T_PERCPU_HASH, T_PERCPU_ARRAY, T_LRU_HASH, T_LRU_PERCPU_HASH, T_LPM_TRIE,
   T_ARRAY_OF_MAPS, T_HASH_OF_MAPS, T_QUEUE, T_STACK, T_RINGBUF, T_BLOOM_FILTER,
-  T_PERF_EVENT_ARRAY, T_STACK_TRACE, T_CGROUP_ARRAY, T_CGROUP_STORAGE, T_PERCPU_CGROUP_STORAGE, T_SOCKMAP, T_SOCKHASH, T_DEVMAP, T_DEVMAP_HASH, T_CPUMAP, T_XSKMAP,
+  T_PERF_EVENT_ARRAY, T_STACK_TRACE, T_CGROUP_ARRAY, T_CGROUP_STORAGE, T_PERCPU_CGROUP_STORAGE, T_SOCKMAP,
+  T_SK_STORAGE, T_INODE_STORAGE, T_TASK_STORAGE, T_CGRP_STORAGE, T_SOCKHASH, T_DEVMAP, T_DEVMAP_HASH, T_CPUMAP, T_XSKMAP,
   EINVAL, ENOMEM, ENOTSUPP, EOPNOTSUPP,
   cpu, ncpus, setCpu, setNcpus, round8,
 } from './common';
@@ -39,7 +40,8 @@ import {
   sockInit, sockFree, sockmapLookup, sockhashLookup, sockmapStore, sockmapDelete, sockmapSysLookup,
   sockRedirectMap, sockRedirectHash,
 } from './sockmap';
-import { currentTaskUnderCgroup, skbUnderCgroup, getLocalStorage, CURRENT_CPU_BYTES } from './cgroup';
+import { currentTaskUnderCgroup, skbUnderCgroup, getLocalStorage, currentTask, CURRENT_CPU_BYTES } from './cgroup';
+import { storageGet, storageDelete } from './localstorage';
 
 /** Sets up the heap (first caller) or joins it (later instances); returns 1 if it initialised. */
 export function maps_init(heapBase: u32, cpus: u32): u32 {
@@ -80,6 +82,7 @@ export function map_create(type: u32, keySize: u32, valueSize: u32, maxEntries: 
   switch (type) {
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS: case T_DEVMAP_HASH: case T_SOCKHASH:
     case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE:
+    case T_SK_STORAGE: case T_INODE_STORAGE: case T_TASK_STORAGE: case T_CGRP_STORAGE:
       r = hashInit(map, seed); break;
     case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY:
       r = arrayInit(map); break;
@@ -99,6 +102,7 @@ export function map_free(map: usize): void {
   switch (load<u32>(map, M_TYPE)) {
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS: case T_DEVMAP_HASH: case T_SOCKHASH:
     case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE:
+    case T_SK_STORAGE: case T_INODE_STORAGE: case T_TASK_STORAGE: case T_CGRP_STORAGE:
       hashFree(map); break;
     case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY: arrayFree(map); break;
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: redirFree(map); break;
@@ -158,6 +162,7 @@ export function map_delete_elem(map: usize, key: usize): i64 {
     case T_ARRAY: case T_PERCPU_ARRAY: return -EINVAL;
     case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY: return arrayDelete(map, key);
     case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE: return -EINVAL;
+    case T_SK_STORAGE: case T_INODE_STORAGE: case T_TASK_STORAGE: case T_CGRP_STORAGE: return hashDelete(map, key);
     case T_LPM_TRIE: return lpmDelete(map, key);
     case T_DEVMAP_HASH: return hashDelete(map, key);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirDelete(map, key);
@@ -238,6 +243,13 @@ export function get_local_storage(map: usize, flags: u64): usize { return getLoc
 /** Address of CPU c's current context {u32 cgroup, u32 attach type, u32 task}. */
 export function current_area(c: u32): usize { return currentBase() + <usize>c * CURRENT_CPU_BYTES; }
 
+/** bpf_sk_storage_get (107), bpf_inode_storage_get (145), bpf_task_storage_get (156), bpf_cgrp_storage_get (210). */
+export function storage_get(map: usize, owner: usize, value: usize, flags: u64): usize { return storageGet(map, owner, value, flags); }
+/** bpf_sk_storage_delete (108), bpf_inode_storage_delete (146), bpf_task_storage_delete (157), bpf_cgrp_storage_delete (211). */
+export function storage_delete(map: usize, owner: usize): i64 { return storageDelete(map, owner); }
+/** The current task object of this CPU (what bpf_get_current_task_btf returns here), 0 if none set. */
+export function current_task(): usize { return currentTask(); }
+
 /** bpf_redirect_map (51). */
 export function redirect_map(map: usize, key: u64, flags: u64): i64 { return redirectMap(map, key, flags); }
 /** Address of CPU c's redirect record. */
@@ -269,7 +281,9 @@ export function sys_lookup(map: usize, key: usize, out: usize, flags: u64): i32 
     case T_STACK_TRACE: return stackSysLookup(map, key, out, false);
     case T_SOCKMAP: return sockmapSysLookup(map, key, out);
     case T_SOCKHASH: return hashSysLookup(map, key, out, 0);
-    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE: return hashSysLookup(map, key, out, flags);
+    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE:
+    case T_SK_STORAGE: case T_INODE_STORAGE: case T_TASK_STORAGE: case T_CGRP_STORAGE:
+      return hashSysLookup(map, key, out, flags);
     case T_QUEUE: case T_STACK: return queuePeek(map, out);
     case T_BLOOM_FILTER: return bloomPeek(map, out);
   }
@@ -282,7 +296,9 @@ export function sys_update(map: usize, key: usize, value: usize, flags: u64): i3
       return hashUpdate(map, key, value, flags, true);
     case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY:
       return arrayUpdate(map, key, value, flags, true);
-    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE: return hashUpdate(map, key, value, flags, true);
+    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE:
+    case T_SK_STORAGE: case T_INODE_STORAGE: case T_TASK_STORAGE: case T_CGRP_STORAGE:
+      return hashUpdate(map, key, value, flags, true);
     case T_LPM_TRIE: return lpmUpdate(map, key, value, flags);
     case T_DEVMAP_HASH: return hashUpdate(map, key, value, flags, true);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirStore(map, key, value);

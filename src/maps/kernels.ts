@@ -40,6 +40,9 @@ export interface MapKernelExports {
   skb_under_cgroup(ctx: number, map: number, idx: bigint): bigint;
   get_local_storage(map: number, flags: bigint): number;
   current_area(cpu: number): number;
+  storage_get(map: number, owner: number, value: number, flags: bigint): number;
+  storage_delete(map: number, owner: number): bigint;
+  current_task(): number;
   redirect_map(map: number, key: bigint, flags: bigint): bigint;
   redirect_record(cpu: number): number;
   redirect_reset(cpu: number): void;

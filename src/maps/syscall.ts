@@ -53,8 +53,14 @@ export interface ProgramRef { readonly fd: number; readonly id: number; readonly
  * Simulated kernel objects that maps take by fd (src/maps/README.md, "Objects"):
  * a perf event (perf_event_open) for perf event arrays, a socket for xskmap.
  */
+/** A simulated task (for task storage and the current context) or inode (inode storage). */
+export interface TaskObject { readonly kind: 'task'; readonly fd: number; readonly id: number; readonly addr: number; readonly pid: number; readonly tgid: number; readonly comm: string }
+export interface InodeObject { readonly kind: 'inode'; readonly fd: number; readonly id: number; readonly addr: number; readonly ino: bigint; readonly path: string }
+
 export type SimObject =
   | CgroupObject
+  | TaskObject
+  | InodeObject
   | { readonly kind: 'perf_event'; readonly fd: number; readonly id: number; readonly addr: number; readonly cpu: number; readonly type: number; readonly config: number; readonly dataBytes: number }
   | {
     readonly kind: 'socket'; readonly fd: number; readonly id: number; readonly addr: number;
@@ -121,6 +127,13 @@ const MAP_IN_MAP = new Set<number>([T.array_of_maps, T.hash_of_maps]);
 const FD_VALUE_TYPES = new Set<number>([T.prog_array, T.array_of_maps, T.hash_of_maps, T.perf_event_array, T.cgroup_array]);
 const SOCK_TYPES = new Set<number>([T.sockmap, T.sockhash]);
 const CGROUP_STORAGE_TYPES = new Set<number>([T.cgroup_storage, T.percpu_cgroup_storage]);
+/** Local storages: the owner kind whose fd keys user-space operations. */
+const LOCAL_STORAGE_OWNER: Partial<Record<number, 'socket' | 'task' | 'inode' | 'cgroup'>> = {
+  [T.sk_storage]: 'socket', [T.task_storage]: 'task', [T.inode_storage]: 'inode', [T.cgrp_storage]: 'cgroup',
+};
+const LOCAL_STORAGE_TYPES = new Set<number>([T.sk_storage, T.task_storage, T.inode_storage, T.cgrp_storage]);
+/** Owners a local storage map can hold here (the kernel has no limit but memory). */
+const LOCAL_STORAGE_CAPACITY = 1 << 16;
 /** Cgroups × attach types a cgroup storage map can hold here (the kernel has no limit but memory). */
 const CGROUP_STORAGE_CAPACITY = 4096;
 /** sizeof(struct bpf_cgroup_storage_key): u64 cgroup inode id, u32 attach type, padding. */
@@ -131,7 +144,7 @@ const REDIRECT_TYPES = new Set<number>([T.devmap, T.devmap_hash, T.cpumap, T.xsk
 const REDIRECT_SLOT_BYTES = 8;
 /** Types that may be inner maps (the kernel's map_meta_equal). */
 const INNER_OK = new Set<number>([T.hash, T.array, T.percpu_hash, T.percpu_array, T.lru_hash, T.lru_percpu_hash, T.lpm_trie, T.queue, T.stack, T.ringbuf, T.bloom_filter]);
-const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf, T.perf_event_array, ...REDIRECT_TYPES, T.stack_trace, ...SOCK_TYPES, T.cgroup_array, ...CGROUP_STORAGE_TYPES]);
+const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf, T.perf_event_array, ...REDIRECT_TYPES, T.stack_trace, ...SOCK_TYPES, T.cgroup_array, ...CGROUP_STORAGE_TYPES, ...LOCAL_STORAGE_TYPES]);
 
 function fail(name: ErrnoName, message: string): never {
   throw new MapError(name, ERRNO[name], message);
@@ -330,6 +343,34 @@ export class BpfMaps {
     return cg.fd;
   }
 
+  /** A simulated task (its pidfd): task storage owners and the current task; the object is {u32 pid, u32 tgid, char comm[16]}. */
+  task(pid: number, tgid = pid, comm = ''): number {
+    const addr = this.k.heap_alloc(32);
+    if (!addr) fail('ENOMEM', 'no memory for a task');
+    const dv = new DataView(this.bytes().buffer);
+    dv.setUint32(addr, pid >>> 0, true);
+    dv.setUint32(addr + 4, tgid >>> 0, true);
+    const name = new TextEncoder().encode(comm).subarray(0, 15);
+    this.bytes().set(name, addr + 8);
+    const t: TaskObject = { kind: 'task', fd: this.nextFd++, id: this.nextObjId++, addr, pid, tgid, comm };
+    this.fds.set(t.fd, t);
+    this.objects.set(addr, t);
+    return t.fd;
+  }
+
+  /** A simulated open file (inode storage owners); the object is {u64 ino}. */
+  inode(path: string): number {
+    const addr = this.k.heap_alloc(16);
+    if (!addr) fail('ENOMEM', 'no memory for an inode');
+    const id = this.nextObjId++;
+    const ino = BigInt(1000 + id);
+    new DataView(this.bytes().buffer).setBigUint64(addr, ino, true);
+    const o: InodeObject = { kind: 'inode', fd: this.nextFd++, id, addr, ino, path };
+    this.fds.set(o.fd, o);
+    this.objects.set(addr, o);
+    return o.fd;
+  }
+
   /**
    * What attaching a program that uses cgroup storage map `mapFd` to cgroup
    * `cgroupFd` with `attachType` does to the map: the cgroup's storage is
@@ -445,8 +486,9 @@ export class BpfMaps {
     const seed = flags & MAP_FLAG.ZERO_SEED ? 0 : this.nextSeed();
     const kernelValue = FD_VALUE_TYPES.has(type) ? 4 : type === T.devmap_hash || type === T.sockhash ? REDIRECT_SLOT_BYTES : valueSize;
     // cgroup storages have no max_entries: a lazily allocated hash of bounded capacity holds them
-    const storage = CGROUP_STORAGE_TYPES.has(type);
-    const handle = this.k.map_create(type, keySize, kernelValue, storage ? CGROUP_STORAGE_CAPACITY : maxEntries,
+    const storage = CGROUP_STORAGE_TYPES.has(type) || LOCAL_STORAGE_TYPES.has(type);
+    const capacity = CGROUP_STORAGE_TYPES.has(type) ? CGROUP_STORAGE_CAPACITY : LOCAL_STORAGE_CAPACITY;
+    const handle = this.k.map_create(type, keySize, kernelValue, storage ? capacity : maxEntries,
       storage ? flags | MAP_FLAG.NO_PREALLOC : flags, Number(extra & 0xffffffffn), spinOff, seed);
     if (handle < 0) failNo(-handle, `cannot allocate a ${tname} map of ${maxEntries} entries`);
     const id = new DataView(this.bytes().buffer).getUint32(handle + 20, true);
@@ -551,6 +593,13 @@ export class BpfMaps {
         if (max !== 0) fail('EINVAL', `${tname} takes max_entries 0 (storage is per cgroup)`);
         return;
       }
+      case T.sk_storage: case T.task_storage: case T.inode_storage: case T.cgrp_storage:
+        // bpf_local_storage_map_alloc_check (the kernel also wants BTF key and value types, which maps here do not carry)
+        if ((flags & ~(MAP_FLAG.NO_PREALLOC | MAP_FLAG.CLONE)) || !(flags & MAP_FLAG.NO_PREALLOC) || max !== 0 || ks !== 4 || vs === 0) {
+          fail('EINVAL', `${tname} needs BPF_F_NO_PREALLOC, key_size 4 (an owner fd), max_entries 0, value_size > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        if (vs > LOCAL_STORAGE_MAX_VALUE) fail('E2BIG', `${tname} value_size ${vs} above ${LOCAL_STORAGE_MAX_VALUE}`);
+        return;
       case T.stack_trace: {
         if (flags & ~STACK_CREATE_FLAG_MASK) fail('EINVAL', `invalid map_flags 0x${flags.toString(16)} for stack_trace`);
         const elem = flags & MAP_FLAG.STACK_BUILD_ID ? STACK_BUILD_ID_BYTES : 8;
@@ -595,8 +644,25 @@ export class BpfMaps {
     return this.bpf_map_lookup_elem_flags(fd, key, value, 0);
   }
 
+  /** Local storages: user space names the owner by fd; the map is keyed by the owner object. */
+  private ownerKey(m: MapInfo, key: Uint8Array | null): Uint8Array {
+    if (!key || key.length < 4) fail('EINVAL', 'local storage keys are 4-byte fds');
+    const want = LOCAL_STORAGE_OWNER[m.type]!;
+    const fd = new DataView(key.buffer, key.byteOffset).getInt32(0, true);
+    const o = this.fds.get(fd);
+    if (!o && !(fd >= 0 && fd <= 2)) fail('EBADF', `fd ${fd} is not open`);
+    // every open file has an inode; sockets, pidfds and cgroups must be what the map stores
+    let owner: number | undefined;
+    if (o && 'kind' in o && (o.kind === want || want === 'inode')) owner = o.addr;
+    else if (o && want === 'inode') owner = 'handle' in o ? o.handle : undefined;
+    if (owner === undefined) fail(want === 'socket' ? 'ENOTSOCK' : 'EBADF', `fd ${fd} is not a ${want}`);
+    return new Uint8Array(new Uint32Array([owner]).buffer);
+  }
+
   bpf_map_lookup_elem_flags(fd: number, key: Uint8Array | null, value: Uint8Array | undefined, flags: number): Uint8Array {
-    const m = this.map(fd);
+    const m0 = this.map(fd);
+    if (LOCAL_STORAGE_TYPES.has(m0.type)) key = this.ownerKey(m0, key);
+    const m = m0;
     if (flags & ~BPF_F_LOCK) fail('EINVAL', `invalid lookup flags 0x${flags.toString(16)}`);
     this.checkLockFlag(m, flags);
     if (m.flags & MAP_FLAG.WRONLY) fail('EPERM', 'map is write-only from user space');
@@ -647,6 +713,10 @@ export class BpfMaps {
 
   bpf_map_update_elem(fd: number, key: Uint8Array | null, value: Uint8Array, flags = BPF_ANY): void {
     const m = this.map(fd);
+    if (LOCAL_STORAGE_TYPES.has(m.type)) {
+      key = this.ownerKey(m, key);
+      if ((flags & ~BPF_F_LOCK) > BPF_EXIST) fail('EINVAL', `invalid ${mapTypeName(m.type)} update flags 0x${flags.toString(16)}`);
+    }
     this.checkLockFlag(m, flags);
     if (m.flags & MAP_FLAG.RDONLY) fail('EPERM', 'map is read-only from user space');
     if (m.frozen) fail('EPERM', 'map is frozen');
@@ -844,6 +914,7 @@ export class BpfMaps {
 
   bpf_map_delete_elem(fd: number, key: Uint8Array | null): void {
     const m = this.map(fd);
+    if (LOCAL_STORAGE_TYPES.has(m.type)) key = this.ownerKey(m, key);
     if (m.flags & MAP_FLAG.RDONLY) fail('EPERM', 'map is read-only from user space');
     if (m.frozen) fail('EPERM', 'map is frozen');
     this.noSysAccess(m, 'delete');
@@ -862,6 +933,7 @@ export class BpfMaps {
     if (m.flags & MAP_FLAG.WRONLY) fail('EPERM', 'map is write-only from user space');
     this.noSysAccess(m, 'get_next_key');
     if (m.type === T.bloom_filter) fail('EOPNOTSUPP', 'bloom filters have no keys');
+    if (LOCAL_STORAGE_TYPES.has(m.type)) fail('ENOTSUPP', `${mapTypeName(m.type)} cannot be iterated by key`);
     if (m.type === T.queue || m.type === T.stack) fail('EINVAL', `${mapTypeName(m.type)} has no keys`);
     const ks = round8(m.keySize);
     const s = this.scratchFor(2 * ks);
