@@ -37,6 +37,7 @@ export const T_CPUMAP: u32 = 16;
 export const T_XSKMAP: u32 = 17;
 export const T_SOCKHASH: u32 = 18;
 export const T_CGROUP_STORAGE: u32 = 19;
+export const T_REUSEPORT_SOCKARRAY: u32 = 20;
 export const T_PERCPU_CGROUP_STORAGE: u32 = 21;
 export const T_QUEUE: u32 = 22;
 export const T_STACK: u32 = 23;

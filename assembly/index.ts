@@ -9,7 +9,7 @@ import {
   T_HASH, T_ARRAY, T_PROG_ARRAY, T_PERCPU_HASH, T_PERCPU_ARRAY, T_LRU_HASH, T_LRU_PERCPU_HASH, T_LPM_TRIE,
   T_ARRAY_OF_MAPS, T_HASH_OF_MAPS, T_QUEUE, T_STACK, T_RINGBUF, T_BLOOM_FILTER,
   T_PERF_EVENT_ARRAY, T_STACK_TRACE, T_CGROUP_ARRAY, T_CGROUP_STORAGE, T_PERCPU_CGROUP_STORAGE, T_SOCKMAP,
-  T_SK_STORAGE, T_INODE_STORAGE, T_TASK_STORAGE, T_CGRP_STORAGE, T_SOCKHASH, T_DEVMAP, T_DEVMAP_HASH, T_CPUMAP, T_XSKMAP,
+  T_SK_STORAGE, T_INODE_STORAGE, T_TASK_STORAGE, T_CGRP_STORAGE, T_REUSEPORT_SOCKARRAY, T_SOCKHASH, T_DEVMAP, T_DEVMAP_HASH, T_CPUMAP, T_XSKMAP,
   EINVAL, ENOMEM, ENOTSUPP, EOPNOTSUPP,
   cpu, ncpus, setCpu, setNcpus, round8,
 } from './common';
@@ -88,7 +88,7 @@ export function map_create(type: u32, keySize: u32, valueSize: u32, maxEntries: 
       r = arrayInit(map); break;
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: r = redirInit(map); break;
     case T_STACK_TRACE: r = stackInit(map); break;
-    case T_SOCKMAP: r = sockInit(map); break;
+    case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY: r = sockInit(map); break;
     case T_LPM_TRIE: r = lpmInit(map); break;
     case T_QUEUE: case T_STACK: r = queueInit(map); break;
     case T_BLOOM_FILTER: r = bloomInit(map, seed); break;
@@ -107,7 +107,7 @@ export function map_free(map: usize): void {
     case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY: arrayFree(map); break;
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: redirFree(map); break;
     case T_STACK_TRACE: stackFree(map); break;
-    case T_SOCKMAP: sockFree(map); break;
+    case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY: sockFree(map); break;
     case T_LPM_TRIE: lpmFree(map); break;
     case T_QUEUE: case T_STACK: queueFree(map); break;
     case T_BLOOM_FILTER: bloomFree(map); break;
@@ -135,7 +135,7 @@ export function map_lookup_elem(map: usize, key: usize): usize {
     case T_LPM_TRIE: return lpmLookup(map, key);
     case T_DEVMAP_HASH: return hashLookup(map, key);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirLookup(map, key);
-    case T_SOCKMAP: return sockmapLookup(map, key);
+    case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY: return sockmapLookup(map, key);
     case T_SOCKHASH: return sockhashLookup(map, key);
   }
   return 0;
@@ -167,7 +167,7 @@ export function map_delete_elem(map: usize, key: usize): i64 {
     case T_DEVMAP_HASH: return hashDelete(map, key);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirDelete(map, key);
     case T_STACK_TRACE: return stackDelete(map, key);
-    case T_SOCKMAP: return sockmapDelete(map, key);
+    case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY: return sockmapDelete(map, key);
     case T_SOCKHASH: return hashDelete(map, key);
   }
   return -EINVAL;
@@ -279,7 +279,7 @@ export function sys_lookup(map: usize, key: usize, out: usize, flags: u64): i32 
     case T_DEVMAP_HASH: return hashSysLookup(map, key, out, 0);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirSysLookup(map, key, out, load<u32>(map, M_VALUE));
     case T_STACK_TRACE: return stackSysLookup(map, key, out, false);
-    case T_SOCKMAP: return sockmapSysLookup(map, key, out);
+    case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY: return sockmapSysLookup(map, key, out);
     case T_SOCKHASH: return hashSysLookup(map, key, out, 0);
     case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE:
     case T_SK_STORAGE: case T_INODE_STORAGE: case T_TASK_STORAGE: case T_CGRP_STORAGE:
@@ -302,7 +302,7 @@ export function sys_update(map: usize, key: usize, value: usize, flags: u64): i3
     case T_LPM_TRIE: return lpmUpdate(map, key, value, flags);
     case T_DEVMAP_HASH: return hashUpdate(map, key, value, flags, true);
     case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirStore(map, key, value);
-    case T_SOCKMAP: return sockmapStore(map, key, value);
+    case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY: return sockmapStore(map, key, value);
     case T_SOCKHASH: return hashUpdate(map, key, value, flags, true);
     case T_QUEUE: case T_STACK: return queuePush(map, value, flags);
     case T_BLOOM_FILTER: return bloomPush(map, value, flags);
@@ -319,7 +319,7 @@ export function sys_get_next_key(map: usize, key: usize, next: usize): i32 {
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
       return hashGetNextKey(map, key, next);
     case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY:
-    case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: case T_SOCKMAP:
+    case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY:
       return arrayGetNextKey(map, key, next);
     case T_LPM_TRIE: return lpmGetNextKey(map, key, next);
     case T_DEVMAP_HASH: return hashGetNextKey(map, key, next);

@@ -8,8 +8,8 @@
 
 import {
   M_TYPE, M_MAX, M_ID, F0,
-  T_SOCKMAP, T_SOCKHASH,
-  EINVAL, ENOENT, ENOMEM,
+  T_SOCKMAP, T_SOCKHASH, T_REUSEPORT_SOCKARRAY,
+  E2BIG, EINVAL, ENOENT, ENOMEM,
   cpu,
 } from './common';
 import { kalloc, kfree, redirectBase } from './alloc';
@@ -68,12 +68,16 @@ export function sockmapStore(map: usize, key: usize, value: usize): i32 {
   return 0;
 }
 
-/** sock_map_delete_elem: out of range or empty is EINVAL (__sock_map_delete finds no socket). */
+/**
+ * sock_map_delete_elem: out of range or empty is EINVAL (__sock_map_delete
+ * finds no socket); a reuseport array says E2BIG and ENOENT.
+ */
 export function sockmapDelete(map: usize, key: usize): i32 {
+  const reuse = load<u32>(map, M_TYPE) == T_REUSEPORT_SOCKARRAY;
   const i = load<u32>(key);
-  if (i >= load<u32>(map, M_MAX)) return -EINVAL;
+  if (i >= load<u32>(map, M_MAX)) return reuse ? -E2BIG : -EINVAL;
   const old = atomic.xchg<u32>(<usize>load<u32>(map, S_DATA) + <usize>i * 4, 0);
-  return old != 0 ? 0 : -EINVAL;
+  return old != 0 ? 0 : reuse ? -ENOENT : -EINVAL;
 }
 
 /** User-space lookup: the socket's address (user space turns it into the socket cookie). */

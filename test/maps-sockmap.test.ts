@@ -103,4 +103,26 @@ test('sockhash: keyed sockets, full map, ENOENT delete, bpf_msg_redirect_hash', 
   assert.is(e.msg_redirect_hash(0, maps.map(fd).handle, s, 0n), SK_DROP);
 });
 
+test('reuseport socket array: listening TCP or bound UDP sockets with SO_REUSEPORT; cookies; E2BIG/ENOENT deletes', () => {
+  const maps = newMaps(1);
+  const fd = maps.bpf_map_create(T.reuseport_sockarray, 'ra', 4, 8, 4);
+  const lis = maps.socket({ family: 'inet', protocol: 'tcp', state: 'listen', reuseport: true });
+  const udp = maps.socket({ family: 'inet6', protocol: 'udp', state: 'close', reuseport: true });
+  const noReuse = maps.socket({ family: 'inet', protocol: 'tcp', state: 'listen' });
+  const est = maps.socket({ family: 'inet', protocol: 'tcp', state: 'established', reuseport: true });
+  const unix = maps.socket({ family: 'unix', protocol: 'tcp', state: 'listen', reuseport: true });
+  assert.is(errnoOf(() => maps.bpf_map_update_elem(fd, u32(0), u64(lis))), 'ok');
+  assert.is(errnoOf(() => maps.bpf_map_update_elem(fd, u32(1), u64(udp), 1)), 'ok');
+  assert.is(errnoOf(() => maps.bpf_map_update_elem(fd, u32(2), u64(noReuse))), 'EINVAL', 'no SO_REUSEPORT');
+  assert.is(errnoOf(() => maps.bpf_map_update_elem(fd, u32(2), u64(est))), 'EINVAL', 'not hashed: established');
+  assert.is(errnoOf(() => maps.bpf_map_update_elem(fd, u32(2), u64(unix))), 'ENOTSUPP');
+  assert.is(errnoOf(() => maps.bpf_map_update_elem(fd, u32(0), u64(udp), 1)), 'EEXIST');
+  assert.is(errnoOf(() => maps.bpf_map_update_elem(fd, u32(2), u64(udp), 2)), 'ENOENT');
+  const o = maps.object(lis);
+  assert.equal(maps.bpf_map_lookup_elem(fd, u32(0)), u64(o && 'kind' in o && o.kind === 'socket' ? o.cookie : -1n));
+  assert.is(errnoOf(() => maps.bpf_map_delete_elem(fd, u32(0))), 'ok');
+  assert.is(errnoOf(() => maps.bpf_map_delete_elem(fd, u32(0))), 'ENOENT');
+  assert.is(errnoOf(() => maps.bpf_map_delete_elem(fd, u32(4))), 'E2BIG');
+});
+
 test.run();

@@ -68,6 +68,8 @@ export type SimObject =
     /** The socket cookie (bpf_get_socket_cookie; what sockmap lookups return to user space). */
     readonly cookie: bigint;
     readonly ifindex: number; readonly queueId: number; readonly bound: boolean;
+    /** SO_REUSEPORT is set (reuseport arrays). */
+    readonly reuseport: boolean;
   };
 
 /** A simulated cgroup (cgroup v2 directory): its id and parent; `addr` holds {u64 id, u32 parent, u32 level}. */
@@ -85,6 +87,7 @@ export interface SocketOpts {
   ifindex?: number;
   queueId?: number;
   bound?: boolean;
+  reuseport?: boolean;
 }
 
 /** struct bpf_sock as a program reads a socket object, then the simulation's own fields. */
@@ -125,7 +128,7 @@ const ARRAY_TYPES = new Set<number>([T.array, T.percpu_array, T.prog_array, T.ar
 const PERCPU_TYPES = new Set<number>([T.percpu_hash, T.lru_percpu_hash, T.percpu_array, T.percpu_cgroup_storage]);
 const MAP_IN_MAP = new Set<number>([T.array_of_maps, T.hash_of_maps]);
 const FD_VALUE_TYPES = new Set<number>([T.prog_array, T.array_of_maps, T.hash_of_maps, T.perf_event_array, T.cgroup_array]);
-const SOCK_TYPES = new Set<number>([T.sockmap, T.sockhash]);
+const SOCK_TYPES = new Set<number>([T.sockmap, T.sockhash, T.reuseport_sockarray]);
 const CGROUP_STORAGE_TYPES = new Set<number>([T.cgroup_storage, T.percpu_cgroup_storage]);
 /** Local storages: the owner kind whose fd keys user-space operations. */
 const LOCAL_STORAGE_OWNER: Partial<Record<number, 'socket' | 'task' | 'inode' | 'cgroup'>> = {
@@ -299,7 +302,7 @@ export class BpfMaps {
     const protocol = opts.protocol ?? 'tcp';
     const sock: SimObject = {
       kind: 'socket', fd: this.nextFd++, id, addr, family, protocol, state: opts.state ?? 'established', cookie: BigInt(id),
-      ifindex: opts.ifindex ?? 1, queueId: opts.queueId ?? 0, bound: opts.bound ?? true,
+      ifindex: opts.ifindex ?? 1, queueId: opts.queueId ?? 0, bound: opts.bound ?? true, reuseport: opts.reuseport ?? false,
     };
     const dv = new DataView(this.bytes().buffer);
     const L = SOCK_LAYOUT;
@@ -571,6 +574,13 @@ export class BpfMaps {
         }
         if (max > NR_CPUS) fail('E2BIG', `cpumap max_entries ${max} above NR_CPUS ${NR_CPUS}`);
         return;
+      case T.reuseport_sockarray:
+        // reuseport_array_alloc_check, then array_map_alloc_check
+        if ((vs !== 4 && vs !== 8) || max === 0 || ks !== 4 || (flags & ~ARRAY_CREATE_FLAG_MASK) || !accessOk ||
+            (flags & (MAP_FLAG.MMAPABLE | MAP_FLAG.INNER_MAP | MAP_FLAG.PRESERVE_ELEMS))) {
+          fail('EINVAL', `reuseport_sockarray needs key_size 4, value_size 4 or 8 (socket fd), max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        return;
       case T.sockmap: case T.sockhash:
         if (max === 0 || (type === T.sockmap ? ks !== 4 : ks === 0) || (vs !== 4 && vs !== 8) || (flags & ~SOCK_CREATE_FLAG_MASK)) {
           fail('EINVAL', `${tname} needs key_size ${type === T.sockmap ? '4' : '> 0'}, value_size 4 or 8 (socket fd), max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
@@ -696,6 +706,25 @@ export class BpfMaps {
       for (let i = 0; i < vsz; i++) out[i] = mem[vptr + i]!;
     }
     return out;
+  }
+
+  /**
+   * bpf_fd_reuseport_array_update_elem: the socket must be TCP/UDP over
+   * IPv4/IPv6, hashed (a listening TCP or bound UDP socket) with SO_REUSEPORT.
+   */
+  private reuseportValue(m: MapInfo, key: Uint8Array, o: SimObject & { kind: 'socket' }, flags: number): Uint8Array {
+    const index = new DataView(key.buffer, key.byteOffset).getUint32(0, true);
+    const s = this.scratchFor(16);
+    copyIn(this.view(), key, s, 4);
+    const exists = index < m.maxEntries && this.k.map_lookup_elem(m.handle, s) !== 0;
+    if (exists && flags === BPF_NOEXIST) fail('EEXIST', `index ${index} holds a socket (BPF_NOEXIST)`);
+    if (!exists && flags === BPF_EXIST) fail('ENOENT', `index ${index} holds no socket (BPF_EXIST)`);
+    if (o.family !== 'inet' && o.family !== 'inet6') fail('ENOTSUPP', `a ${o.family} socket cannot be in a reuseport array`);
+    const hashed = o.protocol === 'tcp' ? o.state === 'listen' : o.bound;
+    if (!hashed || !o.reuseport) fail('EINVAL', `socket fd ${o.fd} is not ${o.protocol === 'tcp' ? 'listening' : 'bound'} with SO_REUSEPORT`);
+    const slot = new Uint8Array(REDIRECT_SLOT_BYTES);
+    new DataView(slot.buffer).setUint32(0, o.addr, true);
+    return slot;
   }
 
   /** sock_map_lookup_sys / sock_hash_lookup_sys: the socket cookie, for 8-byte values only. */
@@ -851,6 +880,11 @@ export class BpfMaps {
    * sock_hash_update_common. Returns the slot (the socket's address).
    */
   private sockValue(m: MapInfo, key: Uint8Array, value: Uint8Array, flags: number): Uint8Array {
+    if (m.type === T.reuseport_sockarray) {
+      const index = new DataView(key.buffer, key.byteOffset).getUint32(0, true);
+      if (flags > BPF_EXIST) fail('EINVAL', `invalid reuseport_sockarray update flags 0x${flags.toString(16)}`);
+      if (index >= m.maxEntries) fail('E2BIG', `index ${index} out of range (max_entries ${m.maxEntries})`);
+    }
     const dv = new DataView(value.buffer, value.byteOffset);
     const ufd = m.valueSize === 8 ? dv.getBigUint64(0, true) : BigInt(dv.getUint32(0, true));
     if (ufd > 0x7fffffffn) fail('EINVAL', `socket fd ${ufd} above S32_MAX`);
@@ -858,6 +892,7 @@ export class BpfMaps {
     const o = this.fds.get(fd);
     if (!o && fd > 2) fail('EBADF', `fd ${fd} is not open`);
     if (!o || !('kind' in o) || o.kind !== 'socket') fail('ENOTSOCK', `fd ${fd} is not a socket`);
+    if (m.type === T.reuseport_sockarray) return this.reuseportValue(m, key, o, flags);
     const stream = o.protocol === 'tcp';
     const allowed = o.family === 'xdp' ? false
       : o.family === 'unix' && stream ? o.state === 'established'

@@ -219,6 +219,15 @@ const CASES: BadCase[] = [
   { name: 'percpu cgroup storage largest value', ops: [c(T.percpu_cgroup_storage, 16, 32768, 0)] },
   { name: 'percpu cgroup storage value too large', ops: [c(T.percpu_cgroup_storage, 16, 32769, 0)] },
   { name: 'percpu cgroup storage no entry', ops: [c(T.percpu_cgroup_storage, 16, 8, 0), 'L 0 01000000000000000000000000000000 0', 'D 0 01000000000000000000000000000000', 'X 0 01000000000000000000000000000000 0'] },
+  // reuseport socket arrays
+  { name: 'reuseport value_size 2', ops: [c(T.reuseport_sockarray, 4, 2, 4)] },
+  { name: 'reuseport key_size 8', ops: [c(T.reuseport_sockarray, 8, 8, 4)] },
+  { name: 'reuseport MMAPABLE', ops: [c(T.reuseport_sockarray, 4, 8, 4, F.MMAPABLE)] },
+  { name: 'reuseport not a socket', ops: [c(T.reuseport_sockarray, 4, 8, 4), 'U 0 00000000 0300000000000000 0'] },
+  { name: 'reuseport closed fd', ops: [c(T.reuseport_sockarray, 4, 4, 4), 'U 0 00000000 0f270000 0'] },
+  { name: 'reuseport flags before fd', ops: [c(T.reuseport_sockarray, 4, 4, 4), 'U 0 00000000 0f270000 3', 'U 0 09000000 0f270000 0'] },
+  { name: 'reuseport lookup and delete empty', ops: [c(T.reuseport_sockarray, 4, 8, 4), 'L 0 00000000 0', 'D 0 00000000', 'D 0 09000000', 'N 0 -'] },
+  { name: 'reuseport lookup value_size 4', ops: [c(T.reuseport_sockarray, 4, 4, 4), 'L 0 00000000 0'] },
 ];
 
 export const BAD_CASES: BadCase[] = CASES.map((c) => ({ name: c.name, ops: withContents(c) }));
