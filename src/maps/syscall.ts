@@ -477,6 +477,11 @@ export class BpfMaps {
       inner = im;
     }
     this.checkAlloc(type, tname, keySize, valueSize, maxEntries, flags, extra);
+    if ((type === T.lru_hash || type === T.lru_percpu_hash) && (flags & MAP_FLAG.NO_COMMON_LRU)) {
+      // htab_map_alloc: every CPU's LRU list gets the same number of elements
+      const up = Math.ceil(maxEntries / this.ncpus) * this.ncpus;
+      maxEntries = up <= 0xffffffff ? up : Math.floor(maxEntries / this.ncpus) * this.ncpus;
+    }
     if (!IMPLEMENTED.has(type)) fail('EINVAL', `map type ${tname} is not implemented by this engine`);
     if (spinOff >= 0) {
       if (type !== T.hash && type !== T.array) fail('EOPNOTSUPP', `bpf_spin_lock is not allowed in ${tname} values`);
