@@ -76,4 +76,43 @@ test('the CLI lists and dumps the new map types', async () => {
   assert.is(dump.status, 0, dump.stderr);
   assert.match(dump.stdout, /map events type=perf_event_array key_size=4 value_size=4 max_entries=1 entries=0/);
 });
+async function runCgroup(tier: 'interpreter' | 'jit', verified: boolean): Promise<void> {
+  if (tier === 'jit') await loadTier('jit');
+  const obj = loadObject(fixture('cgroup'), { name: 'cgroup', unverified: !verified, kernels, tier });
+  const maps = obj.maps_;
+  const app = maps.cgroup('/app');
+  const web = maps.cgroup('/app/web', app);
+  const other = maps.cgroup('/other');
+  const BPF_CGROUP_INET_INGRESS = 0;
+  // attaching count_ingress to /app/web allocates its storages
+  maps.cgroupStorageAttach(obj.map('totals').info.fd, web, BPF_CGROUP_INET_INGRESS);
+  maps.cgroupStorageAttach(obj.map('percpu_packets').info.fd, web, BPF_CGROUP_INET_INGRESS);
+  maps.setCurrent(0, { cgroupFd: web, attachType: BPF_CGROUP_INET_INGRESS });
+  const count = obj.program('count_ingress').loaded;
+  const verdicts = [60, 70, 80, 90].map((n) => count.testRun({ data: new Uint8Array(n) }).retval);
+  assert.equal(verdicts, [1n, 1n, 0n, 1n], `${tier}: every third packet dropped`);
+  const o = maps.object(web);
+  const key = new Uint8Array(16);
+  new DataView(key.buffer).setBigUint64(0, o && 'kind' in o && o.kind === 'cgroup' ? o.cgroupId : 0n, true);
+  const totals = new DataView(obj.map('totals').lookup(key)!.buffer);
+  // cgroup_skb programs see the skb from the network header: skb->len leaves out the 14-byte Ethernet header
+  assert.equal([totals.getBigUint64(0, true), totals.getBigUint64(8, true)], [4n, BigInt(300 - 4 * 14)]);
+  assert.is(new DataView(obj.map('percpu_packets').lookup(key)!.buffer).getBigUint64(0, true), 4n);
+  // tc: membership of the current cgroup in watched[0]
+  const steer = obj.program('steer_by_cgroup').loaded;
+  const mark = (): [bigint, number] => {
+    const out = steer.testRun({ data: new Uint8Array(64) });
+    return [out.retval, new DataView(out.ctxOut!.buffer, out.ctxOut!.byteOffset).getUint32(8, true)];
+  };
+  assert.equal(mark(), [2n, 0], `${tier}: empty slot: -EAGAIN, shot`);
+  obj.map('watched').update(u32s(0), u32s(app));
+  assert.equal(mark(), [0n, 0x100], `${tier}: /app/web is under /app`);
+  obj.map('watched').update(u32s(0), u32s(other));
+  assert.equal(mark(), [0n, 0x200]);
+}
+
+test('cgroup storage and cgroup array programs: interpreter', async () => { await runCgroup('interpreter', false); });
+test('cgroup storage and cgroup array programs: jit', async () => { await runCgroup('jit', false); });
+test('cgroup storage and cgroup array programs: verified', async () => { await runCgroup('interpreter', true); });
+
 test.run();
