@@ -72,6 +72,8 @@ test('errnos: E2BIG index, ENOENT unset slot, EOPNOTSUPP another CPU\'s event, E
   assert.is(errnoOf(() => maps.bpf_map_delete_elem(fd, key(1))), 'ok');
   assert.is(output(maps, fd, 1, BPF_F_CURRENT_CPU, d), -BigInt(ERRNO.ENOENT), 'deleted');
   assert.is(errnoOf(() => maps.perf_event_open(0, 3)), 'EINVAL', 'page count not a power of two');
+  assert.is(errnoOf(() => maps.perf_event_open(0, 1 << 20)), 'ENOMEM', 'a 4 GiB ring');
+  assert.is(errnoOf(() => maps.perf_event_open(2, 1)), 'EINVAL', 'no CPU 2');
 });
 
 test('overflow: samples that do not fit are lost (-ENOSPC) and reported by one PERF_RECORD_LOST before the next sample', () => {

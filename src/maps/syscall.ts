@@ -119,6 +119,8 @@ const SOCK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WR
 const STACK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY | MAP_FLAG.STACK_BUILD_ID;
 /** sizeof(struct bpf_stack_build_id). */
 const STACK_BUILD_ID_BYTES = 32;
+/** The largest perf ring here (the kernels address memory with 32-bit offsets). */
+const PERF_RING_MAX = 1 << 30;
 /** sizeof(struct htab_elem) on x86-64. */
 const HTAB_ELEM_SIZE = 48;
 
@@ -278,6 +280,7 @@ export class BpfMaps {
   perf_event_open(cpu: number, pages: number, attr: { type?: number; config?: number } = {}): number {
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.ncpus) fail('EINVAL', `no CPU ${cpu} (the machine has ${this.ncpus})`);
     if (!isPow2(pages)) fail('EINVAL', `perf buffer of ${pages} pages: the page count must be a power of two`);
+    if (pages * PAGE_SIZE > PERF_RING_MAX) fail('ENOMEM', `perf buffer of ${pages} pages above ${PERF_RING_MAX / PAGE_SIZE} pages`);
     const type = attr.type ?? PERF_TYPE_SOFTWARE, config = attr.config ?? PERF_COUNT_SW_BPF_OUTPUT;
     const id = this.nextObjId++;
     const dataBytes = pages * PAGE_SIZE;
