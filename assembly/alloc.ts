@@ -11,6 +11,12 @@ const CB_LOCK: usize = 4;
 const CB_BRK: usize = 8;
 const CB_NCPUS: usize = 12;
 const CB_NEXT_ID: usize = 16;
+/** Per-CPU XDP redirect records (assembly/redirect.ts), allocated by the first instance. */
+const CB_REDIRECT: usize = 20;
+/** Per-CPU simulated call chains (assembly/stackmap.ts). */
+const CB_CALLCHAIN: usize = 24;
+/** Per-CPU current context: task, cgroup, attach type (assembly/cgroup.ts). */
+const CB_CURRENT: usize = 28;
 const CB_HEADS: usize = 64;
 const SMALL_CLASSES: u32 = 256; // 16..4096 step 16
 const LARGE_CLASSES: u32 = 20;  // 8 KiB .. 4 GiB powers of two
@@ -99,3 +105,11 @@ export function kfree(p: usize): void {
 export function nextMapId(): u32 {
   return atomic.add<u32>(heapBase + CB_NEXT_ID, 1) + 1;
 }
+
+/** Address of the per-CPU redirect records (0 until maps_init sets it). */
+export function redirectBase(): usize { return <usize>atomic.load<u32>(heapBase + CB_REDIRECT); }
+export function setRedirectBase(p: usize): void { atomic.store<u32>(heapBase + CB_REDIRECT, <u32>p); }
+export function callchainBase(): usize { return <usize>atomic.load<u32>(heapBase + CB_CALLCHAIN); }
+export function setCallchainBase(p: usize): void { atomic.store<u32>(heapBase + CB_CALLCHAIN, <u32>p); }
+export function currentBase(): usize { return <usize>atomic.load<u32>(heapBase + CB_CURRENT); }
+export function setCurrentBase(p: usize): void { atomic.store<u32>(heapBase + CB_CURRENT, <u32>p); }

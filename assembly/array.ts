@@ -4,7 +4,7 @@
 
 import {
   M_TYPE, M_VALUE, M_MAX, M_VSTRIDE, M_SPIN, F0,
-  T_PERCPU_ARRAY, T_PROG_ARRAY, T_ARRAY_OF_MAPS,
+  T_PERCPU_ARRAY, T_PROG_ARRAY, T_ARRAY_OF_MAPS, T_PERF_EVENT_ARRAY, T_CGROUP_ARRAY,
   BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK,
   E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM,
   cpu, ncpus, copyValue, copyValueLocked, clearSpin,
@@ -14,7 +14,7 @@ import { kalloc, kfree } from './alloc';
 
 const A_DATA = F0;
 
-@inline function isFd(t: u32): bool { return t == T_PROG_ARRAY || t == T_ARRAY_OF_MAPS; }
+@inline function isFd(t: u32): bool { return t == T_PROG_ARRAY || t == T_ARRAY_OF_MAPS || t == T_PERF_EVENT_ARRAY || t == T_CGROUP_ARRAY; }
 
 function elemBytes(map: usize): u64 {
   const t = load<u32>(map, M_TYPE);
@@ -44,7 +44,7 @@ export function arrayLookup(map: usize, key: usize): usize {
   const t = load<u32>(map, M_TYPE);
   if (t == T_PERCPU_ARRAY) return slot(map, i) + <usize>cpu * load<u32>(map, M_VSTRIDE);
   if (t == T_ARRAY_OF_MAPS) return <usize>load<u32>(slot(map, i));
-  if (t == T_PROG_ARRAY) return 0;
+  if (t == T_PROG_ARRAY || t == T_PERF_EVENT_ARRAY || t == T_CGROUP_ARRAY) return 0;
   return <usize>load<u32>(map, A_DATA) + <usize>i * load<u32>(map, M_VSTRIDE);
 }
 

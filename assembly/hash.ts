@@ -3,12 +3,14 @@
 // chain without the lock (the kernel's RCU readers). Elements come from a
 // preallocated pool (the kernel's prealloc) or, with BPF_F_NO_PREALLOC, from
 // the heap, counted against max_entries. LRU maps evict with second chance:
-// lookups set a reference bit, eviction scans from the cold end.
+// lookups set a reference bit, eviction scans from the cold end. With
+// BPF_F_NO_COMMON_LRU each CPU has its own list and an equal share of the
+// elements (the kernel's per-CPU LRU): a CPU evicts only from its own list.
 
 import {
   M_TYPE, M_KEY, M_VALUE, M_MAX, M_FLAGS, M_LOCK, M_COUNT, M_VSTRIDE, M_KSTRIDE, M_SPIN,
-  F0, F1, F2, F3, F4, F5, F6, F7, F8,
-  T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH, T_HASH_OF_MAPS,
+  F0, F1, F2, F3, F4, F5, F6, F7, F8, F9,
+  T_PERCPU_HASH, T_LRU_HASH, T_LRU_PERCPU_HASH, T_HASH_OF_MAPS, T_PERCPU_CGROUP_STORAGE,
   BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK, BPF_F_NO_PREALLOC,
   E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM,
   cpu, ncpus, spinLock, spinUnlock, spinTryLock, hashBytes, bytesEqual, round8,
@@ -26,6 +28,15 @@ const H_LRU_HEAD = F5; // most recently inserted
 const H_LRU_TAIL = F6;
 const H_LRU_LOCK = F7;
 const H_SEED = F8;
+/** BPF_F_NO_COMMON_LRU: per-CPU LRU lists and free lists, {head, tail, lock, free} per CPU. */
+const H_PCPU_LRU = F9;
+// an LRU list: the common one starts at H_LRU_HEAD (head, tail, lock are consecutive)
+const L_HEAD: usize = 0;
+const L_TAIL: usize = 4;
+const L_LOCK: usize = 8;
+const L_FREE: usize = 12;
+const PCPU_LRU_BYTES: u32 = 16;
+const BPF_F_NO_COMMON_LRU: u32 = 2;
 
 // element layout
 const E_NEXT: usize = 0;
@@ -33,9 +44,11 @@ const E_HASH: usize = 4;
 const E_LPREV: usize = 8;
 const E_LNEXT: usize = 12;
 const E_REF: usize = 16;
+/** The CPU whose LRU list owns the element (BPF_F_NO_COMMON_LRU). */
+const E_CPU: usize = 20;
 const E_KEY: usize = 24;
 
-@inline function isPercpu(t: u32): bool { return t == T_PERCPU_HASH || t == T_LRU_PERCPU_HASH; }
+@inline function isPercpu(t: u32): bool { return t == T_PERCPU_HASH || t == T_LRU_PERCPU_HASH || t == T_PERCPU_CGROUP_STORAGE; }
 @inline function isLru(t: u32): bool { return t == T_LRU_HASH || t == T_LRU_PERCPU_HASH; }
 @inline function valOff(map: usize): usize { return E_KEY + <usize>load<u32>(map, M_KSTRIDE); }
 
@@ -59,6 +72,24 @@ export function hashInit(map: usize, seed: u32): i32 {
     const pool = kalloc(<u32>total);
     if (pool == 0) { kfree(buckets); return -ENOMEM; }
     store<u32>(map, <u32>pool, H_POOL);
+    if (isLru(t) && (load<u32>(map, M_FLAGS) & BPF_F_NO_COMMON_LRU) != 0) {
+      // each CPU owns an equal share of the elements, as bpf_percpu_lru_populate (max_entries is a multiple of the CPUs)
+      const lists = kalloc(PCPU_LRU_BYTES * ncpus);
+      if (lists == 0) { kfree(pool); kfree(buckets); return -ENOMEM; }
+      store<u32>(map, <u32>lists, H_PCPU_LRU);
+      const share = max / ncpus;
+      for (let c: u32 = 0; c < ncpus; c++) {
+        let next: u32 = 0;
+        for (let i = share; i > 0; i--) {
+          const e = pool + <usize>esize * (c * share + i - 1);
+          store<u32>(e, next, E_NEXT);
+          store<u32>(e, c, E_CPU);
+          next = <u32>e;
+        }
+        store<u32>(lists + <usize>c * PCPU_LRU_BYTES, next, L_FREE);
+      }
+      return 0;
+    }
     // thread the free list in address order
     let p = pool + <usize>esize * (max - 1);
     let next: u32 = 0;
@@ -73,6 +104,7 @@ export function hashInit(map: usize, seed: u32): i32 {
 }
 
 export function hashFree(map: usize): void {
+  kfree(<usize>load<u32>(map, H_PCPU_LRU));
   if (load<u32>(map, H_POOL) != 0) kfree(<usize>load<u32>(map, H_POOL));
   else {
     const buckets = <usize>load<u32>(map, H_BUCKETS);
@@ -127,21 +159,27 @@ export function hashLookupPercpu(map: usize, key: usize, c: u32): usize {
 
 // ---- element allocation ----
 
-function lruUnlink(map: usize, e: usize): void {
+/** The LRU list an element belongs to: the common one, or its CPU's with BPF_F_NO_COMMON_LRU. */
+@inline function lruListOf(map: usize, c: u32): usize {
+  const lists = <usize>load<u32>(map, H_PCPU_LRU);
+  return lists == 0 ? map + H_LRU_HEAD : lists + <usize>c * PCPU_LRU_BYTES;
+}
+
+function lruUnlink(l: usize, e: usize): void {
   const prev = <usize>load<u32>(e, E_LPREV);
   const next = <usize>load<u32>(e, E_LNEXT);
-  if (prev != 0) store<u32>(prev, <u32>next, E_LNEXT); else store<u32>(map, <u32>next, H_LRU_HEAD);
-  if (next != 0) store<u32>(next, <u32>prev, E_LPREV); else store<u32>(map, <u32>prev, H_LRU_TAIL);
+  if (prev != 0) store<u32>(prev, <u32>next, E_LNEXT); else store<u32>(l, <u32>next, L_HEAD);
+  if (next != 0) store<u32>(next, <u32>prev, E_LPREV); else store<u32>(l, <u32>prev, L_TAIL);
   store<u32>(e, 0, E_LPREV);
   store<u32>(e, 0, E_LNEXT);
 }
 
-function lruPushHead(map: usize, e: usize): void {
-  const head = <usize>load<u32>(map, H_LRU_HEAD);
+function lruPushHead(l: usize, e: usize): void {
+  const head = <usize>load<u32>(l, L_HEAD);
   store<u32>(e, 0, E_LPREV);
   store<u32>(e, <u32>head, E_LNEXT);
-  if (head != 0) store<u32>(head, <u32>e, E_LPREV); else store<u32>(map, <u32>e, H_LRU_TAIL);
-  store<u32>(map, <u32>e, H_LRU_HEAD);
+  if (head != 0) store<u32>(head, <u32>e, E_LPREV); else store<u32>(l, <u32>e, L_TAIL);
+  store<u32>(l, <u32>e, L_HEAD);
 }
 
 /** Removes e from its bucket chain if present; the bucket lock is held. */
@@ -160,21 +198,21 @@ function chainRemove(b: usize, e: usize): bool {
   return false;
 }
 
-/** Evicts the coldest element (second chance); returns it detached, or 0. */
-function lruEvict(map: usize): usize {
-  const lk = map + H_LRU_LOCK;
+/** Evicts the coldest element of list l (second chance); returns it detached, or 0. */
+function lruEvict(map: usize, l: usize): usize {
+  const lk = l + L_LOCK;
   spinLock(lk);
   const count = load<u32>(map, M_COUNT);
   let budget = count * 2 + 2;
-  let e = <usize>load<u32>(map, H_LRU_TAIL);
+  let e = <usize>load<u32>(l, L_TAIL);
   while (e != 0 && budget-- > 0) {
     const prev = <usize>load<u32>(e, E_LPREV);
     if (load<u8>(e, E_REF) != 0 && budget > count) {
       // referenced since the last pass: give it a second chance
       store<u8>(e, 0, E_REF);
-      lruUnlink(map, e);
-      lruPushHead(map, e);
-      e = prev != 0 ? prev : <usize>load<u32>(map, H_LRU_TAIL);
+      lruUnlink(l, e);
+      lruPushHead(l, e);
+      e = prev != 0 ? prev : <usize>load<u32>(l, L_TAIL);
       continue;
     }
     const b = bucketOf(map, load<u32>(e, E_HASH));
@@ -182,7 +220,7 @@ function lruEvict(map: usize): usize {
       const removed = chainRemove(b, e);
       spinUnlock(b);
       if (removed) {
-        lruUnlink(map, e);
+        lruUnlink(l, e);
         spinUnlock(lk);
         return e;
       }
@@ -194,6 +232,17 @@ function lruEvict(map: usize): usize {
 }
 
 function allocElem(map: usize, t: u32): usize {
+  const lists = <usize>load<u32>(map, H_PCPU_LRU);
+  if (lists != 0) {
+    // BPF_F_NO_COMMON_LRU: this CPU's free list, else evict from this CPU's list only
+    const l = lists + <usize>cpu * PCPU_LRU_BYTES;
+    spinLock(l + L_LOCK);
+    const e = <usize>load<u32>(l, L_FREE);
+    if (e != 0) store<u32>(l, load<u32>(e, E_NEXT), L_FREE);
+    spinUnlock(l + L_LOCK);
+    if (e != 0) { atomic.add<u32>(map + M_COUNT, 1); return e; }
+    return lruEvict(map, l);
+  }
   if (load<u32>(map, H_POOL) != 0) {
     const lk = map + M_LOCK;
     spinLock(lk);
@@ -205,7 +254,7 @@ function allocElem(map: usize, t: u32): usize {
     spinUnlock(lk);
     if (e != 0) return e;
     if (!isLru(t)) return 0;
-    const v = lruEvict(map);
+    const v = lruEvict(map, map + H_LRU_HEAD);
     // the evicted element is reused directly: the count is unchanged
     return v;
   }
@@ -220,6 +269,17 @@ function allocElem(map: usize, t: u32): usize {
 }
 
 function freeElem(map: usize, e: usize): void {
+  const lists = <usize>load<u32>(map, H_PCPU_LRU);
+  if (lists != 0) {
+    // back to the free list of the CPU that owns it (bpf_percpu_lru_push_free)
+    const l = lists + <usize>load<u32>(e, E_CPU) * PCPU_LRU_BYTES;
+    spinLock(l + L_LOCK);
+    store<u32>(e, load<u32>(l, L_FREE), E_NEXT);
+    store<u32>(l, <u32>e, L_FREE);
+    spinUnlock(l + L_LOCK);
+    atomic.sub<u32>(map + M_COUNT, 1);
+    return;
+  }
   if (load<u32>(map, H_POOL) != 0) {
     const lk = map + M_LOCK;
     spinLock(lk);
@@ -296,10 +356,10 @@ export function hashUpdate(map: usize, key: usize, value: usize, flags: u64, all
   store<u32>(e, load<u32>(b, 4), E_NEXT);
   atomic.store<u32>(b, <u32>e, 4);
   if (isLru(t)) {
-    const lk = map + H_LRU_LOCK;
-    spinLock(lk);
-    lruPushHead(map, e);
-    spinUnlock(lk);
+    const l = lruListOf(map, load<u32>(e, E_CPU));
+    spinLock(l + L_LOCK);
+    lruPushHead(l, e);
+    spinUnlock(l + L_LOCK);
   }
   spinUnlock(b);
   return 0;
@@ -316,10 +376,10 @@ function detach(map: usize, key: usize, out: usize, withValue: bool, lockFlag: b
   chainRemove(b, e);
   spinUnlock(b);
   if (isLru(t)) {
-    const lk = map + H_LRU_LOCK;
-    spinLock(lk);
-    lruUnlink(map, e);
-    spinUnlock(lk);
+    const l = lruListOf(map, load<u32>(e, E_CPU));
+    spinLock(l + L_LOCK);
+    lruUnlink(l, e);
+    spinUnlock(l + L_LOCK);
   }
   freeElem(map, e);
   return 0;

@@ -8,10 +8,12 @@ import {
   M_TYPE, M_KEY, M_VALUE, M_MAX, M_FLAGS, M_ID, M_VSTRIDE, M_KSTRIDE, M_SPIN, M_EXTRA, M_COUNT, MAP_HEADER_BYTES,
   T_HASH, T_ARRAY, T_PROG_ARRAY, T_PERCPU_HASH, T_PERCPU_ARRAY, T_LRU_HASH, T_LRU_PERCPU_HASH, T_LPM_TRIE,
   T_ARRAY_OF_MAPS, T_HASH_OF_MAPS, T_QUEUE, T_STACK, T_RINGBUF, T_BLOOM_FILTER,
+  T_PERF_EVENT_ARRAY, T_STACK_TRACE, T_CGROUP_ARRAY, T_CGROUP_STORAGE, T_PERCPU_CGROUP_STORAGE, T_SOCKMAP,
+  T_SK_STORAGE, T_INODE_STORAGE, T_TASK_STORAGE, T_CGRP_STORAGE, T_REUSEPORT_SOCKARRAY, T_SOCKHASH, T_DEVMAP, T_DEVMAP_HASH, T_CPUMAP, T_XSKMAP,
   EINVAL, ENOMEM, ENOTSUPP, EOPNOTSUPP,
   cpu, ncpus, setCpu, setNcpus, round8,
 } from './common';
-import { allocInit, allocNcpus, kalloc, kfree, nextMapId, heapBrk } from './alloc';
+import { allocInit, allocNcpus, kalloc, kfree, nextMapId, heapBrk, redirectBase, setRedirectBase, callchainBase, setCallchainBase, currentBase, setCurrentBase } from './alloc';
 import {
   hashInit, hashFree, hashLookup, hashLookupPercpu, hashUpdate, hashDelete, hashSysLookup,
   hashLookupAndDelete, hashGetNextKey,
@@ -26,11 +28,30 @@ import { bloomInit, bloomFree, bloomPush, bloomPeek } from './bloom';
 import {
   ringbufInit, ringbufFree, ringbufReserve, ringbufSubmit, ringbufDiscard, ringbufOutput, ringbufQuery,
 } from './ringbuf';
+import { perfEventCreate, perfEventFree, perfEventOutput } from './perfbuf';
+import {
+  redirInit, redirFree, redirLookup, redirStore, redirDelete, redirSysLookup, redirectMap, redirectReset,
+  REDIRECT_RECORD_BYTES,
+} from './redirect';
+import {
+  stackInit, stackFree, getStackid, getStack, stackSysLookup, stackDelete, stackGetNextKey, CALLCHAIN_CPU_BYTES,
+} from './stackmap';
+import {
+  sockInit, sockFree, sockmapLookup, sockhashLookup, sockmapStore, sockmapDelete, sockmapSysLookup,
+  sockRedirectMap, sockRedirectHash,
+} from './sockmap';
+import { currentTaskUnderCgroup, skbUnderCgroup, getLocalStorage, currentTask, CURRENT_CPU_BYTES } from './cgroup';
+import { storageGet, storageDelete } from './localstorage';
 
 /** Sets up the heap (first caller) or joins it (later instances); returns 1 if it initialised. */
 export function maps_init(heapBase: u32, cpus: u32): u32 {
   const first = allocInit(<usize>heapBase, cpus);
   setNcpus(allocNcpus());
+  if (first) {
+    setRedirectBase(kalloc(REDIRECT_RECORD_BYTES * cpus));
+    setCallchainBase(kalloc(CALLCHAIN_CPU_BYTES * cpus));
+    setCurrentBase(kalloc(CURRENT_CPU_BYTES * cpus));
+  }
   return first ? 1 : 0;
 }
 export function set_cpu(c: u32): void { setCpu(c); }
@@ -59,10 +80,15 @@ export function map_create(type: u32, keySize: u32, valueSize: u32, maxEntries: 
   store<u32>(map, extra, M_EXTRA);
   let r: i32 = -EINVAL;
   switch (type) {
-    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS: case T_DEVMAP_HASH: case T_SOCKHASH:
+    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE:
+    case T_SK_STORAGE: case T_INODE_STORAGE: case T_TASK_STORAGE: case T_CGRP_STORAGE:
       r = hashInit(map, seed); break;
-    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS:
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY:
       r = arrayInit(map); break;
+    case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: r = redirInit(map); break;
+    case T_STACK_TRACE: r = stackInit(map); break;
+    case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY: r = sockInit(map); break;
     case T_LPM_TRIE: r = lpmInit(map); break;
     case T_QUEUE: case T_STACK: r = queueInit(map); break;
     case T_BLOOM_FILTER: r = bloomInit(map, seed); break;
@@ -74,9 +100,14 @@ export function map_create(type: u32, keySize: u32, valueSize: u32, maxEntries: 
 
 export function map_free(map: usize): void {
   switch (load<u32>(map, M_TYPE)) {
-    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
+    case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS: case T_DEVMAP_HASH: case T_SOCKHASH:
+    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE:
+    case T_SK_STORAGE: case T_INODE_STORAGE: case T_TASK_STORAGE: case T_CGRP_STORAGE:
       hashFree(map); break;
-    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: arrayFree(map); break;
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY: arrayFree(map); break;
+    case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: redirFree(map); break;
+    case T_STACK_TRACE: stackFree(map); break;
+    case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY: sockFree(map); break;
     case T_LPM_TRIE: lpmFree(map); break;
     case T_QUEUE: case T_STACK: queueFree(map); break;
     case T_BLOOM_FILTER: bloomFree(map); break;
@@ -102,6 +133,10 @@ export function map_lookup_elem(map: usize, key: usize): usize {
       return hashLookup(map, key);
     case T_PERCPU_ARRAY: case T_ARRAY_OF_MAPS: case T_PROG_ARRAY: return arrayLookup(map, key);
     case T_LPM_TRIE: return lpmLookup(map, key);
+    case T_DEVMAP_HASH: return hashLookup(map, key);
+    case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirLookup(map, key);
+    case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY: return sockmapLookup(map, key);
+    case T_SOCKHASH: return sockhashLookup(map, key);
   }
   return 0;
 }
@@ -125,8 +160,15 @@ export function map_delete_elem(map: usize, key: usize): i64 {
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
       return hashDelete(map, key);
     case T_ARRAY: case T_PERCPU_ARRAY: return -EINVAL;
-    case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: return arrayDelete(map, key);
+    case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY: return arrayDelete(map, key);
+    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE: return -EINVAL;
+    case T_SK_STORAGE: case T_INODE_STORAGE: case T_TASK_STORAGE: case T_CGRP_STORAGE: return hashDelete(map, key);
     case T_LPM_TRIE: return lpmDelete(map, key);
+    case T_DEVMAP_HASH: return hashDelete(map, key);
+    case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirDelete(map, key);
+    case T_STACK_TRACE: return stackDelete(map, key);
+    case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY: return sockmapDelete(map, key);
+    case T_SOCKHASH: return hashDelete(map, key);
   }
   return -EINVAL;
 }
@@ -166,6 +208,54 @@ export function map_lookup_percpu_elem(map: usize, key: usize, c: u32): usize {
 /** Tail calls: the program id in a prog array slot, 0 if empty. */
 export function prog_array_get(map: usize, index: u32): u32 { return arraySlot(map, index); }
 
+/** bpf_perf_event_output (25); the context argument does not matter here. */
+export function perf_event_output(ctx: usize, map: usize, flags: u64, data: usize, size: u64): i64 {
+  return perfEventOutput(map, flags, data, size);
+}
+/** A simulated perf event (perf_event_open) with a ring of dataBytes; 0 on ENOMEM. */
+export function perf_event_create(type: u32, config: u32, oncpu: u32, dataBytes: u32, id: u64): usize {
+  return perfEventCreate(type, config, oncpu, dataBytes, id);
+}
+export function perf_event_free(ev: usize): void { perfEventFree(ev); }
+
+/** bpf_get_stackid (27): ctx is where the kernel unwinds from; here the CPU's simulated call chain. */
+export function get_stackid(ctx: usize, map: usize, flags: u64): i64 { return getStackid(map, flags); }
+/** bpf_get_stack (67). */
+export function get_stack(ctx: usize, buf: usize, size: u64, flags: u64): i64 { return getStack(buf, <u32>size, flags); }
+/** Address of CPU c's simulated call chains (kernel, then user). */
+export function callchain_area(c: u32): usize { return callchainBase() + <usize>c * CALLCHAIN_CPU_BYTES; }
+
+/** bpf_sk_redirect_map (52); ctx (the skb) keeps no state here: the target goes to the redirect record. */
+export function sk_redirect_map(ctx: usize, map: usize, key: u64, flags: u64): i64 { return sockRedirectMap(map, <u32>key, flags); }
+/** bpf_msg_redirect_map (60). */
+export function msg_redirect_map(ctx: usize, map: usize, key: u64, flags: u64): i64 { return sockRedirectMap(map, <u32>key, flags); }
+/** bpf_sk_redirect_hash (72). */
+export function sk_redirect_hash(ctx: usize, map: usize, key: usize, flags: u64): i64 { return sockRedirectHash(map, key, flags); }
+/** bpf_msg_redirect_hash (71). */
+export function msg_redirect_hash(ctx: usize, map: usize, key: usize, flags: u64): i64 { return sockRedirectHash(map, key, flags); }
+
+/** bpf_current_task_under_cgroup (37). */
+export function current_task_under_cgroup(map: usize, idx: u64): i64 { return currentTaskUnderCgroup(map, <u32>idx); }
+/** bpf_skb_under_cgroup (33). */
+export function skb_under_cgroup(ctx: usize, map: usize, idx: u64): i64 { return skbUnderCgroup(map, <u32>idx); }
+/** bpf_get_local_storage (81). */
+export function get_local_storage(map: usize, flags: u64): usize { return getLocalStorage(map, flags); }
+/** Address of CPU c's current context {u32 cgroup, u32 attach type, u32 task}. */
+export function current_area(c: u32): usize { return currentBase() + <usize>c * CURRENT_CPU_BYTES; }
+
+/** bpf_sk_storage_get (107), bpf_inode_storage_get (145), bpf_task_storage_get (156), bpf_cgrp_storage_get (210). */
+export function storage_get(map: usize, owner: usize, value: usize, flags: u64): usize { return storageGet(map, owner, value, flags); }
+/** bpf_sk_storage_delete (108), bpf_inode_storage_delete (146), bpf_task_storage_delete (157), bpf_cgrp_storage_delete (211). */
+export function storage_delete(map: usize, owner: usize): i64 { return storageDelete(map, owner); }
+/** The current task object of this CPU (what bpf_get_current_task_btf returns here), 0 if none set. */
+export function current_task(): usize { return currentTask(); }
+
+/** bpf_redirect_map (51). */
+export function redirect_map(map: usize, key: u64, flags: u64): i64 { return redirectMap(map, key, flags); }
+/** Address of CPU c's redirect record. */
+export function redirect_record(c: u32): usize { return redirectBase() + <usize>c * REDIRECT_RECORD_BYTES; }
+export function redirect_reset(c: u32): void { redirectReset(c); }
+
 /** bpf_ringbuf_output (130). */
 export function ringbuf_output(map: usize, data: usize, size: u64, flags: u64): i64 { return ringbufOutput(map, data, size, flags); }
 /** bpf_ringbuf_reserve (131). */
@@ -186,6 +276,14 @@ export function sys_lookup(map: usize, key: usize, out: usize, flags: u64): i32 
     case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS:
       return arraySysLookup(map, key, out, flags);
     case T_LPM_TRIE: return lpmSysLookup(map, key, out);
+    case T_DEVMAP_HASH: return hashSysLookup(map, key, out, 0);
+    case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirSysLookup(map, key, out, load<u32>(map, M_VALUE));
+    case T_STACK_TRACE: return stackSysLookup(map, key, out, false);
+    case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY: return sockmapSysLookup(map, key, out);
+    case T_SOCKHASH: return hashSysLookup(map, key, out, 0);
+    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE:
+    case T_SK_STORAGE: case T_INODE_STORAGE: case T_TASK_STORAGE: case T_CGRP_STORAGE:
+      return hashSysLookup(map, key, out, flags);
     case T_QUEUE: case T_STACK: return queuePeek(map, out);
     case T_BLOOM_FILTER: return bloomPeek(map, out);
   }
@@ -196,9 +294,16 @@ export function sys_update(map: usize, key: usize, value: usize, flags: u64): i3
   switch (load<u32>(map, M_TYPE)) {
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
       return hashUpdate(map, key, value, flags, true);
-    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS:
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY:
       return arrayUpdate(map, key, value, flags, true);
+    case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE:
+    case T_SK_STORAGE: case T_INODE_STORAGE: case T_TASK_STORAGE: case T_CGRP_STORAGE:
+      return hashUpdate(map, key, value, flags, true);
     case T_LPM_TRIE: return lpmUpdate(map, key, value, flags);
+    case T_DEVMAP_HASH: return hashUpdate(map, key, value, flags, true);
+    case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: return redirStore(map, key, value);
+    case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY: return sockmapStore(map, key, value);
+    case T_SOCKHASH: return hashUpdate(map, key, value, flags, true);
     case T_QUEUE: case T_STACK: return queuePush(map, value, flags);
     case T_BLOOM_FILTER: return bloomPush(map, value, flags);
   }
@@ -213,9 +318,13 @@ export function sys_get_next_key(map: usize, key: usize, next: usize): i32 {
   switch (load<u32>(map, M_TYPE)) {
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH: case T_HASH_OF_MAPS:
       return hashGetNextKey(map, key, next);
-    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS:
+    case T_ARRAY: case T_PERCPU_ARRAY: case T_PROG_ARRAY: case T_ARRAY_OF_MAPS: case T_PERF_EVENT_ARRAY: case T_CGROUP_ARRAY:
+    case T_DEVMAP: case T_CPUMAP: case T_XSKMAP: case T_SOCKMAP: case T_REUSEPORT_SOCKARRAY:
       return arrayGetNextKey(map, key, next);
     case T_LPM_TRIE: return lpmGetNextKey(map, key, next);
+    case T_DEVMAP_HASH: return hashGetNextKey(map, key, next);
+    case T_STACK_TRACE: return stackGetNextKey(map, key, next);
+    case T_SOCKHASH: case T_CGROUP_STORAGE: case T_PERCPU_CGROUP_STORAGE: return hashGetNextKey(map, key, next);
   }
   return -EINVAL;
 }
@@ -225,6 +334,7 @@ export function sys_lookup_and_delete(map: usize, key: usize, out: usize, flags:
     case T_HASH: case T_PERCPU_HASH: case T_LRU_HASH: case T_LRU_PERCPU_HASH:
       return hashLookupAndDelete(map, key, out, flags);
     case T_QUEUE: case T_STACK: return queuePop(map, out);
+    case T_STACK_TRACE: return stackSysLookup(map, key, out, true);
   }
   return -ENOTSUPP;
 }

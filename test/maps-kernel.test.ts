@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { KINDS, generateOps, runOurs, compareResults } from './kernel/map-ops.js';
 import { BAD_CASES } from './kernel/map-badinput.js';
 import { newMaps, kernelHarness, runKernel, possibleCpus } from './kernel/map-setup.js';
-import { MAP_TYPE as T } from '../src/maps/constants.js';
+import { MAP_TYPE as T, MAP_FLAG } from '../src/maps/constants.js';
 
 const OPS_PER_TYPE = Number(process.env.MAP_DIFF_OPS ?? 10000);
 const status = kernelHarness();
@@ -60,9 +60,11 @@ if (!status.ok) {
     assert.equal(bad, []);
   });
 
-  test('LRU under pressure: never above max_entries, the newest and the hot entries survive (kernel pinned to one CPU)', () => {
+  for (const [label, lruFlags] of [['', 0], [' with BPF_F_NO_COMMON_LRU (one CPU\'s share)', MAP_FLAG.NO_COMMON_LRU]] as const) test(`LRU under pressure${label}: never above max_entries, the newest and the hot entries survive (kernel pinned to one CPU)`, () => {
     const max = 256;
-    const ops: string[] = [`C ${T.lru_hash} 4 8 ${max} 0 0 -1`];
+    // with per-CPU LRU lists, one CPU's updates can use only its share of the elements
+    const limit = lruFlags ? max / ncpus : max;
+    const ops: string[] = [`C ${T.lru_hash} 4 8 ${max} ${lruFlags} 0 -1`];
     const hot = Array.from({ length: 16 }, (_, i) => 100000 + i);
     const hex = (n: number): string => Array.from(new Uint8Array(new Uint32Array([n]).buffer), (b) => b.toString(16).padStart(2, '0')).join('');
     for (const h of hot) ops.push(`U 0 ${hex(h)} 0101010101010101 0`);
@@ -85,7 +87,8 @@ if (!status.ok) {
     total += ops.length;
     for (const [name, res] of [['ours', ours], ['kernel', kernel]] as const) {
       const count = Number(res[res.length - 1]!.split(' ')[0]);
-      assert.ok(count <= max, `${name}: ${count} entries above max_entries ${max}`);
+      assert.ok(count <= limit, `${name}: ${count} entries above ${limit}`);
+      if (lruFlags) assert.is(count, limit, `${name}: the CPU's share is full`);
       const lostNewest = checks.filter((c) => c.kind === 'newest' && res[c.line] === '-2').length;
       const lostHot = checks.filter((c) => c.kind === 'hot' && res[c.line] === '-2').length;
       console.log(`\nNOTE: LRU ${name}: ${count}/${max} entries at the end, newest lost ${lostNewest}/4000, hot lost ${lostHot}/${hot.length}`);

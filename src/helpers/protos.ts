@@ -5,6 +5,7 @@
  */
 import type { HelperProto, HelperRegistry, HelperArgType as A, HelperRetType } from './table.js';
 import type { ProgramTypeName } from '../programs/types.js';
+import { MAP_HELPERS } from './maps.js';
 
 const SKB: readonly ProgramTypeName[] = ['socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb'];
 const TC: readonly ProgramTypeName[] = ['sched_cls', 'sched_act'];
@@ -82,6 +83,11 @@ export function installHelperProtos(registry: HelperRegistry): HelperRegistry {
     const proto: HelperProto = changesPacket ? { ret, args, gplOnly, changesPacket } : { ret, args, gplOnly };
     spec.proto = proto;
     spec.programTypes = types;
+  }
+  // the map kernels' helpers carry their prototypes in src/helpers/maps.ts
+  for (const h of MAP_HELPERS) {
+    const spec = registry.get(h.id);
+    if (spec && !spec.proto) { spec.proto = h.proto; spec.programTypes = h.programTypes ?? 'all'; }
   }
   return registry;
 }

@@ -118,8 +118,11 @@ export const ERRNO = {
   EFAULT: 14,
   EBUSY: 16,
   EEXIST: 17,
+  ENODEV: 19,
   EINVAL: 22,
   ENOSPC: 28,
+  EOVERFLOW: 75,
+  ENOTSOCK: 88,
   EOPNOTSUPP: 95,
   ENOTSUPP: 524,
 } as const;
@@ -140,3 +143,34 @@ export const PCPU_MIN_UNIT_SIZE = 32768;
 export const LPM_DATA_SIZE_MAX = 256;
 export const PAGE_SIZE = 4096;
 export const BLOOM_NR_HASH_FUNCS_MASK = 0xf;
+
+/** bpf_perf_event_output flags: the array index (BPF_F_CURRENT_CPU: this CPU's), and skb/xdp's packet bytes to append. */
+export const BPF_F_INDEX_MASK = 0xffffffffn;
+export const BPF_F_CURRENT_CPU = 0xffffffffn;
+export const BPF_F_CTXLEN_MASK = 0xfffffn << 32n;
+/** perf_event_open attributes of the events perf event arrays hold. */
+export const PERF_TYPE_SOFTWARE = 1;
+export const PERF_COUNT_SW_BPF_OUTPUT = 10;
+/** enum perf_event_type: the records of a perf buffer. */
+export const PERF_RECORD_LOST = 2;
+export const PERF_RECORD_SAMPLE = 9;
+/** bpf_redirect_map flags (devmaps only) and the XDP actions whose low bits name the fallback. */
+export const BPF_F_BROADCAST = 1 << 3;
+export const BPF_F_EXCLUDE_INGRESS = 1 << 4;
+/** struct bpf_cpumap_val.qsize limit (cpu_map_update_elem). */
+export const CPUMAP_QSIZE_MAX = 16384;
+/** CONFIG_NR_CPUS of the reference kernel (the differential test checks cpumap's limit against it). */
+export const NR_CPUS = 256;
+/** sysctl kernel.perf_event_max_stack (its default): the deepest stack a stack map or bpf_get_stack records. */
+export const PERF_MAX_STACK = 127;
+/** bpf_get_stackid / bpf_get_stack flags. */
+export const BPF_F_SKIP_FIELD_MASK = 0xff;
+export const BPF_F_USER_STACK = 1 << 8;
+export const BPF_F_FAST_STACK_CMP = 1 << 9;
+export const BPF_F_REUSE_STACKID = 1 << 10;
+export const BPF_F_USER_BUILD_ID = 1 << 11;
+/**
+ * BPF_LOCAL_STORAGE_MAX_VALUE_SIZE: U16_MAX less sizeof(struct bpf_local_storage_elem) on x86-64
+ * (found with the kernel differential).
+ */
+export const LOCAL_STORAGE_MAX_VALUE = 65535 - 128;

@@ -10,6 +10,7 @@ import {
   MAP_TYPE, MAP_TYPE_MAX, MAP_FLAG, BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_CMD, ERRNO, BPF_OBJ_NAME_LEN, MAX_BPF_STACK,
   KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE, LPM_DATA_SIZE_MAX, PAGE_SIZE, BLOOM_NR_HASH_FUNCS_MASK,
   errnoName, mapTypeName, type ErrnoName,
+  PERF_TYPE_SOFTWARE, PERF_COUNT_SW_BPF_OUTPUT, BPF_NOEXIST, CPUMAP_QSIZE_MAX, NR_CPUS, PERF_MAX_STACK, LOCAL_STORAGE_MAX_VALUE,
 } from './constants.js';
 import type { MapKernels, MapKernelExports } from './kernels.js';
 
@@ -41,8 +42,67 @@ export interface MapInfo {
   readonly inner?: { type: number; keySize: number; valueSize: number; maxEntries: number; flags: number };
 }
 
-/** A program as prog arrays see it: an fd and an id. */
-export interface ProgramRef { readonly fd: number; readonly id: number; readonly name: string }
+/**
+ * A program as prog arrays see it: an fd and an id. `attach` is its expected
+ * attach type where maps care (devmap/cpumap entries run XDP programs loaded
+ * for BPF_XDP_DEVMAP / BPF_XDP_CPUMAP).
+ */
+export interface ProgramRef { readonly fd: number; readonly id: number; readonly name: string; readonly attach?: 'xdp_devmap' | 'xdp_cpumap' }
+
+/**
+ * Simulated kernel objects that maps take by fd (src/maps/README.md, "Objects"):
+ * a perf event (perf_event_open) for perf event arrays, a socket for xskmap.
+ */
+/** A simulated task (for task storage and the current context) or inode (inode storage). */
+export interface TaskObject { readonly kind: 'task'; readonly fd: number; readonly id: number; readonly addr: number; readonly pid: number; readonly tgid: number; readonly comm: string }
+export interface InodeObject { readonly kind: 'inode'; readonly fd: number; readonly id: number; readonly addr: number; readonly ino: bigint; readonly path: string }
+
+export type SimObject =
+  | CgroupObject
+  | TaskObject
+  | InodeObject
+  | { readonly kind: 'perf_event'; readonly fd: number; readonly id: number; readonly addr: number; readonly cpu: number; readonly type: number; readonly config: number; readonly dataBytes: number }
+  | {
+    readonly kind: 'socket'; readonly fd: number; readonly id: number; readonly addr: number;
+    readonly family: SocketFamily; readonly protocol: 'tcp' | 'udp'; readonly state: SocketState;
+    /** The socket cookie (bpf_get_socket_cookie; what sockmap lookups return to user space). */
+    readonly cookie: bigint;
+    readonly ifindex: number; readonly queueId: number; readonly bound: boolean;
+    /** SO_REUSEPORT is set (reuseport arrays). */
+    readonly reuseport: boolean;
+  };
+
+/** A simulated cgroup (cgroup v2 directory): its id and parent; `addr` holds {u64 id, u32 parent, u32 level}. */
+export interface CgroupObject { readonly kind: 'cgroup'; readonly fd: number; readonly id: number; readonly addr: number; readonly cgroupId: bigint; readonly parentFd?: number; readonly path: string }
+
+export type SocketFamily = 'xdp' | 'inet' | 'inet6' | 'unix';
+export type SocketState = 'established' | 'listen' | 'close';
+
+export interface SocketOpts {
+  family?: SocketFamily;
+  /** inet/inet6/unix: the protocol (unix: tcp means SOCK_STREAM, udp SOCK_DGRAM). */
+  protocol?: 'tcp' | 'udp';
+  state?: SocketState;
+  /** AF_XDP: the device and queue the socket is bound to; `bound` is xsk_is_setup_for_bpf_map. */
+  ifindex?: number;
+  queueId?: number;
+  bound?: boolean;
+  reuseport?: boolean;
+}
+
+/** struct bpf_sock as a program reads a socket object, then the simulation's own fields. */
+export const SOCK_LAYOUT = {
+  bound_dev_if: 0, family: 4, type: 8, protocol: 12, state: 72, rx_queue_mapping: 76, size: 80,
+  /** Beyond struct bpf_sock: the object id, cookie and AF_XDP queue. */
+  id: 80, cookie: 88, queue_id: 96, bytes: 112,
+} as const;
+const AF = { unix: 1, inet: 2, inet6: 10, xdp: 44 } as const;
+const SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3;
+const IPPROTO = { tcp: 6, udp: 17 } as const;
+const TCP_STATE = { established: 1, close: 7, listen: 10 } as const;
+
+/** A simulated network device (what an ifindex names): devmaps hold them. */
+export interface NetDevice { readonly ifindex: number; readonly name: string }
 
 const ACCESS_MASK = MAP_FLAG.RDONLY | MAP_FLAG.WRONLY | MAP_FLAG.RDONLY_PROG | MAP_FLAG.WRONLY_PROG;
 const HTAB_CREATE_FLAG_MASK = MAP_FLAG.NO_PREALLOC | MAP_FLAG.NO_COMMON_LRU | MAP_FLAG.NUMA_NODE | ACCESS_MASK | MAP_FLAG.ZERO_SEED;
@@ -51,18 +111,45 @@ const LPM_CREATE_FLAG_MASK = MAP_FLAG.NO_PREALLOC | MAP_FLAG.NUMA_NODE | ACCESS_
 const QUEUE_STACK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | ACCESS_MASK;
 const BLOOM_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.ZERO_SEED | ACCESS_MASK;
 const RINGBUF_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE;
+const DEV_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY;
+const XSK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY;
+const CPUMAP_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE;
+const SOCK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY;
+
+const STACK_CREATE_FLAG_MASK = MAP_FLAG.NUMA_NODE | MAP_FLAG.RDONLY | MAP_FLAG.WRONLY | MAP_FLAG.STACK_BUILD_ID;
+/** sizeof(struct bpf_stack_build_id). */
+const STACK_BUILD_ID_BYTES = 32;
+/** The largest perf ring here (the kernels address memory with 32-bit offsets). */
+const PERF_RING_MAX = 1 << 30;
 /** sizeof(struct htab_elem) on x86-64. */
 const HTAB_ELEM_SIZE = 48;
 
 const T = MAP_TYPE;
 const HASH_TYPES = new Set<number>([T.hash, T.percpu_hash, T.lru_hash, T.lru_percpu_hash, T.hash_of_maps]);
 const ARRAY_TYPES = new Set<number>([T.array, T.percpu_array, T.prog_array, T.array_of_maps]);
-const PERCPU_TYPES = new Set<number>([T.percpu_hash, T.lru_percpu_hash, T.percpu_array]);
+const PERCPU_TYPES = new Set<number>([T.percpu_hash, T.lru_percpu_hash, T.percpu_array, T.percpu_cgroup_storage]);
 const MAP_IN_MAP = new Set<number>([T.array_of_maps, T.hash_of_maps]);
-const FD_VALUE_TYPES = new Set<number>([T.prog_array, T.array_of_maps, T.hash_of_maps]);
+const FD_VALUE_TYPES = new Set<number>([T.prog_array, T.array_of_maps, T.hash_of_maps, T.perf_event_array, T.cgroup_array]);
+const SOCK_TYPES = new Set<number>([T.sockmap, T.sockhash, T.reuseport_sockarray]);
+const CGROUP_STORAGE_TYPES = new Set<number>([T.cgroup_storage, T.percpu_cgroup_storage]);
+/** Local storages: the owner kind whose fd keys user-space operations. */
+const LOCAL_STORAGE_OWNER: Partial<Record<number, 'socket' | 'task' | 'inode' | 'cgroup'>> = {
+  [T.sk_storage]: 'socket', [T.task_storage]: 'task', [T.inode_storage]: 'inode', [T.cgrp_storage]: 'cgroup',
+};
+const LOCAL_STORAGE_TYPES = new Set<number>([T.sk_storage, T.task_storage, T.inode_storage, T.cgrp_storage]);
+/** Owners a local storage map can hold here (the kernel has no limit but memory). */
+const LOCAL_STORAGE_CAPACITY = 1 << 16;
+/** Cgroups × attach types a cgroup storage map can hold here (the kernel has no limit but memory). */
+const CGROUP_STORAGE_CAPACITY = 4096;
+/** sizeof(struct bpf_cgroup_storage_key): u64 cgroup inode id, u32 attach type, padding. */
+const CGROUP_STORAGE_KEY_BYTES = 16;
+/** Redirect maps: user space passes targets (ifindex, CPU, socket fd) that are validated here. */
+const REDIRECT_TYPES = new Set<number>([T.devmap, T.devmap_hash, T.cpumap, T.xskmap]);
+/** The XDP program entries of devmap and cpumap values (struct bpf_devmap_val / bpf_cpumap_val). */
+const REDIRECT_SLOT_BYTES = 8;
 /** Types that may be inner maps (the kernel's map_meta_equal). */
 const INNER_OK = new Set<number>([T.hash, T.array, T.percpu_hash, T.percpu_array, T.lru_hash, T.lru_percpu_hash, T.lpm_trie, T.queue, T.stack, T.ringbuf, T.bloom_filter]);
-const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf]);
+const IMPLEMENTED = new Set<number>([...HASH_TYPES, ...ARRAY_TYPES, T.lpm_trie, T.queue, T.stack, T.bloom_filter, T.ringbuf, T.perf_event_array, ...REDIRECT_TYPES, T.stack_trace, ...SOCK_TYPES, T.cgroup_array, ...CGROUP_STORAGE_TYPES, ...LOCAL_STORAGE_TYPES]);
 
 function fail(name: ErrnoName, message: string): never {
   throw new MapError(name, ERRNO[name], message);
@@ -84,7 +171,12 @@ export class BpfMaps {
   readonly kernels: MapKernels;
   private readonly k: MapKernelExports;
   private readonly memory: WebAssembly.Memory;
-  private readonly fds = new Map<number, MapInfo | ProgramRef>();
+  private readonly fds = new Map<number, MapInfo | ProgramRef | SimObject>();
+  /** Network devices by ifindex (devmap targets); `lo` exists as in every namespace. */
+  readonly devices = new Map<number, NetDevice>([[1, { ifindex: 1, name: 'lo' }]]);
+  private nextObjId = 1;
+  /** Simulated objects by address: map slots keep them alive after their fd closes. */
+  private readonly objects = new Map<number, SimObject>();
   private readonly byHandle = new Map<number, MapInfo>();
   private readonly byId = new Map<number, MapInfo>();
   private nextFd = 3;
@@ -162,12 +254,174 @@ export class BpfMaps {
   mapById(id: number): MapInfo | undefined { return this.byId.get(id); }
   maps(): IterableIterator<MapInfo> { return this.byHandle.values(); }
 
-  /** Gives a program an fd and id so prog arrays can hold it. */
-  registerProgram(name = ''): ProgramRef {
-    const ref: ProgramRef = { fd: this.nextFd++, id: this.nextProgId++, name };
+  /** Gives a program an fd and id so prog arrays (and devmap/cpumap entries, by `attach`) can hold it. */
+  registerProgram(name = '', attach?: ProgramRef['attach']): ProgramRef {
+    const ref: ProgramRef = { fd: this.nextFd++, id: this.nextProgId++, name, ...(attach ? { attach } : {}) };
     this.fds.set(ref.fd, ref);
     return ref;
   }
+
+  /** The object behind an fd, whatever its kind (undefined when closed; stdio is not listed). */
+  object(fd: number): MapInfo | ProgramRef | SimObject | undefined { return this.fds.get(fd); }
+
+  /** Adds a simulated network device (devmap targets name devices by ifindex). */
+  addDevice(ifindex: number, name: string): NetDevice {
+    if (!Number.isInteger(ifindex) || ifindex <= 0 || ifindex > 0x7fffffff) fail('EINVAL', `ifindex ${ifindex} is not a positive int`);
+    const d = { ifindex, name };
+    this.devices.set(ifindex, d);
+    return d;
+  }
+
+  /**
+   * perf_event_open for the events perf event arrays hold: by default the
+   * software event PERF_COUNT_SW_BPF_OUTPUT bound to `cpu`, with a ring of
+   * `pages` pages (a power of two, as mmap of the perf buffer requires).
+   */
+  perf_event_open(cpu: number, pages: number, attr: { type?: number; config?: number } = {}): number {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.ncpus) fail('EINVAL', `no CPU ${cpu} (the machine has ${this.ncpus})`);
+    if (!isPow2(pages)) fail('EINVAL', `perf buffer of ${pages} pages: the page count must be a power of two`);
+    if (pages * PAGE_SIZE > PERF_RING_MAX) fail('ENOMEM', `perf buffer of ${pages} pages above ${PERF_RING_MAX / PAGE_SIZE} pages`);
+    const type = attr.type ?? PERF_TYPE_SOFTWARE, config = attr.config ?? PERF_COUNT_SW_BPF_OUTPUT;
+    const id = this.nextObjId++;
+    const dataBytes = pages * PAGE_SIZE;
+    const addr = this.k.perf_event_create(type, config, cpu, dataBytes, BigInt(id));
+    this.bytes();
+    if (!addr) fail('ENOMEM', `no memory for a perf buffer of ${pages} pages`);
+    const ev: SimObject = { kind: 'perf_event', fd: this.nextFd++, id, addr, cpu, type, config, dataBytes };
+    this.fds.set(ev.fd, ev);
+    this.objects.set(addr, ev);
+    return ev.fd;
+  }
+
+  /**
+   * A simulated socket. AF_XDP sockets are what xskmap holds; `bound` is the
+   * kernel's xsk_is_setup_for_bpf_map (rx ring, umem and bind done).
+   */
+  socket(opts: SocketOpts = {}): number {
+    const id = this.nextObjId++;
+    const addr = this.k.heap_alloc(SOCK_LAYOUT.bytes);
+    if (!addr) fail('ENOMEM', 'no memory for a socket');
+    const family = opts.family ?? 'xdp';
+    const protocol = opts.protocol ?? 'tcp';
+    const sock: SimObject = {
+      kind: 'socket', fd: this.nextFd++, id, addr, family, protocol, state: opts.state ?? 'established', cookie: BigInt(id),
+      ifindex: opts.ifindex ?? 1, queueId: opts.queueId ?? 0, bound: opts.bound ?? true, reuseport: opts.reuseport ?? false,
+    };
+    const dv = new DataView(this.bytes().buffer);
+    const L = SOCK_LAYOUT;
+    dv.setUint32(addr + L.bound_dev_if, family === 'xdp' ? sock.ifindex : 0, true);
+    dv.setUint32(addr + L.family, AF[family], true);
+    dv.setUint32(addr + L.type, family === 'xdp' ? SOCK_RAW : protocol === 'tcp' ? SOCK_STREAM : SOCK_DGRAM, true);
+    dv.setUint32(addr + L.protocol, family === 'xdp' || family === 'unix' ? 0 : IPPROTO[protocol], true);
+    dv.setUint32(addr + L.state, TCP_STATE[sock.state], true);
+    dv.setInt32(addr + L.rx_queue_mapping, -1, true);
+    dv.setUint32(addr + L.id, id, true);
+    dv.setBigUint64(addr + L.cookie, sock.cookie, true);
+    dv.setUint32(addr + L.queue_id, sock.queueId, true);
+    this.fds.set(sock.fd, sock);
+    this.objects.set(addr, sock);
+    return sock.fd;
+  }
+
+  /**
+   * A simulated cgroup (mkdir in cgroup v2) below `parentFd` (none: the root's
+   * child). Its id is what bpf_get_current_cgroup_id and storage keys use.
+   */
+  cgroup(path: string, parentFd?: number): number {
+    let parent: CgroupObject | undefined;
+    if (parentFd !== undefined) {
+      const p = this.fds.get(parentFd);
+      if (!p || !('kind' in p) || p.kind !== 'cgroup') fail('EBADF', `fd ${parentFd} is not a cgroup`);
+      parent = p;
+    }
+    const addr = this.k.heap_alloc(16);
+    if (!addr) fail('ENOMEM', 'no memory for a cgroup');
+    const id = this.nextObjId++;
+    // cgroup ids are kernfs inode numbers: 1 is the root, children count up
+    const cgroupId = BigInt(id + 1);
+    const dv = new DataView(this.bytes().buffer);
+    dv.setBigUint64(addr, cgroupId, true);
+    dv.setUint32(addr + 8, parent?.addr ?? 0, true);
+    dv.setUint32(addr + 12, parent ? new DataView(this.bytes().buffer).getUint32(parent.addr + 12, true) + 1 : 1, true);
+    const cg: CgroupObject = { kind: 'cgroup', fd: this.nextFd++, id, addr, cgroupId, ...(parentFd !== undefined ? { parentFd } : {}), path };
+    this.fds.set(cg.fd, cg);
+    this.objects.set(addr, cg);
+    return cg.fd;
+  }
+
+  /** A simulated task (its pidfd): task storage owners and the current task; the object is {u32 pid, u32 tgid, char comm[16]}. */
+  task(pid: number, tgid = pid, comm = ''): number {
+    const addr = this.k.heap_alloc(32);
+    if (!addr) fail('ENOMEM', 'no memory for a task');
+    const dv = new DataView(this.bytes().buffer);
+    dv.setUint32(addr, pid >>> 0, true);
+    dv.setUint32(addr + 4, tgid >>> 0, true);
+    const name = new TextEncoder().encode(comm).subarray(0, 15);
+    this.bytes().set(name, addr + 8);
+    const t: TaskObject = { kind: 'task', fd: this.nextFd++, id: this.nextObjId++, addr, pid, tgid, comm };
+    this.fds.set(t.fd, t);
+    this.objects.set(addr, t);
+    return t.fd;
+  }
+
+  /** A simulated open file (inode storage owners); the object is {u64 ino}. */
+  inode(path: string): number {
+    const addr = this.k.heap_alloc(16);
+    if (!addr) fail('ENOMEM', 'no memory for an inode');
+    const id = this.nextObjId++;
+    const ino = BigInt(1000 + id);
+    new DataView(this.bytes().buffer).setBigUint64(addr, ino, true);
+    const o: InodeObject = { kind: 'inode', fd: this.nextFd++, id, addr, ino, path };
+    this.fds.set(o.fd, o);
+    this.objects.set(addr, o);
+    return o.fd;
+  }
+
+  /**
+   * What attaching a program that uses cgroup storage map `mapFd` to cgroup
+   * `cgroupFd` with `attachType` does to the map: the cgroup's storage is
+   * allocated, zeroed (once per cgroup and attach type; per cgroup for
+   * 8-byte keys).
+   */
+  cgroupStorageAttach(mapFd: number, cgroupFd: number, attachType: number): void {
+    const m = this.map(mapFd);
+    if (!CGROUP_STORAGE_TYPES.has(m.type)) fail('EINVAL', `map fd ${mapFd} is not a cgroup storage`);
+    const cg = this.fds.get(cgroupFd);
+    if (!cg || !('kind' in cg) || cg.kind !== 'cgroup') fail('EBADF', `fd ${cgroupFd} is not a cgroup`);
+    const vs = this.userValueSize(m);
+    const s = this.scratchFor(CGROUP_STORAGE_KEY_BYTES + round8(vs));
+    const dv = new DataView(this.bytes().buffer);
+    dv.setBigUint64(s, cg.cgroupId, true);
+    dv.setUint32(s + 8, attachType >>> 0, true);
+    dv.setUint32(s + 12, 0, true);
+    this.bytes().fill(0, s + CGROUP_STORAGE_KEY_BYTES, s + CGROUP_STORAGE_KEY_BYTES + vs);
+    const r = this.k.sys_update(m.handle, s, s + CGROUP_STORAGE_KEY_BYTES, BigInt(BPF_NOEXIST));
+    this.bytes();
+    if (r < 0 && r !== -ERRNO.EEXIST) failNo(-r, `cannot allocate ${mapTypeName(m.type)} for cgroup ${cg.cgroupId}`);
+  }
+
+  /**
+   * Sets CPU `cpu`'s current context for the next runs: the task's cgroup and
+   * the running program's attach type (bpf_get_local_storage, the
+   * *_under_cgroup helpers), and the current task (task storage).
+   */
+  setCurrent(cpu: number, ctx: { cgroupFd?: number; attachType?: number; taskFd?: number }): void {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.ncpus) fail('EINVAL', `no CPU ${cpu} (the machine has ${this.ncpus})`);
+    const at = this.k.current_area(cpu);
+    const dv = new DataView(this.bytes().buffer);
+    const addrOf = (fd: number | undefined, kind: string): number => {
+      if (fd === undefined) return 0;
+      const o = this.fds.get(fd);
+      if (!o || !('kind' in o) || o.kind !== kind) fail('EBADF', `fd ${fd} is not a ${kind}`);
+      return o.addr;
+    };
+    dv.setUint32(at, addrOf(ctx.cgroupFd, 'cgroup'), true);
+    dv.setUint32(at + 4, (ctx.attachType ?? 0) >>> 0, true);
+    dv.setUint32(at + 8, addrOf(ctx.taskFd, 'task'), true);
+  }
+
+  /** The simulated object whose memory is at `addr` (a perf event or socket a map slot holds, even after its fd closed). */
+  objectByAddr(addr: number): SimObject | undefined { return this.objects.get(addr); }
 
   /** Bytes of a value as user space passes it (per-CPU: every CPU's, 8-aligned). */
   userValueSize(m: MapInfo): number {
@@ -182,6 +436,7 @@ export class BpfMaps {
     const m = this.fds.get(fd);
     if (!m) fail('EBADF', `fd ${fd} is not open`);
     this.fds.delete(fd);
+    // programs and simulated objects stay alive: map slots may still hold them (the kernel's references)
     if (!('handle' in m)) return;
     if (this.heldByOuterMap(m.handle)) return;
     this.byHandle.delete(m.handle);
@@ -225,6 +480,11 @@ export class BpfMaps {
       inner = im;
     }
     this.checkAlloc(type, tname, keySize, valueSize, maxEntries, flags, extra);
+    if ((type === T.lru_hash || type === T.lru_percpu_hash) && (flags & MAP_FLAG.NO_COMMON_LRU)) {
+      // htab_map_alloc: every CPU's LRU list gets the same number of elements
+      const up = Math.ceil(maxEntries / this.ncpus) * this.ncpus;
+      maxEntries = up <= 0xffffffff ? up : Math.floor(maxEntries / this.ncpus) * this.ncpus;
+    }
     if (!IMPLEMENTED.has(type)) fail('EINVAL', `map type ${tname} is not implemented by this engine`);
     if (spinOff >= 0) {
       if (type !== T.hash && type !== T.array) fail('EOPNOTSUPP', `bpf_spin_lock is not allowed in ${tname} values`);
@@ -235,7 +495,12 @@ export class BpfMaps {
       if (!/^[A-Za-z0-9_.]*$/.test(name)) fail('EINVAL', `map name ${JSON.stringify(name)} has characters other than letters, digits, '_' and '.'`);
     }
     const seed = flags & MAP_FLAG.ZERO_SEED ? 0 : this.nextSeed();
-    const handle = this.k.map_create(type, keySize, FD_VALUE_TYPES.has(type) ? 4 : valueSize, maxEntries, flags, Number(extra & 0xffffffffn), spinOff, seed);
+    const kernelValue = FD_VALUE_TYPES.has(type) ? 4 : type === T.devmap_hash || type === T.sockhash ? REDIRECT_SLOT_BYTES : valueSize;
+    // cgroup storages have no max_entries: a lazily allocated hash of bounded capacity holds them
+    const storage = CGROUP_STORAGE_TYPES.has(type) || LOCAL_STORAGE_TYPES.has(type);
+    const capacity = CGROUP_STORAGE_TYPES.has(type) ? CGROUP_STORAGE_CAPACITY : LOCAL_STORAGE_CAPACITY;
+    const handle = this.k.map_create(type, keySize, kernelValue, storage ? capacity : maxEntries,
+      storage ? flags | MAP_FLAG.NO_PREALLOC : flags, Number(extra & 0xffffffffn), spinOff, seed);
     if (handle < 0) failNo(-handle, `cannot allocate a ${tname} map of ${maxEntries} entries`);
     const id = new DataView(this.bytes().buffer).getUint32(handle + 20, true);
     const info: MapInfo = {
@@ -298,6 +563,75 @@ export class BpfMaps {
           fail('EINVAL', `bloom filter needs key_size 0, value_size > 0, max_entries > 0, map_extra = hash count 0..15 (got ${ks}/${vs}/${max}/${extra})`);
         }
         return;
+      case T.perf_event_array:
+        // fd_array_map_alloc_check, then array_map_alloc_check
+        if (vs !== 4 || (flags & (MAP_FLAG.RDONLY_PROG | MAP_FLAG.WRONLY_PROG))) fail('EINVAL', `perf event array values are u32 perf event fds (value_size 4), no program access flags`);
+        if (max === 0 || ks !== 4 || (flags & ~ARRAY_CREATE_FLAG_MASK) || (flags & (MAP_FLAG.MMAPABLE | MAP_FLAG.INNER_MAP))) {
+          fail('EINVAL', `perf event array needs key_size 4, max_entries > 0 and valid flags (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        return;
+      case T.devmap: case T.devmap_hash:
+        if (max === 0 || ks !== 4 || (vs !== 4 && vs !== 8) || (flags & ~DEV_CREATE_FLAG_MASK)) {
+          fail('EINVAL', `${tname} needs key_size 4, value_size 4 (ifindex) or 8 (ifindex + program fd), max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        if (type === T.devmap_hash && max > 0x80000000) fail('EINVAL', `devmap_hash max_entries ${max} above 2^31`);
+        return;
+      case T.cpumap:
+        if (max === 0 || ks !== 4 || (vs !== 4 && vs !== 8) || (flags & ~CPUMAP_CREATE_FLAG_MASK)) {
+          fail('EINVAL', `cpumap needs key_size 4, value_size 4 (qsize) or 8 (qsize + program fd), max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        if (max > NR_CPUS) fail('E2BIG', `cpumap max_entries ${max} above NR_CPUS ${NR_CPUS}`);
+        return;
+      case T.reuseport_sockarray:
+        // reuseport_array_alloc_check, then array_map_alloc_check
+        if ((vs !== 4 && vs !== 8) || max === 0 || ks !== 4 || (flags & ~ARRAY_CREATE_FLAG_MASK) || !accessOk ||
+            (flags & (MAP_FLAG.MMAPABLE | MAP_FLAG.INNER_MAP | MAP_FLAG.PRESERVE_ELEMS))) {
+          fail('EINVAL', `reuseport_sockarray needs key_size 4, value_size 4 or 8 (socket fd), max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        return;
+      case T.sockmap: case T.sockhash:
+        if (max === 0 || (type === T.sockmap ? ks !== 4 : ks === 0) || (vs !== 4 && vs !== 8) || (flags & ~SOCK_CREATE_FLAG_MASK)) {
+          fail('EINVAL', `${tname} needs key_size ${type === T.sockmap ? '4' : '> 0'}, value_size 4 or 8 (socket fd), max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        if (type === T.sockhash && ks > MAX_BPF_STACK) fail('E2BIG', `sockhash key_size ${ks} above ${MAX_BPF_STACK}`);
+        return;
+      case T.cgroup_array:
+        // fd_array_map_alloc_check, then array_map_alloc_check
+        if (vs !== 4 || (flags & (MAP_FLAG.RDONLY_PROG | MAP_FLAG.WRONLY_PROG))) fail('EINVAL', 'cgroup array values are u32 cgroup fds (value_size 4), no program access flags');
+        if (max === 0 || ks !== 4 || (flags & ~ARRAY_CREATE_FLAG_MASK) || (flags & (MAP_FLAG.MMAPABLE | MAP_FLAG.INNER_MAP | MAP_FLAG.PRESERVE_ELEMS))) {
+          fail('EINVAL', `cgroup array needs key_size 4, max_entries > 0 and valid flags (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        return;
+      case T.cgroup_storage: case T.percpu_cgroup_storage: {
+        const maxValue = type === T.percpu_cgroup_storage ? Math.min(LOCAL_STORAGE_MAX_VALUE, PCPU_MIN_UNIT_SIZE) : LOCAL_STORAGE_MAX_VALUE;
+        if (ks !== CGROUP_STORAGE_KEY_BYTES && ks !== 8) fail('EINVAL', `${tname} keys are struct bpf_cgroup_storage_key (16 bytes) or a u64 cgroup id, got key_size ${ks}`);
+        if (vs === 0) fail('EINVAL', `${tname} needs value_size > 0`);
+        if (vs > maxValue) fail('E2BIG', `${tname} value_size ${vs} above ${maxValue}`);
+        if ((flags & ~(MAP_FLAG.NUMA_NODE | ACCESS_MASK)) || !accessOk) fail('EINVAL', `invalid map_flags 0x${flags.toString(16)} for ${tname}`);
+        if (max !== 0) fail('EINVAL', `${tname} takes max_entries 0 (storage is per cgroup)`);
+        return;
+      }
+      case T.sk_storage: case T.task_storage: case T.inode_storage: case T.cgrp_storage:
+        // bpf_local_storage_map_alloc_check (the kernel also wants BTF key and value types, which maps here do not carry)
+        if ((flags & ~(MAP_FLAG.NO_PREALLOC | MAP_FLAG.CLONE)) || !(flags & MAP_FLAG.NO_PREALLOC) || max !== 0 || ks !== 4 || vs === 0) {
+          fail('EINVAL', `${tname} needs BPF_F_NO_PREALLOC, key_size 4 (an owner fd), max_entries 0, value_size > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        if (vs > LOCAL_STORAGE_MAX_VALUE) fail('E2BIG', `${tname} value_size ${vs} above ${LOCAL_STORAGE_MAX_VALUE}`);
+        return;
+      case T.stack_trace: {
+        if (flags & ~STACK_CREATE_FLAG_MASK) fail('EINVAL', `invalid map_flags 0x${flags.toString(16)} for stack_trace`);
+        const elem = flags & MAP_FLAG.STACK_BUILD_ID ? STACK_BUILD_ID_BYTES : 8;
+        if (max === 0 || ks !== 4 || vs < 8 || vs % 8 !== 0 || vs % elem !== 0 || vs / elem > PERF_MAX_STACK) {
+          fail('EINVAL', `stack_trace needs key_size 4, max_entries > 0, value_size a multiple of ${elem} holding at most ${PERF_MAX_STACK} frames (got ${ks}/${vs}/${max})`);
+        }
+        if (max > 0x80000000) fail('E2BIG', `stack_trace max_entries ${max} above 2^31`);
+        return;
+      }
+      case T.xskmap:
+        if (max === 0 || ks !== 4 || vs !== 4 || (flags & ~XSK_CREATE_FLAG_MASK)) {
+          fail('EINVAL', `xskmap needs key_size 4, value_size 4 (socket fd), max_entries > 0 (got ${ks}/${vs}/${max}/0x${flags.toString(16)})`);
+        }
+        return;
       case T.ringbuf:
         if (flags & ~RINGBUF_CREATE_FLAG_MASK) fail('EINVAL', `invalid map_flags 0x${flags.toString(16)} for ringbuf`);
         if (ks !== 0 || vs !== 0 || !isPow2(max) || max % PAGE_SIZE !== 0) {
@@ -328,14 +662,34 @@ export class BpfMaps {
     return this.bpf_map_lookup_elem_flags(fd, key, value, 0);
   }
 
+  /** Local storages: user space names the owner by fd; the map is keyed by the owner object. */
+  private ownerKey(m: MapInfo, key: Uint8Array | null): Uint8Array {
+    if (!key || key.length < 4) fail('EINVAL', 'local storage keys are 4-byte fds');
+    const want = LOCAL_STORAGE_OWNER[m.type]!;
+    const fd = new DataView(key.buffer, key.byteOffset).getInt32(0, true);
+    const o = this.fds.get(fd);
+    if (!o && !(fd >= 0 && fd <= 2)) fail('EBADF', `fd ${fd} is not open`);
+    // every open file has an inode; sockets, pidfds and cgroups must be what the map stores
+    let owner: number | undefined;
+    if (o && 'kind' in o && (o.kind === want || want === 'inode')) owner = o.addr;
+    else if (o && want === 'inode') owner = 'handle' in o ? o.handle : undefined;
+    if (owner === undefined) fail(want === 'socket' ? 'ENOTSOCK' : 'EBADF', `fd ${fd} is not a ${want}`);
+    return new Uint8Array(new Uint32Array([owner]).buffer);
+  }
+
   bpf_map_lookup_elem_flags(fd: number, key: Uint8Array | null, value: Uint8Array | undefined, flags: number): Uint8Array {
-    const m = this.map(fd);
+    const m0 = this.map(fd);
+    if (LOCAL_STORAGE_TYPES.has(m0.type)) key = this.ownerKey(m0, key);
+    const m = m0;
     if (flags & ~BPF_F_LOCK) fail('EINVAL', `invalid lookup flags 0x${flags.toString(16)}`);
     this.checkLockFlag(m, flags);
     if (m.flags & MAP_FLAG.WRONLY) fail('EPERM', 'map is write-only from user space');
     this.noSysAccess(m, 'lookup');
     if ((m.type === T.queue || m.type === T.stack || m.type === T.bloom_filter) && flags) fail('EINVAL', 'flags on a queue/stack/bloom lookup');
     this.checkKey(m, key);
+    // perf event arrays have no map_fd_sys_lookup_elem
+    if (m.type === T.perf_event_array || m.type === T.cgroup_array) fail('ENOTSUPP', `${mapTypeName(m.type)} entries cannot be read from user space`);
+    if (SOCK_TYPES.has(m.type)) return this.sockLookup(m, key!, value);
     const ks = round8(m.keySize);
     const fdVal = FD_VALUE_TYPES.has(m.type);
     const vsz = fdVal ? 4 : this.userValueSize(m);
@@ -362,18 +716,74 @@ export class BpfMaps {
     return out;
   }
 
+  /**
+   * bpf_fd_reuseport_array_update_elem: the socket must be TCP/UDP over
+   * IPv4/IPv6, hashed (a listening TCP or bound UDP socket) with SO_REUSEPORT.
+   */
+  private reuseportValue(m: MapInfo, key: Uint8Array, o: SimObject & { kind: 'socket' }, flags: number): Uint8Array {
+    const index = new DataView(key.buffer, key.byteOffset).getUint32(0, true);
+    const s = this.scratchFor(16);
+    copyIn(this.view(), key, s, 4);
+    const exists = index < m.maxEntries && this.k.map_lookup_elem(m.handle, s) !== 0;
+    if (exists && flags === BPF_NOEXIST) fail('EEXIST', `index ${index} holds a socket (BPF_NOEXIST)`);
+    if (!exists && flags === BPF_EXIST) fail('ENOENT', `index ${index} holds no socket (BPF_EXIST)`);
+    if (o.family !== 'inet' && o.family !== 'inet6') fail('ENOTSUPP', `a ${o.family} socket cannot be in a reuseport array`);
+    const hashed = o.protocol === 'tcp' ? o.state === 'listen' : o.bound;
+    if (!hashed || !o.reuseport) fail('EINVAL', `socket fd ${o.fd} is not ${o.protocol === 'tcp' ? 'listening' : 'bound'} with SO_REUSEPORT`);
+    const slot = new Uint8Array(REDIRECT_SLOT_BYTES);
+    new DataView(slot.buffer).setUint32(0, o.addr, true);
+    return slot;
+  }
+
+  /** sock_map_lookup_sys / sock_hash_lookup_sys: the socket cookie, for 8-byte values only. */
+  private sockLookup(m: MapInfo, key: Uint8Array, value?: Uint8Array): Uint8Array {
+    if (m.valueSize !== 8) fail('ENOSPC', `${mapTypeName(m.type)} lookups return the 8-byte socket cookie: value_size is ${m.valueSize}`);
+    const s = this.scratchFor(round8(m.keySize) + 16);
+    copyIn(this.view(), key, s, m.keySize);
+    const addr = this.k.map_lookup_elem(m.handle, s);
+    const sock = addr ? this.objects.get(addr) : undefined;
+    if (!sock || sock.kind !== 'socket') fail('ENOENT', this.elemMessage(m, 'lookup', ERRNO.ENOENT));
+    const out = value ?? new Uint8Array(8);
+    new DataView(out.buffer, out.byteOffset).setBigUint64(0, sock.cookie, true);
+    return out;
+  }
+
   bpf_map_update_elem(fd: number, key: Uint8Array | null, value: Uint8Array, flags = BPF_ANY): void {
     const m = this.map(fd);
+    if (LOCAL_STORAGE_TYPES.has(m.type)) {
+      key = this.ownerKey(m, key);
+      if ((flags & ~BPF_F_LOCK) > BPF_EXIST) fail('EINVAL', `invalid ${mapTypeName(m.type)} update flags 0x${flags.toString(16)}`);
+    }
     this.checkLockFlag(m, flags);
     if (m.flags & MAP_FLAG.RDONLY) fail('EPERM', 'map is read-only from user space');
     if (m.frozen) fail('EPERM', 'map is frozen');
     this.noSysAccess(m, 'update');
     this.checkKey(m, key);
+    if (m.type === T.stack_trace) fail('EINVAL', 'stack traces are stored by bpf_get_stackid, not by user space');
     const ks = round8(m.keySize);
     const vsz = FD_VALUE_TYPES.has(m.type) ? 4 : this.userValueSize(m);
     this.checkValue(m, value, vsz);
     let stored = value;
-    if (FD_VALUE_TYPES.has(m.type)) {
+    let kflags = flags;
+    if (CGROUP_STORAGE_TYPES.has(m.type)) {
+      // storage exists once a program is attached: user space can only rewrite it
+      if (flags & ~(BPF_F_LOCK | BPF_EXIST)) fail('EINVAL', `${mapTypeName(m.type)} updates take BPF_ANY or BPF_EXIST (got 0x${flags.toString(16)})`);
+      kflags = (flags & BPF_F_LOCK) | BPF_EXIST;
+    } else if (SOCK_TYPES.has(m.type)) {
+      stored = this.sockValue(m, key!, value, flags);
+    } else if (REDIRECT_TYPES.has(m.type)) {
+      const r = this.redirectValue(m, key!, value, flags);
+      if (r === null) {
+        // ifindex/qsize 0 empties the slot, as a delete would
+        const s = this.scratchFor(8);
+        copyIn(this.view(), key!, s, 4);
+        this.k.sys_delete(m.handle, s);
+        return;
+      }
+      stored = r;
+      // devmap_hash never checks BPF_EXIST; BPF_NOEXIST was checked against the entry
+      if (m.type === T.devmap_hash) kflags = BPF_ANY;
+    } else if (FD_VALUE_TYPES.has(m.type)) {
       // fd arrays check flags and the index before resolving the fd
       if (m.type !== T.hash_of_maps) {
         if (flags !== BPF_ANY) fail('EINVAL', `${mapTypeName(m.type)} updates take BPF_ANY only`);
@@ -382,14 +792,133 @@ export class BpfMaps {
       }
       stored = this.resolveFdValue(m, value, flags);
     }
-    const s = this.scratchFor(ks + round8(vsz));
+    const svz = Math.max(vsz, stored.length);
+    const s = this.scratchFor(ks + round8(svz));
     const mem = this.view();
     if (m.keySize) copyIn(mem, key!, s, m.keySize);
-    copyIn(mem, stored, s + ks, vsz);
-    const r = this.k.sys_update(m.handle, s, s + ks, flags === 0 ? 0n : BigInt(flags));
+    copyIn(mem, stored, s + ks, svz);
+    const r = this.k.sys_update(m.handle, s, s + ks, kflags === 0 ? 0n : BigInt(kflags));
     // the update may have grown memory
     if (this.u8.byteLength === 0 || this.u8.byteLength !== this.memory.buffer.byteLength) this.bytes();
     if (r < 0) failNo(-r, this.elemMessage(m, 'update', -r, flags));
+  }
+
+  /**
+   * Validates a redirect map update as the kernel's dev_map_update_elem,
+   * dev_map_hash_update_elem, cpu_map_update_elem and xsk_map_update_elem, in
+   * their order; returns the 8-byte slot to store, or null to empty the slot.
+   */
+  private redirectValue(m: MapInfo, key: Uint8Array, value: Uint8Array, flags: number): Uint8Array | null {
+    const index = new DataView(key.buffer, key.byteOffset).getUint32(0, true);
+    const dv = new DataView(value.buffer, value.byteOffset);
+    const first = dv.getUint32(0, true);
+    const progFd = m.valueSize >= 8 ? dv.getInt32(4, true) : 0;
+    const slot = new Uint8Array(REDIRECT_SLOT_BYTES);
+    const out = new DataView(slot.buffer);
+    const tname = mapTypeName(m.type);
+    const xdpProg = (attach: 'xdp_devmap' | 'xdp_cpumap', errno: ErrnoName): number => {
+      if (progFd <= 0) return 0;
+      const p = this.fds.get(progFd);
+      if (!p || 'handle' in p || 'kind' in p || p.attach !== attach) fail(errno, `fd ${progFd} is not an XDP program loaded for ${attach === 'xdp_devmap' ? 'BPF_XDP_DEVMAP' : 'BPF_XDP_CPUMAP'}`);
+      return p.id;
+    };
+    const device = (): void => {
+      if (!this.devices.has(first)) fail('EINVAL', `no network device with ifindex ${first}`);
+    };
+    switch (m.type) {
+      case T.devmap: {
+        if (flags > BPF_EXIST) fail('EINVAL', `invalid ${tname} update flags 0x${flags.toString(16)}`);
+        if (index >= m.maxEntries) fail('E2BIG', `index ${index} out of range (max_entries ${m.maxEntries})`);
+        if (flags === BPF_NOEXIST) fail('EEXIST', 'devmap entries always exist (BPF_NOEXIST)');
+        if (first === 0) {
+          if (progFd > 0) fail('EINVAL', 'a program fd needs an ifindex');
+          return null;
+        }
+        device();
+        out.setUint32(0, first, true);
+        out.setUint32(4, xdpProg('xdp_devmap', 'EINVAL'), true);
+        return slot;
+      }
+      case T.devmap_hash: {
+        if (flags > BPF_EXIST || first === 0) fail('EINVAL', `invalid ${tname} update (flags 0x${flags.toString(16)}, ifindex ${first})`);
+        if (flags === BPF_NOEXIST) {
+          const s = this.scratchFor(16);
+          copyIn(this.view(), key, s, 4);
+          if (this.k.sys_lookup(m.handle, s, s + 8, 0n) === 0) fail('EEXIST', `key ${index} exists (BPF_NOEXIST)`);
+        }
+        device();
+        out.setUint32(0, first, true);
+        out.setUint32(4, xdpProg('xdp_devmap', 'EINVAL'), true);
+        return slot;
+      }
+      case T.cpumap: {
+        if (flags > BPF_EXIST) fail('EINVAL', `invalid cpumap update flags 0x${flags.toString(16)}`);
+        if (index >= m.maxEntries) fail('E2BIG', `CPU ${index} out of range (max_entries ${m.maxEntries})`);
+        if (flags === BPF_NOEXIST) fail('EEXIST', 'cpumap entries always exist (BPF_NOEXIST)');
+        if (first > CPUMAP_QSIZE_MAX) fail('EOVERFLOW', `qsize ${first} above ${CPUMAP_QSIZE_MAX}`);
+        if (index >= this.ncpus) fail('ENODEV', `CPU ${index} is not possible (the machine has ${this.ncpus})`);
+        if (first === 0) return null;
+        // a bad program makes the entry allocation fail as a whole
+        out.setUint32(0, first, true);
+        out.setUint32(4, xdpProg('xdp_cpumap', 'ENOMEM'), true);
+        return slot;
+      }
+      default: { // xskmap
+        if (flags > BPF_EXIST) fail('EINVAL', `invalid xskmap update flags 0x${flags.toString(16)}`);
+        if (index >= m.maxEntries) fail('E2BIG', `index ${index} out of range (max_entries ${m.maxEntries})`);
+        const o = this.fds.get(first);
+        if (!o && !(first <= 2)) fail('EBADF', `fd ${first} is not open`);
+        if (!o || !('kind' in o) || o.kind !== 'socket') fail('ENOTSOCK', `fd ${first} is not a socket`);
+        if (o.family !== 'xdp' || !o.bound) fail('EOPNOTSUPP', `fd ${first} is not an AF_XDP socket bound with rx ring and umem`);
+        const s = this.scratchFor(16);
+        copyIn(this.view(), key, s, 4);
+        const exists = this.k.map_lookup_elem(m.handle, s) !== 0;
+        if (exists && flags === BPF_NOEXIST) fail('EEXIST', `index ${index} holds a socket (BPF_NOEXIST)`);
+        if (!exists && flags === BPF_EXIST) fail('ENOENT', `index ${index} is empty (BPF_EXIST)`);
+        out.setUint32(0, o.addr, true);
+        return slot;
+      }
+    }
+  }
+
+  /**
+   * sock_map_update_elem_sys: the fd must be a socket whose state allows a
+   * map (TCP established or listening, a connected unix stream socket, any
+   * UDP socket), then the flags and index as sock_map_update_common /
+   * sock_hash_update_common. Returns the slot (the socket's address).
+   */
+  private sockValue(m: MapInfo, key: Uint8Array, value: Uint8Array, flags: number): Uint8Array {
+    if (m.type === T.reuseport_sockarray) {
+      const index = new DataView(key.buffer, key.byteOffset).getUint32(0, true);
+      if (flags > BPF_EXIST) fail('EINVAL', `invalid reuseport_sockarray update flags 0x${flags.toString(16)}`);
+      if (index >= m.maxEntries) fail('E2BIG', `index ${index} out of range (max_entries ${m.maxEntries})`);
+    }
+    const dv = new DataView(value.buffer, value.byteOffset);
+    const ufd = m.valueSize === 8 ? dv.getBigUint64(0, true) : BigInt(dv.getUint32(0, true));
+    if (ufd > 0x7fffffffn) fail('EINVAL', `socket fd ${ufd} above S32_MAX`);
+    const fd = Number(ufd);
+    const o = this.fds.get(fd);
+    if (!o && fd > 2) fail('EBADF', `fd ${fd} is not open`);
+    if (!o || !('kind' in o) || o.kind !== 'socket') fail('ENOTSOCK', `fd ${fd} is not a socket`);
+    if (m.type === T.reuseport_sockarray) return this.reuseportValue(m, key, o, flags);
+    const stream = o.protocol === 'tcp';
+    const allowed = o.family === 'xdp' ? false
+      : o.family === 'unix' && stream ? o.state === 'established'
+      : stream ? o.state === 'established' || o.state === 'listen' : true;
+    if (!allowed) fail('EOPNOTSUPP', `socket fd ${fd} (${o.family} ${o.protocol}, ${o.state}) cannot join a ${mapTypeName(m.type)}`);
+    if (flags > BPF_EXIST) fail('EINVAL', `invalid ${mapTypeName(m.type)} update flags 0x${flags.toString(16)}`);
+    const s = this.scratchFor(round8(m.keySize) + 16);
+    copyIn(this.view(), key, s, m.keySize);
+    if (m.type === T.sockmap) {
+      const index = new DataView(key.buffer, key.byteOffset).getUint32(0, true);
+      if (index >= m.maxEntries) fail('E2BIG', `index ${index} out of range (max_entries ${m.maxEntries})`);
+    }
+    const exists = this.k.map_lookup_elem(m.handle, s) !== 0;
+    if (exists && flags === BPF_NOEXIST) fail('EEXIST', 'the key holds a socket (BPF_NOEXIST)');
+    if (!exists && flags === BPF_EXIST) fail('ENOENT', 'the key holds no socket (BPF_EXIST)');
+    const slot = new Uint8Array(REDIRECT_SLOT_BYTES);
+    new DataView(slot.buffer).setUint32(0, o.addr, true);
+    return slot;
   }
 
   /** Prog arrays and maps of maps take fds from user space; the kernel stores the objects. */
@@ -399,8 +928,20 @@ export class BpfMaps {
     const obj = this.fds.get(fd);
     const out = new Uint8Array(4);
     const dv = new DataView(out.buffer);
+    if (m.type === T.cgroup_array) {
+      // cgroup_v1v2_get_from_fd: a file that is not a cgroup directory is EBADF
+      if (!obj || !('kind' in obj) || obj.kind !== 'cgroup') fail('EBADF', `fd ${fd} is not a cgroup`);
+      dv.setUint32(0, obj.addr, true);
+      return out;
+    }
+    if (m.type === T.perf_event_array) {
+      // perf_event_get: any open file that is not a perf event is EBADF too
+      if (!obj || !('kind' in obj) || obj.kind !== 'perf_event') fail('EBADF', `fd ${fd} is not a perf event`);
+      dv.setUint32(0, obj.addr, true);
+      return out;
+    }
     if (m.type === T.prog_array) {
-      if (!obj || 'handle' in obj) fail('EBADF', `fd ${fd} is not a program`);
+      if (!obj || 'handle' in obj || 'kind' in obj) fail('EBADF', `fd ${fd} is not a program`);
       dv.setUint32(0, obj.id, true);
       return out;
     }
@@ -416,6 +957,7 @@ export class BpfMaps {
 
   bpf_map_delete_elem(fd: number, key: Uint8Array | null): void {
     const m = this.map(fd);
+    if (LOCAL_STORAGE_TYPES.has(m.type)) key = this.ownerKey(m, key);
     if (m.flags & MAP_FLAG.RDONLY) fail('EPERM', 'map is read-only from user space');
     if (m.frozen) fail('EPERM', 'map is frozen');
     this.noSysAccess(m, 'delete');
@@ -434,6 +976,7 @@ export class BpfMaps {
     if (m.flags & MAP_FLAG.WRONLY) fail('EPERM', 'map is write-only from user space');
     this.noSysAccess(m, 'get_next_key');
     if (m.type === T.bloom_filter) fail('EOPNOTSUPP', 'bloom filters have no keys');
+    if (LOCAL_STORAGE_TYPES.has(m.type)) fail('ENOTSUPP', `${mapTypeName(m.type)} cannot be iterated by key`);
     if (m.type === T.queue || m.type === T.stack) fail('EINVAL', `${mapTypeName(m.type)} has no keys`);
     const ks = round8(m.keySize);
     const s = this.scratchFor(2 * ks);
@@ -453,7 +996,7 @@ export class BpfMaps {
     if (flags && (m.type === T.queue || m.type === T.stack)) fail('EINVAL', 'flags on a queue/stack pop');
     this.checkLockFlag(m, flags);
     if (m.flags & (MAP_FLAG.RDONLY | MAP_FLAG.WRONLY) || m.frozen) fail('EPERM', 'lookup_and_delete needs read and write access');
-    if (!(HASH_TYPES.has(m.type) && m.type !== T.hash_of_maps) && m.type !== T.queue && m.type !== T.stack) {
+    if (!(HASH_TYPES.has(m.type) && m.type !== T.hash_of_maps) && m.type !== T.queue && m.type !== T.stack && m.type !== T.stack_trace) {
       fail('ENOTSUPP', `lookup_and_delete is not supported on ${mapTypeName(m.type)} maps`);
     }
     this.checkKey(m, key);

@@ -133,7 +133,12 @@ export class BpfMap {
   /** Entries sorted by key bytes, as the kernel oracle prints them. */
   entries(): [Uint8Array, Uint8Array][] {
     const out: [Uint8Array, Uint8Array][] = [];
-    for (const k of this.keys()) { const v = this.lookup(k); if (v) out.push([k, v]); }
+    for (const k of this.keys()) {
+      let v: Uint8Array | undefined;
+      // perf event arrays and xskmaps hold objects user space cannot read back: they list no entries
+      try { v = this.lookup(k); } catch (e) { if (isErrno(e, 'ENOTSUPP') || isErrno(e, 'EOPNOTSUPP')) continue; throw e; }
+      if (v) out.push([k, v]);
+    }
     return out.sort((a, b) => compareBytes(a[0], b[0]));
   }
 
@@ -294,7 +299,9 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
     if (m.type === MAP_TYPE.unspec || mapTypeName(m.type) === undefined) {
       throw new LoadError('LoaderBadMap', { section: m.section, symbol: m.name }, `map ${m.name}: unknown map type ${m.type} (${m.typeName})`);
     }
-    const maxEntries = opts.maxEntries?.[name] ?? opts.maxEntries?.[m.name] ?? m.maxEntries;
+    let maxEntries = opts.maxEntries?.[name] ?? opts.maxEntries?.[m.name] ?? m.maxEntries;
+    // libbpf sizes a perf event array without max_entries to the possible CPUs
+    if (m.type === MAP_TYPE.perf_event_array && maxEntries === 0) maxEntries = bpf.ncpus;
     let innerFd: number | undefined;
     if (m.innerMap) {
       const i = m.innerMap;

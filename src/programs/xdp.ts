@@ -10,6 +10,7 @@ import type { Machine } from '../runtime/machine.js';
 import type { HelperRegistry } from '../helpers/table.js';
 import { XDP_MD } from './context.js';
 import type { ProgramTypeRuntime, TestRunInput, TestRunOutput } from './runtime.js';
+import { resetMachineRedirect, machineRedirect, type RedirectTarget } from '../maps/redirect.js';
 
 export const XdpAction = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3, REDIRECT: 4 } as const;
 export const XDP_ACTION_NAMES = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'] as const;
@@ -57,6 +58,7 @@ export const xdpRuntime: ProgramTypeRuntime = {
     let list = frames.get(machine);
     if (!list) frames.set(machine, list = []);
     list[cpu] = { hardStart: area.packetBase, hardEnd: area.packetBase + frameBytes - PACKET_TAILROOM };
+    resetMachineRedirect(machine, cpu);
     return {
       r1: area.ctx,
       regions: machine.regions(cpu, area.packetBase, area.packetBase + frameBytes, XDP_MD.size),
@@ -68,11 +70,17 @@ export const xdpRuntime: ProgramTypeRuntime = {
     const meta = dv.getUint32(area.ctx + OFF.data_meta!, true);
     const end = dv.getUint32(area.ctx + OFF.data_end!, true);
     // test_run returns the frame from data_meta (metadata, then packet)
-    return {
+    const out: TestRunOutput & { redirect?: RedirectTarget } = {
       retval: BigInt(r0lo >>> 0),
       dataOut: new Uint8Array(machine.memory.buffer.slice(meta, end)),
       ctxOut: new Uint8Array(machine.memory.buffer.slice(area.ctx, area.ctx + XDP_MD.size)),
     };
+    // bpf_redirect_map's target (src/maps/redirect.ts)
+    if (r0lo >>> 0 === XdpAction.REDIRECT) {
+      const t = machineRedirect(machine, cpu, dv.getUint32(area.ctx + OFF.ingress_ifindex!, true));
+      if (t) out.redirect = t;
+    }
+    return out;
   },
 };
 

@@ -33,6 +33,16 @@ const MAP_ONLY_FUNCS: Partial<Record<number, readonly string[]>> = {
   [MAP_TYPE_IDS.devmap_hash]: ['bpf_redirect_map', 'bpf_map_lookup_elem'],
   [MAP_TYPE_IDS.cpumap]: ['bpf_redirect_map'],
   [MAP_TYPE_IDS.xskmap]: ['bpf_redirect_map', 'bpf_map_lookup_elem'],
+  [MAP_TYPE_IDS.cgroup_array]: ['bpf_skb_under_cgroup', 'bpf_current_task_under_cgroup'],
+  [MAP_TYPE_IDS.cgroup_storage]: ['bpf_get_local_storage'],
+  [MAP_TYPE_IDS.percpu_cgroup_storage]: ['bpf_get_local_storage'],
+  [MAP_TYPE_IDS.sockmap]: ['bpf_sk_redirect_map', 'bpf_sock_map_update', 'bpf_msg_redirect_map', 'bpf_sk_select_reuseport', 'bpf_map_lookup_elem', 'bpf_map_update_elem', 'bpf_map_delete_elem'],
+  [MAP_TYPE_IDS.sockhash]: ['bpf_sk_redirect_hash', 'bpf_sock_hash_update', 'bpf_msg_redirect_hash', 'bpf_sk_select_reuseport', 'bpf_map_lookup_elem', 'bpf_map_update_elem', 'bpf_map_delete_elem'],
+  [MAP_TYPE_IDS.reuseport_sockarray]: ['bpf_sk_select_reuseport'],
+  [MAP_TYPE_IDS.sk_storage]: ['bpf_sk_storage_get', 'bpf_sk_storage_delete', 'bpf_kptr_xchg'],
+  [MAP_TYPE_IDS.inode_storage]: ['bpf_inode_storage_get', 'bpf_inode_storage_delete', 'bpf_kptr_xchg'],
+  [MAP_TYPE_IDS.task_storage]: ['bpf_task_storage_get', 'bpf_task_storage_delete', 'bpf_kptr_xchg'],
+  [MAP_TYPE_IDS.cgrp_storage]: ['bpf_cgrp_storage_get', 'bpf_cgrp_storage_delete', 'bpf_kptr_xchg'],
 };
 /** Helpers that accept only some map types. */
 const FUNC_ONLY_MAPS: Record<string, readonly number[]> = {
@@ -44,6 +54,24 @@ const FUNC_ONLY_MAPS: Record<string, readonly number[]> = {
   bpf_ringbuf_output: [MAP_TYPE_IDS.ringbuf],
   bpf_ringbuf_reserve: [MAP_TYPE_IDS.ringbuf],
   bpf_ringbuf_query: [MAP_TYPE_IDS.ringbuf],
+  bpf_skb_under_cgroup: [MAP_TYPE_IDS.cgroup_array],
+  bpf_current_task_under_cgroup: [MAP_TYPE_IDS.cgroup_array],
+  bpf_get_local_storage: [MAP_TYPE_IDS.cgroup_storage, MAP_TYPE_IDS.percpu_cgroup_storage],
+  bpf_sk_redirect_map: [MAP_TYPE_IDS.sockmap],
+  bpf_msg_redirect_map: [MAP_TYPE_IDS.sockmap],
+  bpf_sock_map_update: [MAP_TYPE_IDS.sockmap],
+  bpf_sk_redirect_hash: [MAP_TYPE_IDS.sockhash],
+  bpf_msg_redirect_hash: [MAP_TYPE_IDS.sockhash],
+  bpf_sock_hash_update: [MAP_TYPE_IDS.sockhash],
+  bpf_sk_select_reuseport: [MAP_TYPE_IDS.reuseport_sockarray, MAP_TYPE_IDS.sockmap, MAP_TYPE_IDS.sockhash],
+  bpf_sk_storage_get: [MAP_TYPE_IDS.sk_storage],
+  bpf_sk_storage_delete: [MAP_TYPE_IDS.sk_storage],
+  bpf_inode_storage_get: [MAP_TYPE_IDS.inode_storage],
+  bpf_inode_storage_delete: [MAP_TYPE_IDS.inode_storage],
+  bpf_task_storage_get: [MAP_TYPE_IDS.task_storage],
+  bpf_task_storage_delete: [MAP_TYPE_IDS.task_storage],
+  bpf_cgrp_storage_get: [MAP_TYPE_IDS.cgrp_storage],
+  bpf_cgrp_storage_delete: [MAP_TYPE_IDS.cgrp_storage],
 };
 
 /** True when the helper may be passed a map of this type. */
