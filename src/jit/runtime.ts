@@ -8,7 +8,7 @@ import type { CpuArea, MemoryLayout, RunRegions } from '../runtime/layout.js';
 import type { RunArgs } from '../interpreter/interpreter.js';
 import {
   CALLX_IMPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MEMORY_IMPORT, TRAP_IMPORT, TRAP_NAMES,
-  TRAP_RETURN_ZERO, type CompiledProgram,
+  TRAP_RETURN_ZERO, CONFIGURE_HEADERS_EXPORT, type CompiledProgram,
 } from './abi.js';
 
 interface JitExports {
@@ -20,6 +20,8 @@ interface JitExports {
   remainingHi(): number;
   batch(desc: number, count: number, results: number, start: number, ctx: number): number;
   batchIndex(): number;
+  /** Only in modules with ld_abs/ld_ind. */
+  [CONFIGURE_HEADERS_EXPORT]?: (mac: number, network: number, head: number) => void;
 }
 
 export interface InstanceOptions {
@@ -60,6 +62,8 @@ export class JitInstance {
   private configuredDataStart = -1;
   private configuredDataEnd = -1;
   private readonly configuredCtx = [-1, -1];
+  /** The skb header bases last given to configureHeaders (mac, network, head). */
+  private readonly configuredHeaders = [-1, -1, 0];
   /** High half of r0 after the last runWith(). */
   lastR0Hi = 0;
   /** The heap region follows the memory's size unless set explicitly. */
@@ -93,6 +97,7 @@ export class JitInstance {
         this.configuredHeapEnd = -1;
         this.configure();
       }
+      this.configureHeaders();
       return r;
     };
     const callHelper = (id: number, pc: number, a: bigint[]): bigint => {
@@ -144,6 +149,7 @@ export class JitInstance {
     if (r.heap) this.heapAuto = false;
     this.configuredHeapEnd = -1;
     this.configure();
+    this.configureHeaders();
   }
 
   /**
@@ -158,6 +164,19 @@ export class JitInstance {
       this.configuredHeapEnd = -1;
     }
     this.configure();
+    this.configureHeaders();
+  }
+
+  /** ld_abs/ld_ind's SKF_LL_OFF / SKF_NET_OFF bases follow the skb (unset outside skb programs). */
+  private configureHeaders(): void {
+    const set = this.exports[CONFIGURE_HEADERS_EXPORT];
+    if (!set) return;
+    const h = this.regions.headers;
+    const mac = h?.mac ?? -1, network = h?.network ?? -1, head = h?.head ?? 0;
+    const c = this.configuredHeaders;
+    if (mac === c[0] && network === c[1] && head === c[2]) return;
+    set(mac, network, head);
+    c[0] = mac; c[1] = network; c[2] = head;
   }
 
   /** A program-type run: entry registers and regions as a ProgramTypeRuntime prepared them; returns r0's low half (high: lastR0Hi). */
