@@ -1,0 +1,149 @@
+/**
+ * Both execution tiers on the same inputs: every example and every test
+ * object under test/fixtures that loads, each of its programs that has a
+ * program-type runtime, every packet of examples/sample.pcap (spread over two
+ * simulated CPUs, so per-CPU map slots differ), then `repeat` runs: the JIT
+ * must give the interpreter's retval, data_out and errors (code and pc), and
+ * the same final maps (per-CPU values, ring-buffer records). Objects the
+ * verifier accepts run verified; the rest, and every example a second time,
+ * run unverified (sandbox and instruction budget on). Prints what ran.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ROOT } from './support/paths.js';
+import { EbpfError, ProgramError } from '../src/diagnostics/index.js';
+import { assemble, makeProgram } from '../src/isa/index.js';
+import { readCapture } from '../src/pcap/pcap.js';
+import { programTypeRuntime } from '../src/programs/registry.js';
+import { LoadedProgram } from '../src/runtime/test-run.js';
+import { loadTier, TIER_NAMES, type TierName } from '../src/runtime/tier.js';
+import { formatMaps } from '../src/cli/format.js';
+import { loadObjectForCli } from '../src/cli/commands/test-run-object.js';
+import type { BpfObject } from '../src/object/object.js';
+
+await loadTier('jit');
+
+const CPUS = 2;
+const packets = readCapture(new Uint8Array(readFileSync(join(ROOT, 'examples/sample.pcap')))).packets.map((p) => p.data);
+/** The map contents the kernel fixtures use (test/fixtures/kernel/cases.json), so lookups hit. */
+const MAP_INIT: Record<string, string[]> = {
+  'examples/xdp_firewall/xdp_firewall.o': ['blocklist=examples/xdp_firewall/blocklist.txt'],
+  'examples/xdp_lb/xdp_lb.o': ['vips=examples/xdp_lb/vips.txt', 'backends=examples/xdp_lb/backends.txt'],
+};
+
+function objects(): string[] {
+  const walk = (d: string): string[] => readdirSync(d).flatMap((n) => {
+    const p = join(d, n);
+    return statSync(p).isDirectory() ? walk(p) : n.endsWith('.o') ? [p] : [];
+  });
+  return [...walk(join(ROOT, 'examples')), ...walk(join(ROOT, 'test/fixtures'))].map((p) => relative(ROOT, p)).sort();
+}
+
+function outcome(f: () => { retval: bigint; dataOut: Uint8Array }): string {
+  try {
+    const r = f();
+    return `${r.retval} ${Buffer.from(r.dataOut).toString('hex')}`;
+  } catch (e) {
+    if (e instanceof ProgramError) return `error EW${e.code} pc ${e.pc}`;
+    if (e instanceof EbpfError) return `error EW${e.code}`;
+    throw e;
+  }
+}
+
+function load(path: string, tier: TierName, unverified: boolean): BpfObject {
+  return loadObjectForCli({ path: join(ROOT, path), mapInit: (MAP_INIT[path] ?? []).map((a) => a.replace('=', `=${ROOT}/`)), unverified, tier, cpus: CPUS });
+}
+
+/** Runs every runnable program of the object in `tier`; returns one line per run and the final maps. */
+function runAll(obj: BpfObject): { runs: string[]; maps: string; programs: string[] } {
+  const runs: string[] = [];
+  const programs: string[] = [];
+  for (const p of obj.programs.values()) {
+    try { programTypeRuntime(p.type); } catch { continue; }
+    if (p.type === 'raw_tracepoint') continue;
+    programs.push(`${p.name}:${p.type}`);
+    packets.forEach((data, i) => runs.push(`${p.name} packet ${i}: ${outcome(() => p.loaded.testRun({ data, cpu: i % CPUS }))}`));
+    runs.push(`${p.name} repeat 3: ${outcome(() => p.loaded.testRun({ data: packets[1]!, repeat: 3, cpu: 1 }))}`);
+  }
+  return { runs, maps: formatMaps(obj), programs };
+}
+
+test('every example and fixture object: JIT = interpreter on every packet, repeat and final maps', () => {
+  const report: string[] = [];
+  const skipped: string[] = [];
+  const errorKinds = new Set<string>();
+  let programs = 0, runsCompared = 0, jitVerified = 0, jitUnverified = 0, errors = 0;
+  for (const path of objects()) {
+    const modes: boolean[] = [];
+    // verified when the verifier accepts it (the product's path); examples also unverified
+    let verifiedOk = true;
+    try { load(path, 'interpreter', false); } catch (e) { if (!(e instanceof EbpfError)) throw e; verifiedOk = false; }
+    if (verifiedOk) modes.push(false);
+    if (!verifiedOk || path.startsWith('examples/')) modes.push(true);
+    for (const unverified of modes) {
+      let objs: BpfObject[];
+      try { objs = TIER_NAMES.map((t) => load(path, t, unverified)); } catch (e) {
+        if (!(e instanceof EbpfError)) throw e;
+        skipped.push(`${path}: ${e.message.slice(0, 80)}`);
+        continue;
+      }
+      const [a, b] = objs.map(runAll) as [ReturnType<typeof runAll>, ReturnType<typeof runAll>];
+      assert.is(objs[1]!.programs.values().next().value?.loaded.executor.tier ?? 'jit', 'jit');
+      if (a.programs.length === 0) { skipped.push(`${path}: no program with a test-run runtime`); break; }
+      const diff = a.runs.findIndex((r, i) => r !== b.runs[i]);
+      assert.is(diff, -1, `${path}${unverified ? ' (unverified)' : ''}: interpreter ${a.runs[diff]} / jit ${b.runs[diff]}`);
+      assert.is(b.maps, a.maps, `${path}${unverified ? ' (unverified)' : ''}: final maps differ`);
+      programs += a.programs.length;
+      runsCompared += a.runs.length;
+      const errs = a.runs.filter((r) => r.includes(': error '));
+      errors += errs.length;
+      for (const r of errs) errorKinds.add(`${path} ${r.replace(/ packet \d+:/, ':')}`);
+      if (unverified) jitUnverified += a.programs.length; else jitVerified += a.programs.length;
+      report.push(`${path}${unverified ? ' (unverified)' : ''}: ${a.programs.join(' ')}`);
+    }
+  }
+  process.stdout.write(`\nNOTE: tiers: ${programs} programs (${jitVerified} verified, ${jitUnverified} unverified), ${runsCompared} runs compared per tier (${errors} of them end in the same error), 0 differences\n  ${report.join('\n  ')}\n  not run: ${skipped.join('; ')}\n  errors (identical in both tiers): ${[...errorKinds].join('; ')}\n`);
+  assert.ok(programs >= 20, `only ${programs} programs ran`);
+});
+
+/** Runs `asm` as an unverified XDP program in a tier and returns the error it raised. */
+function trapIn(tier: TierName, asm: string, budget?: number): ProgramError {
+  const p = new LoadedProgram(makeProgram(assemble(asm)), { type: 'xdp', unverified: true, tier, ...(budget !== undefined ? { budget } : {}) });
+  try {
+    p.testRun({ data: packets[0]! });
+  } catch (e) {
+    if (e instanceof ProgramError) return e;
+    throw e;
+  }
+  throw new Error(`${tier}: the program did not trap`);
+}
+
+test('an unverified program that leaves its regions traps with EW3001 and its pc in both tiers', () => {
+  const asm = 'ldxw %r2, [%r1+0]\nmov %r0, 2\nadd %r2, 60000\nldxb %r3, [%r2+0]\nexit';
+  for (const tier of TIER_NAMES) {
+    const e = trapIn(tier, asm);
+    assert.is(e.code, 3001, `${tier}: ${e.message}`);
+    assert.is(e.pc, 3, `${tier}: ${e.message}`);
+    assert.match(e.message, /pc 3/);
+  }
+});
+
+test('an unverified endless loop exhausts the budget with EW3002 in both tiers, at the same pc', () => {
+  const pcs = TIER_NAMES.map((tier) => {
+    const e = trapIn(tier, 'mov %r0, 0\nloop:\nadd %r0, 1\nja loop\nexit', 10_000);
+    assert.is(e.code, 3002, `${tier}: ${e.message}`);
+    return e.pc;
+  });
+  assert.is(pcs[1], pcs[0]);
+});
+
+test('an unverified program calling a helper its type lacks fails the same way in both tiers', () => {
+  // helper 9999 does not exist: EW3003 at the call's pc, only when reached
+  const out = TIER_NAMES.map((tier) => { const e = trapIn(tier, 'mov %r0, 2\njeq %r0, 2, +1\nexit\ncall 9999\nexit'); return `${e.code} ${e.pc}`; });
+  assert.is(out[0], '3003 3');
+  assert.is(out[1], out[0]);
+});
+
+test.run();
