@@ -146,4 +146,39 @@ test('an unverified program calling a helper its type lacks fails the same way i
   assert.is(out[1], out[0]);
 });
 
+/**
+ * XDP helpers that move the packet (adjust_head/tail/meta), unverified: after
+ * the helper the program writes through the reloaded pointers (the sandbox's
+ * XDP data window is the whole frame: headroom, packet, tailroom); writes
+ * outside the frame trap in both tiers at the same pc. (skb helpers that move
+ * the packet, and so the window, are in tiers-skb.)
+ */
+const XDP_MOVES: [name: string, asm: string, ok: boolean][] = [
+  ['head -14 then write the new bytes', `mov %r6, %r1\nmov %r2, -14\ncall 44\njne %r0, 0, +6\nldxw %r2, [%r6+0]\nstb [%r2+0], 0xee\nsth [%r2+12], 0x0201\nldxw %r3, [%r6+4]\nsub %r3, %r2\nmov %r0, %r3\nexit`, true],
+  ['head +20 then read the last byte', `mov %r6, %r1\nmov %r2, 20\ncall 44\nldxw %r2, [%r6+0]\nldxw %r3, [%r6+4]\nsub %r3, 1\nldxb %r0, [%r3+0]\nstb [%r2+0], 0x77\nexit`, true],
+  ['tail +100 then write the last new byte', `mov %r6, %r1\nmov %r2, 100\ncall 65\nldxw %r3, [%r6+4]\nstb [%r3-1], 0x5a\nmov %r0, 2\nexit`, true],
+  // (past the frame's tailroom lies the map heap, a region too: go past the memory's end)
+  ['tail -10 then write past the memory', `mov %r6, %r1\nmov %r2, -10\ncall 65\nldxw %r3, [%r6+4]\nadd %r3, 0x40000000\nstb [%r3+0], 0x5a\nmov %r0, 2\nexit`, false],
+  ['meta -8 then write the metadata', `mov %r6, %r1\nmov %r2, -8\ncall 54\nldxw %r2, [%r6+8]\nstdw [%r2+0], 0x1234\nldxw %r3, [%r6+0]\nsub %r3, %r2\nmov %r0, %r3\nexit`, true],
+  ['head -14 then write before the new start', `mov %r6, %r1\nmov %r2, -14\ncall 44\nldxw %r2, [%r6+0]\nstb [%r2-300], 1\nexit`, false],
+  ['head and tail twice, repeat-safe', `mov %r6, %r1\nmov %r2, -4\ncall 44\nmov %r1, %r6\nmov %r2, 8\ncall 65\nmov %r1, %r6\nmov %r2, 6\ncall 44\nldxw %r2, [%r6+0]\nldxw %r3, [%r6+4]\nstb [%r3-1], 9\nstb [%r2+0], 8\nmov %r0, 2\nexit`, true],
+];
+
+test('XDP packet-moving helpers: the JIT sandbox follows the data window as the interpreter does', () => {
+  let n = 0;
+  for (const [name, asm, ok] of XDP_MOVES) {
+    for (const data of packets.slice(0, 8)) {
+      for (const repeat of [1, 3]) {
+        const out = TIER_NAMES.map((tier) => outcome(() =>
+          new LoadedProgram(makeProgram(assemble(asm)), { type: 'xdp', unverified: true, tier }).testRun({ data, repeat })));
+        assert.is(out[1], out[0], `${name} (repeat ${repeat}): interpreter ${out[0]} / jit ${out[1]}`);
+        assert.is(!out[1]!.startsWith('error'), ok, `${name}: ${out[1]}`);
+        if (!ok) assert.match(out[1]!, /^error EW3001 pc \d+/);
+        n++;
+      }
+    }
+  }
+  process.stdout.write(`\nNOTE: XDP adjust_head/tail/meta: ${XDP_MOVES.length} programs, ${n} runs per tier, identical\n`);
+});
+
 test.run();
