@@ -119,7 +119,13 @@ export class JitInstance {
       if (h.kind === 'kernel') {
         const fn = opts.kernels?.[h.base];
         if (typeof fn !== 'function') throw new Error(`JIT module needs kernel export ${h.base} (helper ${h.name})`);
-        kernelFns[h.base] = fn;
+        // A kernel may grow the memory (map elements allocated on update); sandboxed code checks the heap
+        // region against a global, so it must follow at once. Verified code has no checks: direct call.
+        kernelFns[h.base] = m.sandbox ? (...args: unknown[]): unknown => {
+          const r = (fn as (...a: unknown[]) => unknown)(...args);
+          if (this.memory.buffer.byteLength !== this.configuredHeapEnd) this.configure();
+          return r;
+        } : fn;
       } else {
         helperFns[h.base] = (a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => callJs(h.id, -1, [a, b, c, d, e]);
       }
