@@ -74,6 +74,7 @@ test('every example and fixture object: JIT = interpreter on every packet, repea
   const report: string[] = [];
   const skipped: string[] = [];
   const errorKinds = new Set<string>();
+  const mapTypes = new Set<string>();
   let programs = 0, runsCompared = 0, jitVerified = 0, jitUnverified = 0, errors = 0;
   for (const path of objects()) {
     const modes: boolean[] = [];
@@ -95,6 +96,7 @@ test('every example and fixture object: JIT = interpreter on every packet, repea
       const diff = a.runs.findIndex((r, i) => r !== b.runs[i]);
       assert.is(diff, -1, `${path}${unverified ? ' (unverified)' : ''}: interpreter ${a.runs[diff]} / jit ${b.runs[diff]}`);
       assert.is(b.maps, a.maps, `${path}${unverified ? ' (unverified)' : ''}: final maps differ`);
+      for (const m of objs[0]!.maps.values()) mapTypes.add(m.typeName);
       programs += a.programs.length;
       runsCompared += a.runs.length;
       const errs = a.runs.filter((r) => r.includes(': error '));
@@ -104,8 +106,11 @@ test('every example and fixture object: JIT = interpreter on every packet, repea
       report.push(`${path}${unverified ? ' (unverified)' : ''}: ${a.programs.join(' ')}`);
     }
   }
-  process.stdout.write(`\nNOTE: tiers: ${programs} programs (${jitVerified} verified, ${jitUnverified} unverified), ${runsCompared} runs compared per tier (${errors} of them end in the same error), 0 differences\n  ${report.join('\n  ')}\n  not run: ${skipped.join('; ')}\n  errors (identical in both tiers): ${[...errorKinds].join('; ')}\n`);
+  process.stdout.write(`\nNOTE: tiers: ${programs} programs (${jitVerified} verified, ${jitUnverified} unverified), ${runsCompared} runs compared per tier (${errors} of them end in the same error), 0 differences\n  map types compared: ${[...mapTypes].sort().join(', ')}\n  ${report.join('\n  ')}\n  not run: ${skipped.join('; ')}\n  errors (identical in both tiers): ${[...errorKinds].join('; ')}\n`);
   assert.ok(programs >= 20, `only ${programs} programs ran`);
+  for (const t of ['hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash', 'array', 'percpu_array', 'lpm_trie', 'queue', 'stack', 'bloom_filter', 'ringbuf', 'array_of_maps', 'hash_of_maps']) {
+    assert.ok(mapTypes.has(t), `no program using a ${t} map ran`);
+  }
 });
 
 test('map helpers that grow the memory (no-prealloc hash, LPM trie): the sandboxed JIT sees the new heap pages', () => {

@@ -20,6 +20,8 @@ export interface Executor {
   run(cpu: number, args: RunArgs): number;
   /** High half of r0 after the last run. */
   readonly r0hi: number;
+  /** Does the one-time work for CPU `cpu` (the JIT instantiates its module) so that timed runs exclude it. */
+  warm?(cpu: number): void;
 }
 
 export interface ExecutorRequest {
