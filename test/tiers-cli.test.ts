@@ -39,6 +39,16 @@ test('test-run --tier jit and --tier interpreter print the same result and maps'
   assert.match(bad.err, /--tier takes interpreter or jit, not native/);
 });
 
+test('test-run --unverified --budget: both tiers stop with EW3002 at the same pc (exit 1)', () => {
+  const errs = ['jit', 'interpreter'].map((t) => {
+    const r = cli(['test-run', ...FIREWALL, '--data-hex', FRAME, '--unverified', '--budget', '20', '--tier', t]);
+    assert.is(r.code, 1, `${t}: ${r.out}`);
+    assert.match(r.err, /EW3002: pc \d+: instruction budget of 20 exhausted/);
+    return r.err;
+  });
+  assert.is(errs[0], errs[1]);
+});
+
 test('bench --tier jit --json: one JSON object on the last line with tier and ns_per_packet', () => {
   const r = cli(['bench', ...FIREWALL, '--pcap', 'examples/sample.pcap', '--tier', 'jit', '--json', '--min-time', '20']);
   assert.is(r.code, 0, r.err);

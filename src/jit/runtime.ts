@@ -66,12 +66,15 @@ export class JitInstance {
   private readonly configuredHeaders = [-1, -1, 0];
   /** High half of r0 after the last runWith(). */
   lastR0Hi = 0;
+  /** The allowance each run starts with (for the budget trap's message). */
+  private budget: bigint;
   /** The heap region follows the memory's size unless set explicitly. */
   private heapAuto = true;
   private i32: Int32Array;
 
   constructor(compiled: CompiledProgram, opts: InstanceOptions) {
     this.compiled = compiled;
+    this.budget = compiled.manifest.defaultBudget;
     this.memory = opts.memory;
     this.layout = opts.layout;
     const area = opts.layout.areas[opts.cpu ?? 0];
@@ -136,6 +139,8 @@ export class JitInstance {
         [TRAP_IMPORT]: (code: number, pc: number): never => {
           if (code === TRAP_RETURN_ZERO) throw RETURN_ZERO;
           const name = TRAP_NAMES.get(code) ?? 'HelperFault';
+          // worded as the interpreter words it
+          if (name === 'InstructionBudgetExhausted') throw new ExecutionError(name, pc, `instruction budget of ${this.budget} exhausted`);
           throw new ExecutionError(name, pc, trapMessage(name));
         },
         [CALLX_IMPORT]: (id: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, pc: number): bigint =>
@@ -201,6 +206,7 @@ export class JitInstance {
 
   /** The allowance each run starts with. */
   setBudget(budget: bigint | number): void {
+    this.budget = BigInt(budget);
     const [lo, hi] = halves(budget);
     this.exports.setBudget(lo, hi);
   }
