@@ -10,8 +10,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { toHex } from '../src/cli/hex.js';
+import { runCapture } from '../src/runtime/capture-run.js';
 import { ROOT } from './support/paths.js';
 import { EbpfError, ProgramError } from '../src/diagnostics/index.js';
 import { assemble, decode, makeProgram } from '../src/isa/index.js';
@@ -146,6 +150,64 @@ test('raw programs (examples/raw/*.bin: r1 = data, r2 = length) give the same r0
     assert.ok(seen.size > 1, `${name}: a single r0 over every packet`);
   }
   process.stdout.write(`\nNOTE: raw programs: ${n} runs per tier, identical\n`);
+});
+
+/**
+ * The tiers fixtures against the kernel: test/fixtures/tiers/kernel/*.txt is
+ * the libbpf oracle's run-pcap output (regen-kernel.sh). Map-in-map values are
+ * the kernel's map ids, which differ between machines: masked.
+ */
+const KERNEL_CASES: [name: string, dumpMaps: boolean][] = [['mapkinds', true], ['mapinmap', true], ['grow', false]];
+function maskMapIds(text: string): string {
+  let inOuter = false;
+  return text.split('\n').map((l) => {
+    if (l.startsWith('map ')) inOuter = / type=(array|hash)_of_maps /.test(l);
+    else if (l.startsWith('end map ')) inOuter = false;
+    else if (inOuter) return l.replace(/ [0-9a-f]+$/, ' *');
+    return l;
+  }).join('\n');
+}
+function runPcapText(path: string, tier: TierName, unverified: boolean, dumpMaps: boolean): string {
+  const obj = load(path, tier, unverified);
+  const res = runCapture(obj.program().loaded, readCapture(new Uint8Array(readFileSync(join(ROOT, 'examples/sample.pcap')))));
+  if (res.error) throw res.error;
+  return res.outcomes.map((o) => `packet ${o.index + 1} retval ${BigInt.asUintN(32, o.retval)} data_out ${toHex(o.dataOut)}\n`).join('')
+    + (dumpMaps ? formatMaps(obj) : '');
+}
+
+test('tiers fixtures: both tiers, verified and not, print what the kernel printed; the live kernel still does', () => {
+  const dir = join(ROOT, 'test/fixtures/tiers');
+  let compared = 0;
+  for (const [name, dumpMaps] of KERNEL_CASES) {
+    const want = maskMapIds(readFileSync(join(dir, 'kernel', `${name}.txt`), 'utf8'));
+    for (const tier of TIER_NAMES) {
+      for (const unverified of [false, true]) {
+        let got: string;
+        try { got = runPcapText(`test/fixtures/tiers/${name}.o`, tier, unverified, dumpMaps); } catch (e) {
+          // our verifier rejects map-in-map inner lookups the kernel accepts: that object runs unverified only
+          if (!unverified && name === 'mapinmap' && e instanceof EbpfError) continue;
+          throw e;
+        }
+        const g = maskMapIds(got).split('\n'), w = want.split('\n');
+        const k = g.findIndex((l, i) => l !== w[i]);
+        assert.is(k, -1, `${name} (${tier}${unverified ? ', unverified' : ''}): line ${k + 1}: ours ${g[k]?.slice(0, 120)} / kernel ${w[k]?.slice(0, 120)}`);
+        compared++;
+      }
+    }
+  }
+  let live = 0;
+  if (process.getuid?.() === 0) {
+    // as root the live kernel must run: gcc, libbpf and bpf() are part of the environment
+    const bin = join(mkdtempSync(join(tmpdir(), 'ebpf-oracle-')), 'oracle');
+    execFileSync('gcc', ['-O2', '-o', bin, join(ROOT, 'test/kernel/oracle.c'), '-lbpf', '-lelf', '-lz'], { stdio: 'pipe' });
+    for (const [name, dumpMaps] of KERNEL_CASES) {
+      const out = execFileSync(bin, ['run-pcap', `test/fixtures/tiers/${name}.o`, '--pcap', 'examples/sample.pcap', ...(dumpMaps ? ['--dump-maps'] : [])], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+      assert.is(maskMapIds(out), maskMapIds(readFileSync(join(dir, 'kernel', `${name}.txt`), 'utf8')), `${name}: the live kernel differs from the stored output (regenerate: test/fixtures/tiers/regen-kernel.sh)`);
+      live++;
+    }
+  } else process.stdout.write('\nSKIP: live kernel for the tiers fixtures needs root\n');
+  process.stdout.write(`\nNOTE: tiers fixtures vs kernel: ${compared} (object, tier, verified/unverified) runs of ${packets.length} packets identical to the stored kernel output; ${live} objects re-run in the live kernel\n`);
+  assert.ok(compared >= 10);
 });
 
 /** Runs `asm` as an unverified XDP program in a tier and returns the error it raised. */
