@@ -210,6 +210,31 @@ test('tiers fixtures: both tiers, verified and not, print what the kernel printe
   assert.ok(compared >= 10);
 });
 
+/**
+ * skb helpers that shrink or move the packet, unverified: the sandbox's data
+ * window follows them in the JIT's cached bounds too (after a helper, a
+ * callx or a local call whose callee called one), so a write past the new end
+ * traps at the same pc as in the interpreter.
+ */
+const SKB_MOVES: [name: string, asm: string, ok: boolean][] = [
+  ['change_tail 20 then write at 40', 'mov %r6, %r1\nmov %r2, 20\nmov %r3, 0\ncall 38\nldxw %r2, [%r6+76]\nstb [%r2+40], 1\nmov %r0, 0\nexit', false],
+  ['change_tail 20 then write at 19', 'mov %r6, %r1\nmov %r2, 20\nmov %r3, 0\ncall 38\nldxw %r2, [%r6+76]\nstb [%r2+19], 1\nmov %r0, 0\nexit', true],
+  ['change_tail 20 in a subprogram, write at 40 after it', 'mov %r6, %r1\ncall shrink\nldxw %r2, [%r6+76]\nstb [%r2+40], 1\nmov %r0, 0\nexit\nshrink:\nmov %r1, %r6\nmov %r2, 20\nmov %r3, 0\ncall 38\nexit', false],
+  ['change_head 8 then write the new bytes', 'mov %r6, %r1\nmov %r2, 8\nmov %r3, 0\ncall 43\nldxw %r2, [%r6+76]\nstdw [%r2+0], 7\nmov %r0, 0\nexit', true],
+  ['adjust_room -20 then write past', 'mov %r6, %r1\nmov %r2, -20\nmov %r3, 0\nmov %r4, 0\ncall 50\nldxw %r2, [%r6+76]\nstb [%r2+65], 1\nmov %r0, 0\nexit', false],
+];
+
+test('skb packet-moving helpers: the JIT sandbox window shrinks and moves with the packet', () => {
+  const frame = new Uint8Array(80);
+  frame.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0, 0x45]);
+  for (const [name, asm, ok] of SKB_MOVES) {
+    const out = TIER_NAMES.map((tier) => outcome(() =>
+      new LoadedProgram(makeProgram(assemble(asm)), { type: 'sched_cls', unverified: true, tier }).testRun({ data: frame })));
+    assert.is(out[1], out[0], `${name}: interpreter ${out[0]} / jit ${out[1]}`);
+    assert.is(!out[1]!.startsWith('error'), ok, `${name}: ${out[1]}`);
+  }
+});
+
 /** Runs `asm` as an unverified XDP program in a tier and returns the error it raised. */
 function trapIn(tier: TierName, asm: string, budget?: number): ProgramError {
   const p = new LoadedProgram(makeProgram(assemble(asm)), { type: 'xdp', unverified: true, tier, ...(budget !== undefined ? { budget } : {}) });

@@ -138,6 +138,15 @@ class Translator {
   }
   zext(v32: Expr): Expr { return this.ir.extendU(v32); }
 
+  /**
+   * Sandbox: after a call that may move the packet (a js helper, callx, a local call), the cached data
+   * window locals take the globals' new values (a shrunk packet must not leave the old window open).
+   */
+  reloadDataWindow(): Expr[] {
+    const ir = this.ir;
+    return this.opts.sandbox ? [ir.set(DATA_LO, ir.gget(G.dataLo, 'i32')), ir.set(DATA_HI, ir.gget(G.dataHi, 'i32'))] : [];
+  }
+
   /** Stores the local budget to the global (before calls, exits and ends of the run). */
   syncBudget(): Expr[] {
     return this.opts.budgeted ? [this.ir.gset(G.rem, this.ir.get(REM, 'i64'))] : [];
@@ -350,7 +359,8 @@ class Translator {
     const args = info.params.map((t, i) => (t === 'i32' ? this.low(i + 1) : this.reg(i + 1)));
     const r = ir.call(`h${spec.id}`, args, info.result);
     // An i32 result is a C int/long: sign-extend (pointers stay below 2 GiB, so they are unaffected).
-    return this.setReg(0, info.result === 'i32' ? ir.extendS(r) : r);
+    const call = this.setReg(0, info.result === 'i32' ? ir.extendS(r) : r);
+    return info.kind === 'js' && this.opts.sandbox ? ir.block(null, [call, ...this.reloadDataWindow()]) : call;
   }
 
   localCall(insn: Instruction, target: number): Expr {
@@ -367,6 +377,7 @@ class Translator {
       this.setReg(0, ir.call(funcName(target), args, 'i64')),
       ...(this.opts.budgeted ? [ir.set(REM, ir.gget(G.rem, 'i64'))] : []),
       ...RET_REGS.map((r) => this.setReg(r, ir.gget(retGlobal(r), 'i64'))),
+      ...this.reloadDataWindow(),
     ]);
   }
 
@@ -411,7 +422,7 @@ class Translator {
         const args = [this.low(dst)];
         for (let r = 1; r <= 5; r++) args.push(this.reg(r));
         args.push(ir.i32(pc));
-        return this.setReg(0, ir.call(CALLX_IMPORT, args, 'i64'));
+        return ir.block(null, [this.setReg(0, ir.call(CALLX_IMPORT, args, 'i64')), ...this.reloadDataWindow()]);
       }
       case 'ja': case 'jcond': case 'may_goto': case 'exit':
         return ir.nop();
