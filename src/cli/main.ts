@@ -19,6 +19,7 @@ import { runObject } from './commands/run.js';
 import { mapDump } from './commands/map-dump.js';
 import { verifyCommand, VERIFY_USAGE, parseProgramType, parseMapArg } from './commands/verify.js';
 import { verifyForLoad } from '../runtime/verify-load.js';
+import { benchCommand, BENCH_USAGE } from './commands/bench.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 function isElf(b: Uint8Array): boolean {
@@ -42,8 +43,9 @@ commands:
   maps PROG.o
       the maps an object defines
   test-run PROG.o [--prog NAME] [--data FILE | --data-hex HEX] [--ctx FILE | --ctx-hex HEX] [--repeat N]
-           [--map-init MAP=FILE]... [--dump-maps] [--json] [--unverified]
+           [--map-init MAP=FILE]... [--dump-maps] [--json] [--unverified] [--tier jit|interpreter]
       BPF_PROG_TEST_RUN on a program of an object, printed as the kernel oracle prints it
+      (default tier: jit; the interpreter is the reference)
   run PROG.o --pcap IN [--prog NAME] [--out OUT.pcap] [--seed S] [--map-init MAP=FILE]... [--per-packet]
            [--json] [--dump-maps] [--unverified]
       every packet of a capture through a program: verdict counts, packets/s, maps
@@ -55,7 +57,9 @@ commands:
       run a bare program (r1 = data, r2 = length) and print its r0 as 'retval: N'
       FILE: instruction bytes, hex text, or conformance-syntax assembly (.s/.asm)
       with --type the program is verified as that type first (rejection: exit 1)
-${VERIFY_USAGE}`;
+${VERIFY_USAGE}
+${BENCH_USAGE}
+`;
 
 type Handler = (argv: string[]) => Promise<number>;
 
@@ -137,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'run') return runObject(rest);
   if (cmd === 'run-pcap') return runObject(rest, true);
   if (cmd === 'map') return mapDump(rest);
+  if (cmd === 'bench') return benchCommand(rest);
   const handler = commands[cmd];
   if (!handler) { process.stderr.write(`ebpf-wasm: unknown command '${cmd}'\n${USAGE}`); return 2; }
   return handler(rest);

@@ -80,3 +80,9 @@ export interface CompiledProgram {
   /** Compiled once, instantiated many times. */
   readonly module: WebAssembly.Module;
 }
+
+/**
+ * `configureHeaders(mac, network, head)`: exported only by modules with ld_abs/ld_ind, which read
+ * SKF_LL_OFF / SKF_NET_OFF offsets from the skb's MAC / network header (-1: unset) above the buffer head.
+ */
+export const CONFIGURE_HEADERS_EXPORT = 'configureHeaders';

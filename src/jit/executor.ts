@@ -28,6 +28,8 @@ export class CompiledExecutor implements Executor {
     return inst;
   }
 
+  warm(cpu: number): void { this.instance(cpu); }
+
   run(cpu: number, args: RunArgs): number {
     this.req.machine.cpu = cpu;
     const inst = this.instance(cpu);

@@ -8,7 +8,7 @@ import type { CpuArea, MemoryLayout, RunRegions } from '../runtime/layout.js';
 import type { RunArgs } from '../interpreter/interpreter.js';
 import {
   CALLX_IMPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MEMORY_IMPORT, TRAP_IMPORT, TRAP_NAMES,
-  TRAP_RETURN_ZERO, type CompiledProgram,
+  TRAP_RETURN_ZERO, CONFIGURE_HEADERS_EXPORT, type CompiledProgram,
 } from './abi.js';
 
 interface JitExports {
@@ -20,6 +20,8 @@ interface JitExports {
   remainingHi(): number;
   batch(desc: number, count: number, results: number, start: number, ctx: number): number;
   batchIndex(): number;
+  /** Only in modules with ld_abs/ld_ind. */
+  [CONFIGURE_HEADERS_EXPORT]?: (mac: number, network: number, head: number) => void;
 }
 
 export interface InstanceOptions {
@@ -60,14 +62,19 @@ export class JitInstance {
   private configuredDataStart = -1;
   private configuredDataEnd = -1;
   private readonly configuredCtx = [-1, -1];
+  /** The skb header bases last given to configureHeaders (mac, network, head). */
+  private readonly configuredHeaders = [-1, -1, 0];
   /** High half of r0 after the last runWith(). */
   lastR0Hi = 0;
+  /** The allowance each run starts with (for the budget trap's message). */
+  private budget: bigint;
   /** The heap region follows the memory's size unless set explicitly. */
   private heapAuto = true;
   private i32: Int32Array;
 
   constructor(compiled: CompiledProgram, opts: InstanceOptions) {
     this.compiled = compiled;
+    this.budget = compiled.manifest.defaultBudget;
     this.memory = opts.memory;
     this.layout = opts.layout;
     const area = opts.layout.areas[opts.cpu ?? 0];
@@ -93,6 +100,7 @@ export class JitInstance {
         this.configuredHeapEnd = -1;
         this.configure();
       }
+      this.configureHeaders();
       return r;
     };
     const callHelper = (id: number, pc: number, a: bigint[]): bigint => {
@@ -114,7 +122,13 @@ export class JitInstance {
       if (h.kind === 'kernel') {
         const fn = opts.kernels?.[h.base];
         if (typeof fn !== 'function') throw new Error(`JIT module needs kernel export ${h.base} (helper ${h.name})`);
-        kernelFns[h.base] = fn;
+        // A kernel may grow the memory (map elements allocated on update); sandboxed code checks the heap
+        // region against a global, so it must follow at once. Verified code has no checks: direct call.
+        kernelFns[h.base] = m.sandbox ? (...args: unknown[]): unknown => {
+          const r = (fn as (...a: unknown[]) => unknown)(...args);
+          if (this.memory.buffer.byteLength !== this.configuredHeapEnd) this.configure();
+          return r;
+        } : fn;
       } else {
         helperFns[h.base] = (a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => callJs(h.id, -1, [a, b, c, d, e]);
       }
@@ -125,6 +139,8 @@ export class JitInstance {
         [TRAP_IMPORT]: (code: number, pc: number): never => {
           if (code === TRAP_RETURN_ZERO) throw RETURN_ZERO;
           const name = TRAP_NAMES.get(code) ?? 'HelperFault';
+          // worded as the interpreter words it
+          if (name === 'InstructionBudgetExhausted') throw new ExecutionError(name, pc, `instruction budget of ${this.budget} exhausted`);
           throw new ExecutionError(name, pc, trapMessage(name));
         },
         [CALLX_IMPORT]: (id: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, pc: number): bigint =>
@@ -144,6 +160,7 @@ export class JitInstance {
     if (r.heap) this.heapAuto = false;
     this.configuredHeapEnd = -1;
     this.configure();
+    this.configureHeaders();
   }
 
   /**
@@ -158,6 +175,19 @@ export class JitInstance {
       this.configuredHeapEnd = -1;
     }
     this.configure();
+    this.configureHeaders();
+  }
+
+  /** ld_abs/ld_ind's SKF_LL_OFF / SKF_NET_OFF bases follow the skb (unset outside skb programs). */
+  private configureHeaders(): void {
+    const set = this.exports[CONFIGURE_HEADERS_EXPORT];
+    if (!set) return;
+    const h = this.regions.headers;
+    const mac = h?.mac ?? -1, network = h?.network ?? -1, head = h?.head ?? 0;
+    const c = this.configuredHeaders;
+    if (mac === c[0] && network === c[1] && head === c[2]) return;
+    set(mac, network, head);
+    c[0] = mac; c[1] = network; c[2] = head;
   }
 
   /** A program-type run: entry registers and regions as a ProgramTypeRuntime prepared them; returns r0's low half (high: lastR0Hi). */
@@ -176,6 +206,7 @@ export class JitInstance {
 
   /** The allowance each run starts with. */
   setBudget(budget: bigint | number): void {
+    this.budget = BigInt(budget);
     const [lo, hi] = halves(budget);
     this.exports.setBudget(lo, hi);
   }

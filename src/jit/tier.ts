@@ -15,6 +15,8 @@ export function jitExecutor(req: ExecutorRequest): CompiledExecutor {
     unverified: req.unverified,
     budget: req.unverified ? (req.budget ?? undefined) : false,
     programType: req.type,
+    // the batch entry fills xdp_md's data fields; other contexts need their runtime's prepare per packet
+    batch: req.type === 'xdp',
   });
   return new CompiledExecutor(compiled, req);
 }

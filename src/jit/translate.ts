@@ -17,8 +17,9 @@ import {
 } from './cfg.js';
 import {
   CALLX_IMPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MAY_GOTO_LOOPS, MEMORY_IMPORT, TRAP_IMPORT,
-  TRAP_RETURN_ZERO, type HelperImportInfo,
+  TRAP_RETURN_ZERO, type HelperImportInfo, CONFIGURE_HEADERS_EXPORT,
 } from './abi.js';
+import { SKF_LL_OFF, SKF_NET_OFF } from '../runtime/layout.js';
 
 export interface TranslateOptions {
   readonly helpers: HelperRegistry;
@@ -62,6 +63,8 @@ const G = {
   dataLo: 'data_lo', dataHi: 'data_hi', heapLo: 'heap_lo', heapHi: 'heap_hi',
   top: 'stack_top', budget: 'budget', rem: 'rem', r0hi: 'r0hi', batchIndex: 'batch_index',
 } as const;
+/** ld_abs/ld_ind's header bases (skb programs; -1: unset), only in modules with such loads. */
+const G_HEADERS = { mac: 'hdr_mac', network: 'hdr_network', head: 'hdr_head' } as const;
 /** r1..r5 as a callee left them: the register file is flat, so the caller sees them after the call. */
 const RET_REGS = [1, 2, 3, 4, 5] as const;
 const retGlobal = (r: number): string => `ret_r${r}`;
@@ -97,6 +100,8 @@ class Translator {
   readonly cfg: Cfg;
   readonly helperImports = new Map<number, HelperImportInfo & { params: ValType[]; result: ValType }>();
   usesCallx = false;
+  /** Some ld_abs/ld_ind needs the header globals. */
+  usesHeaders = false;
   /** Some instruction writes r10 (unverified code may): stack accesses then need checks. */
   readonly r10Written: boolean;
   /** Entries reached by local calls (pc 0 may be one too). */
@@ -132,6 +137,15 @@ class Translator {
     return insn.spec.source === 'reg' ? this.low(insn.src) : this.ir.i32(insn.imm);
   }
   zext(v32: Expr): Expr { return this.ir.extendU(v32); }
+
+  /**
+   * Sandbox: after a call that may move the packet (a js helper, callx, a local call), the cached data
+   * window locals take the globals' new values (a shrunk packet must not leave the old window open).
+   */
+  reloadDataWindow(): Expr[] {
+    const ir = this.ir;
+    return this.opts.sandbox ? [ir.set(DATA_LO, ir.gget(G.dataLo, 'i32')), ir.set(DATA_HI, ir.gget(G.dataHi, 'i32'))] : [];
+  }
 
   /** Stores the local budget to the global (before calls, exits and ends of the run). */
   syncBudget(): Expr[] {
@@ -278,24 +292,52 @@ class Translator {
     return ir.drop(old);
   }
 
-  /** ld_abs/ld_ind: big-endian load from the data window; out of bounds ends the program with r0 = 0. */
+  /**
+   * ld_abs/ld_ind: big-endian load from the packet; out of bounds ends the program with r0 = 0. Offsets
+   * from SKF_NET_OFF / SKF_LL_OFF address the network / MAC header (the kernel's
+   * bpf_internal_load_pointer_neg_helper): the bytes must lie between the buffer head and the packet's end.
+   */
   ldPacket(insn: Instruction): Expr {
     const ir = this.ir;
     const size = insn.spec.size!;
+    const fail = (): Expr => ir.block(null, [...this.syncBudget(), this.trap(TRAP_RETURN_ZERO, insn.pc)]);
+    const value = (ptr: () => Expr): Expr => {
+      const raw = size === 1 ? ir.load32(1, ptr()) : size === 2 ? this.bswap16(ir.load32(2, ptr())) : this.bswap32(ir.load32(4, ptr()));
+      return this.setReg(0, this.zext(raw));
+    };
+    const dataLo = (): Expr => ir.gget(G.dataLo, 'i32');
+    const dataHi = (): Expr => ir.gget(G.dataHi, 'i32');
+    if (insn.spec.kind === 'ldabs' && insn.imm >= 0) {
+      // The common case, all i32: addresses stay below 2^31 and imm < 2^31, so the sum cannot wrap.
+      const ptr = (): Expr => ir.bin32('add', dataLo(), ir.i32(insn.imm));
+      return ir.block(null, [
+        ir.if(ir.bin32('gt_u', ir.bin32('add', ptr(), ir.i32(size)), dataHi()), fail()),
+        value(ptr),
+      ]);
+    }
+    this.usesHeaders = true;
+    // i64 so that no sum wraps; -1 = no such header
+    const o = (): Expr => ir.get(T64A, 'i64');
+    const p = (): Expr => ir.get(T64B, 'i64');
+    const fromHeader = (base: string, skf: number): Expr => ir.if(ir.bin32('lt_s', ir.gget(base, 'i32'), ir.i32(0)),
+      ir.i64(-1n), ir.bin64('add', ir.extendS(ir.gget(base, 'i32')), ir.bin64('sub', o(), ir.i64(BigInt(skf)))));
+    const negative = (): Expr => ir.if(ir.bin64('ge_s', o(), ir.i64(BigInt(SKF_NET_OFF))), fromHeader(G_HEADERS.network, SKF_NET_OFF),
+      ir.if(ir.bin64('ge_s', o(), ir.i64(BigInt(SKF_LL_OFF))), fromHeader(G_HEADERS.mac, SKF_LL_OFF), ir.i64(-1n)));
     const off = insn.spec.kind === 'ldind'
       ? ir.bin32('add', this.low(insn.src), ir.i32(insn.imm))
       : ir.i32(insn.imm);
-    const o = (): Expr => ir.get(T64A, 'i64');
-    const len = this.zext(ir.bin32('sub', ir.gget(G.dataHi, 'i32'), ir.gget(G.dataLo, 'i32')));
-    const ptr = ir.bin32('add', ir.gget(G.dataLo, 'i32'), ir.wrap(o()));
-    const raw = size === 1 ? ir.load32(1, ptr) : size === 2 ? this.bswap16(ir.load32(2, ptr)) : this.bswap32(ir.load32(4, ptr));
     return ir.block(null, [
       ir.set(T64A, ir.extendS(off)),
+      ir.set(T64B, ir.if(ir.bin64('ge_s', o(), ir.i64(0n)), ir.bin64('add', this.zext(dataLo()), o()), ir.block(null, [
+        ir.set(T64B, negative()),
+        // a header pointer must not start before the buffer head
+        ir.if(ir.bin64('lt_s', p(), this.zext(ir.gget(G_HEADERS.head, 'i32'))), ir.i64(-1n), p()),
+      ], 'i64'))),
       ir.if(ir.bin32('or',
-        ir.bin64('lt_s', o(), ir.i64(0n)),
-        ir.bin64('gt_s', ir.bin64('add', o(), ir.i64(BigInt(size))), len)),
-      ir.block(null, [...this.syncBudget(), this.trap(TRAP_RETURN_ZERO, insn.pc)])),
-      this.setReg(0, this.zext(raw)),
+        ir.bin64('lt_s', p(), ir.i64(0n)),
+        ir.bin64('gt_s', ir.bin64('add', p(), ir.i64(BigInt(size))), this.zext(dataHi()))),
+      fail()),
+      value(() => ir.wrap(p())),
     ]);
   }
 
@@ -317,7 +359,8 @@ class Translator {
     const args = info.params.map((t, i) => (t === 'i32' ? this.low(i + 1) : this.reg(i + 1)));
     const r = ir.call(`h${spec.id}`, args, info.result);
     // An i32 result is a C int/long: sign-extend (pointers stay below 2 GiB, so they are unaffected).
-    return this.setReg(0, info.result === 'i32' ? ir.extendS(r) : r);
+    const call = this.setReg(0, info.result === 'i32' ? ir.extendS(r) : r);
+    return info.kind === 'js' && this.opts.sandbox ? ir.block(null, [call, ...this.reloadDataWindow()]) : call;
   }
 
   localCall(insn: Instruction, target: number): Expr {
@@ -334,6 +377,7 @@ class Translator {
       this.setReg(0, ir.call(funcName(target), args, 'i64')),
       ...(this.opts.budgeted ? [ir.set(REM, ir.gget(G.rem, 'i64'))] : []),
       ...RET_REGS.map((r) => this.setReg(r, ir.gget(retGlobal(r), 'i64'))),
+      ...this.reloadDataWindow(),
     ]);
   }
 
@@ -378,7 +422,7 @@ class Translator {
         const args = [this.low(dst)];
         for (let r = 1; r <= 5; r++) args.push(this.reg(r));
         args.push(ir.i32(pc));
-        return this.setReg(0, ir.call(CALLX_IMPORT, args, 'i64'));
+        return ir.block(null, [this.setReg(0, ir.call(CALLX_IMPORT, args, 'i64')), ...this.reloadDataWindow()]);
       }
       case 'ja': case 'jcond': case 'may_goto': case 'exit':
         return ir.nop();
@@ -528,6 +572,15 @@ class Translator {
     ], 'i32'));
   }
 
+  /** configureHeaders(mac, network, head): where ld_abs/ld_ind's SKF_LL_OFF / SKF_NET_OFF offsets point. */
+  addHeaderGlobals(): void {
+    const ir = this.ir;
+    const names = [G_HEADERS.mac, G_HEADERS.network, G_HEADERS.head];
+    for (const g of names) ir.addGlobal(g, 'i32', g === G_HEADERS.head ? 0 : -1);
+    ir.addFunction(CONFIGURE_HEADERS_EXPORT, ['i32', 'i32', 'i32'], 'none', [], ir.block(null, names.map((g, i) => ir.gset(g, ir.get(i, 'i32')))));
+    ir.exportFunction(CONFIGURE_HEADERS_EXPORT, CONFIGURE_HEADERS_EXPORT);
+  }
+
   /** Entry exports: run, configure, budget access and the batch loop. */
   addEntryPoints(): void {
     const ir = this.ir;
@@ -627,6 +680,7 @@ class Translator {
     }
     for (const e of this.cfg.entries) this.translateFunction(e);
     this.addEntryPoints();
+    if (this.usesHeaders) this.addHeaderGlobals();
     return {
       ir,
       helpers: [...this.helperImports.values()].map(({ id, name, kind, base }) => ({ id, name, kind, base })),

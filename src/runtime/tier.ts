@@ -20,6 +20,8 @@ export interface Executor {
   run(cpu: number, args: RunArgs): number;
   /** High half of r0 after the last run. */
   readonly r0hi: number;
+  /** Does the one-time work for CPU `cpu` (the JIT instantiates its module) so that timed runs exclude it. */
+  warm?(cpu: number): void;
 }
 
 export interface ExecutorRequest {
@@ -50,10 +52,17 @@ export function registerTier(name: TierName, factory: ExecutorFactory): void {
   factories.set(name, factory);
 }
 
+/**
+ * The JIT tier's module, held in a variable: bundlers (esbuild for the edge runtime and the playground)
+ * follow literal dynamic imports, and that one would pull Binaryen into bundles that must not contain it.
+ */
+const JIT_TIER_MODULE = '../jit/tier.js';
+
 /** Makes a tier available (the JIT loads Binaryen, ~0.5 s, once). */
 export async function loadTier(name: TierName): Promise<void> {
   if (factories.has(name)) return;
-  if (name === 'jit') await import('../jit/tier.js');
+  // resolved here, not at load: some hosts (edge runtimes) give modules no usable import.meta.url
+  if (name === 'jit') await import(new URL(JIT_TIER_MODULE, import.meta.url).href);
   if (!factories.has(name)) throw new Error(`unknown execution tier ${String(name)}`);
 }
 

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { parseObject } from '../../loader/object.js';
 import { MAP_KERNELS_WASM_URL } from '../../maps/kernels.js';
 import { internalMapName, loadObject, objectNameFromPath, type BpfObject } from '../../object/object.js';
+import { loadTier, TIER_NAMES, type TierName } from '../../runtime/tier.js';
 import { applyMapInit, formatMaps, mapsJson, readMapInit } from '../format.js';
 import { parseHexBytes, toHex } from '../hex.js';
 
@@ -25,6 +26,21 @@ export interface CliObjectOptions {
   budget?: number;
   /** Simulated CPUs (the kernel's possible CPUs: per-CPU values have one slot each); runs use CPU 0, as the oracle pins itself there. */
   cpus?: number;
+  /** Execution tier of the programs (default interpreter); 'jit' needs `await loadTier('jit')` (see cliTier). */
+  tier?: TierName;
+  /** Packet buffer bytes per CPU (bench lays a batch of packets out there). */
+  packetCapacity?: number;
+}
+
+/**
+ * --tier's value (default: the JIT, the product's tier; the interpreter is the
+ * reference), with the tier loaded so that loadObjectForCli can use it.
+ */
+export async function cliTier(v: string | undefined, fallback: TierName = 'jit'): Promise<TierName> {
+  const tier = (v ?? fallback) as TierName;
+  if (!TIER_NAMES.includes(tier)) throw new ObjectUsageError(`--tier takes ${TIER_NAMES.join(' or ')}, not ${v}`);
+  await loadTier(tier);
+  return tier;
 }
 
 /**
@@ -51,8 +67,11 @@ export function loadObjectForCli(o: CliObjectOptions): BpfObject {
   }
   // verified by default (a rejection is a VerifierError: exit 1); --unverified runs inside the sandbox
   const obj = loadObject(spec, {
-    name, initialData, unverified: o.unverified === true, kernels: mapKernelsModule(), budget: o.budget,
-    machineOptions: { seed: o.seed, ...(o.cpus !== undefined ? { cpus: o.cpus } : {}) },
+    name, initialData, unverified: o.unverified === true, kernels: mapKernelsModule(), budget: o.budget, tier: o.tier,
+    machineOptions: {
+      seed: o.seed, ...(o.cpus !== undefined ? { cpus: o.cpus } : {}),
+      ...(o.packetCapacity !== undefined ? { packetCapacity: o.packetCapacity } : {}),
+    },
   });
   for (const i of inits) if (!internal.has(i.map)) applyMapInit(obj.map(i.map), i.file, i.entries);
   return obj;
@@ -81,7 +100,7 @@ export async function testRunObject(argv: string[]): Promise<number> {
       ctx: { type: 'string' }, 'ctx-hex': { type: 'string' }, repeat: { type: 'string' },
       'map-init': { type: 'string', multiple: true }, 'dump-maps': { type: 'boolean' },
       json: { type: 'boolean' }, unverified: { type: 'boolean' }, seed: { type: 'string' }, budget: { type: 'string' },
-      cpus: { type: 'string' },
+      cpus: { type: 'string' }, tier: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new ObjectUsageError('test-run takes one object file');
@@ -92,7 +111,9 @@ export async function testRunObject(argv: string[]): Promise<number> {
   const ctx = values['ctx-hex'] !== undefined ? parseHexBytes(values['ctx-hex'], '--ctx-hex')
     : values.ctx !== undefined ? new Uint8Array(readFileSync(values.ctx)) : undefined;
   const repeat = intOption(values.repeat, '--repeat', 1) ?? 1;
+  const tier = await cliTier(values.tier);
   const obj = loadObjectForCli({
+    tier,
     path: positionals[0]!, mapInit: values['map-init'] ?? [], unverified: values.unverified === true,
     seed: intOption(values.seed, '--seed', 0), budget: intOption(values.budget, '--budget', 1),
     cpus: intOption(values.cpus, '--cpus', 1),
