@@ -51,10 +51,15 @@ const REM = MAY_GOTO + 1;
 const ADDR64 = REM + 1;
 const ADDR = ADDR64 + 1;
 const DATA_LO = ADDR + 1;
-const DATA_HI = DATA_LO + 1;
+const DATA_LEN = DATA_LO + 1;
+/** pc of the block whose budget charge failed (the trap after the body reports it). */
+const TRAP_PC = DATA_LEN + 1;
+const ACCESS_SIZES = [1, 2, 4, 8] as const;
+const DATA_LIMIT0 = TRAP_PC + 1;
+const dataLimit = (size: number): number => DATA_LIMIT0 + ACCESS_SIZES.indexOf(size as 1 | 2 | 4 | 8);
 const FUNC_PARAMS: ValType[] = [...Array<ValType>(REGISTER_COUNT).fill('i64'), 'i32'];
-const FUNC_VARS: ValType[] = ['i32', 'i64', 'i64', 'i32', 'i32', 'i64', 'i64', 'i32', 'i32', 'i32'];
-const LOCAL_NAMES = [...Array.from({ length: REGISTER_COUNT }, (_, r) => `r${r}`), 'depth', 'label', 't64a', 't64b', 't32', 'may_goto', 'rem', 'addr64', 'addr', 'data_lo', 'data_hi'];
+const FUNC_VARS: ValType[] = ['i32', 'i64', 'i64', 'i32', 'i32', 'i64', 'i64', 'i32', 'i64', 'i64', 'i32', 'i64', 'i64', 'i64', 'i64'];
+const LOCAL_NAMES = [...Array.from({ length: REGISTER_COUNT }, (_, r) => `r${r}`), 'depth', 'label', 't64a', 't64b', 't32', 'may_goto', 'rem', 'addr64', 'addr', 'data_lo', 'data_len', 'trap_pc', 'room1', 'room2', 'room4', 'room8'];
 
 // Globals.
 const G = {
@@ -71,9 +76,13 @@ const REGION_GLOBALS = [
 ] as const;
 /** Linear-memory addresses fit 31 bits (the memory maximum is below 2 GiB). */
 const ADDRESS_BITS = 31;
+/** Largest per-run allowance: block charging subtracts and tests the sign. */
+const MAX_ALLOWANCE = (1n << 63n) - 1n;
 
 const CHECK = 'check';
 const BUDGET_TRAP = 'budget_trap';
+const BUDGET_OUT = 'budget_out';
+const VIOLATION_OUT = 'violation_out';
 const CHECK_ALIGNED = 'check_aligned';
 
 const JCMP: Partial<Record<number, BinOp>> = {
@@ -97,6 +106,12 @@ class Translator {
   readonly cfg: Cfg;
   readonly helperImports = new Map<number, HelperImportInfo & { params: ValType[]; result: ValType }>();
   usesCallx = false;
+  /** The function being translated branches to its memory-violation exit. */
+  usesViolationExit = false;
+  /** Translating blocks for Binaryen's Relooper, which cannot take branches to labels outside them. */
+  relooping = false;
+  /** The function being translated tests accesses against the cached data window. */
+  usesDataWindow = false;
   /** Some instruction writes r10 (unverified code may): stack accesses then need checks. */
   readonly r10Written: boolean;
   /** Entries reached by local calls (pc 0 may be one too). */
@@ -152,13 +167,31 @@ class Translator {
     if (aligned) return ir.call(CHECK_ALIGNED, [a, ir.i32(size), ir.i32(pc)], 'i32');
     // Inline fast path for the packet/data window; every other region goes through check().
     const addr = (): Expr => ir.get(ADDR, 'i32');
-    const inData = ir.bin32('and',
-      ir.bin32('and', ir.bin64('lt_u', ir.get(ADDR64, 'i64'), ir.i64(2 ** ADDRESS_BITS)), ir.bin32('ge_u', addr(), ir.get(DATA_LO, 'i32'))),
-      ir.bin32('le_u', ir.bin32('add', addr(), ir.i32(size)), ir.get(DATA_HI, 'i32')));
+    // One subtract and one unsigned compare: addr - data_lo < the window's room for `size` bytes.
+    this.usesDataWindow = true;
+    const inData = ir.bin64('lt_u', ir.bin64('sub', ir.get(ADDR64, 'i64'), ir.get(DATA_LO, 'i64')), ir.get(dataLimit(size), 'i64'));
+    // The other regions are tested inline too, and a violation branches out of the function body to one
+    // trap call: a call on the access path would make V8 spill every register around it (wasm has no
+    // callee-saved registers), which costs loops far more than the compares.
+    const within = (lo: string, hi: string): Expr => ir.bin32('and',
+      ir.bin32('ge_u', addr(), ir.gget(lo, 'i32')), ir.bin32('le_u', ir.bin32('add', addr(), ir.i32(size)), ir.gget(hi, 'i32')));
+    let inOther = within(REGION_GLOBALS[1][0], REGION_GLOBALS[1][1]);
+    for (const [lo, hi] of REGION_GLOBALS.slice(2)) inOther = ir.bin32('or', inOther, within(lo, hi));
+    if (this.relooping) {
+      return ir.block(null, [
+        ir.set(ADDR64, a),
+        ir.set(ADDR, ir.wrap(ir.get(ADDR64, 'i64'))),
+        ir.if(ir.un32('eqz', inData), ir.set(ADDR, ir.call(CHECK, [ir.get(ADDR64, 'i64'), ir.i32(size), ir.i32(pc)], 'i32'))),
+        addr(),
+      ], 'i32');
+    }
+    this.usesViolationExit = true;
     return ir.block(null, [
       ir.set(ADDR64, a),
       ir.set(ADDR, ir.wrap(ir.get(ADDR64, 'i64'))),
-      ir.if(ir.un32('eqz', inData), ir.set(ADDR, ir.call(CHECK, [ir.get(ADDR64, 'i64'), ir.i32(size), ir.i32(pc)], 'i32'))),
+      ir.if(ir.un32('eqz', inData),
+        ir.if(ir.un32('eqz', ir.bin32('and', ir.bin64('lt_u', ir.get(ADDR64, 'i64'), ir.i64(2 ** ADDRESS_BITS)), inOther)),
+          ir.block(null, [ir.set(TRAP_PC, ir.i32(pc)), ir.br(VIOLATION_OUT)]))),
       addr(),
     ], 'i32');
   }
@@ -171,6 +204,25 @@ class Translator {
   provenInStack(base: number, off: number, size: number, aligned: boolean): boolean {
     return base === FRAME_POINTER && !this.r10Written && off >= -STACK_FRAME_BYTES && off + size <= 0
       && (!aligned || off % size === 0);
+  }
+
+  /**
+   * Caches the data window for the inline check: its start (i64) and, per access size k, the number of
+   * start offsets where k bytes fit (0 when none). Reloaded after calls: a helper may move the packet.
+   */
+  loadDataWindow(): Expr[] {
+    if (!this.opts.sandbox) return [];
+    const ir = this.ir;
+    const len = (): Expr => ir.get(DATA_LEN, 'i64');
+    const out = [
+      ir.set(DATA_LO, this.zext(ir.gget(G.dataLo, 'i32'))),
+      ir.set(DATA_LEN, this.zext(ir.bin32('sub', ir.gget(G.dataHi, 'i32'), ir.gget(G.dataLo, 'i32')))),
+    ];
+    for (const k of ACCESS_SIZES) {
+      out.push(ir.set(dataLimit(k), ir.if(ir.bin64('ge_u', len(), ir.i64(BigInt(k))),
+        ir.bin64('sub', len(), ir.i64(BigInt(k - 1))), ir.i64(0n))));
+    }
+    return out;
   }
 
   // --- instructions ------------------------------------------------------------
@@ -317,7 +369,8 @@ class Translator {
     const args = info.params.map((t, i) => (t === 'i32' ? this.low(i + 1) : this.reg(i + 1)));
     const r = ir.call(`h${spec.id}`, args, info.result);
     // An i32 result is a C int/long: sign-extend (pointers stay below 2 GiB, so they are unaffected).
-    return this.setReg(0, info.result === 'i32' ? ir.extendS(r) : r);
+    const set = this.setReg(0, info.result === 'i32' ? ir.extendS(r) : r);
+    return this.opts.sandbox ? ir.block(null, [set, ...this.loadDataWindow()]) : set;
   }
 
   localCall(insn: Instruction, target: number): Expr {
@@ -334,6 +387,7 @@ class Translator {
       this.setReg(0, ir.call(funcName(target), args, 'i64')),
       ...(this.opts.budgeted ? [ir.set(REM, ir.gget(G.rem, 'i64'))] : []),
       ...RET_REGS.map((r) => this.setReg(r, ir.gget(retGlobal(r), 'i64'))),
+      ...this.loadDataWindow(),
     ]);
   }
 
@@ -378,7 +432,8 @@ class Translator {
         const args = [this.low(dst)];
         for (let r = 1; r <= 5; r++) args.push(this.reg(r));
         args.push(ir.i32(pc));
-        return this.setReg(0, ir.call(CALLX_IMPORT, args, 'i64'));
+        const set = this.setReg(0, ir.call(CALLX_IMPORT, args, 'i64'));
+        return this.opts.sandbox ? ir.block(null, [set, ...this.loadDataWindow()]) : set;
       }
       case 'ja': case 'jcond': case 'may_goto': case 'exit':
         return ir.nop();
@@ -406,9 +461,19 @@ class Translator {
     const { instructions } = this.program;
     const code: Expr[] = [];
     if (this.opts.budgeted) {
-      code.push(ir.if(ir.bin64('lt_u', ir.get(REM, 'i64'), ir.i64(b.count)),
-        ir.call(BUDGET_TRAP, [ir.i32(b.pc), ir.get(REM, 'i64')], 'none')));
+      // Charge first, then test the sign: one sub that sets the flags instead of a compare and a sub
+      // (the allowance is at most 2^63 - 1, see setBudget). The trap gets the allowance before the charge.
+      // Exhaustion branches out of the function body to one trap call: no call inside loops, whose
+      // clobbers would make V8 keep the registers in stack slots across the whole loop.
       code.push(ir.set(REM, ir.bin64('sub', ir.get(REM, 'i64'), ir.i64(b.count))));
+      // (Binaryen's Relooper cannot take branches out of its blocks: there the trap is called in place.)
+      code.push(ir.if(ir.bin64('lt_s', ir.get(REM, 'i64'), ir.i64(0n)), this.relooping
+        ? ir.call(BUDGET_TRAP, [ir.i32(b.pc), ir.bin64('add', ir.get(REM, 'i64'), ir.i64(b.count))], 'none')
+        : ir.block(null, [
+        ir.set(TRAP_PC, ir.i32(b.pc)),
+        ir.set(REM, ir.bin64('add', ir.get(REM, 'i64'), ir.i64(b.count))),
+        ir.br(BUDGET_OUT),
+      ])));
     }
     for (let i = b.first; i <= b.last; i++) code.push(this.insn(instructions[i]!));
     const last = instructions[b.last]!;
@@ -463,7 +528,13 @@ class Translator {
         return { kind: 'cond', cond: e.cond, taken: toTarget(e.taken), fall: toTarget(e.fall) };
       },
     });
-    return structured ?? this.relooperBody(entry, blockIds);
+    if (structured) return structured;
+    this.relooping = true;
+    try {
+      return this.relooperBody(entry, blockIds);
+    } finally {
+      this.relooping = false;
+    }
   }
 
   relooperBody(entry: number, blockIds: readonly number[]): Expr {
@@ -494,12 +565,29 @@ class Translator {
 
   translateFunction(entry: number): void {
     const ir = this.ir;
-    const body = this.functionBody(entry);
     const prologue: Expr[] = [];
     if (this.program.instructions.some((i) => i.spec.kind === 'may_goto')) prologue.push(ir.set(MAY_GOTO, ir.i32(MAY_GOTO_LOOPS)));
     if (this.opts.budgeted) prologue.push(ir.set(REM, ir.gget(G.rem, 'i64')));
-    if (this.opts.sandbox) prologue.push(ir.set(DATA_LO, ir.gget(G.dataLo, 'i32')), ir.set(DATA_HI, ir.gget(G.dataHi, 'i32')));
-    ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, ir.block(null, [...prologue, body, ir.unreachable()], 'i64'), LOCAL_NAMES);
+    this.usesViolationExit = false;
+    this.usesDataWindow = false;
+    const body = this.functionBody(entry);
+    if (this.usesDataWindow) prologue.push(...this.loadDataWindow());
+    let main = ir.block(null, [...prologue, body, ir.unreachable()], 'i64');
+    if (this.usesViolationExit) {
+      main = ir.block(null, [
+        ir.block(VIOLATION_OUT, [ir.drop(main)]),
+        ir.call(TRAP_IMPORT, [ir.i32(DiagnosticCode.MemoryAccessViolation), ir.get(TRAP_PC, 'i32')], 'none'),
+        ir.unreachable(),
+      ], 'i64');
+    }
+    const code = this.opts.budgeted
+      ? ir.block(null, [
+        ir.block(BUDGET_OUT, [ir.drop(main)]),
+        ir.call(BUDGET_TRAP, [ir.get(TRAP_PC, 'i32'), ir.get(REM, 'i64')], 'none'),
+        ir.unreachable(),
+      ], 'i64')
+      : main;
+    ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, code, LOCAL_NAMES);
   }
 
   // --- module ----------------------------------------------------------------------
@@ -554,7 +642,9 @@ class Translator {
     ir.addFunction(Exports.configure, Array<ValType>(cfgGlobals.length).fill('i32'), 'none', [],
       ir.block(null, cfgGlobals.map((g, i) => ir.gset(g, g === G.top ? this.zext(ir.get(i, 'i32')) : ir.get(i, 'i32')))));
     ir.exportFunction(Exports.configure, Exports.configure);
-    ir.addFunction(Exports.setBudget, ['i32', 'i32'], 'none', [], ir.gset(G.budget, pair(0)));
+    // Allowances from 2^63 up mean "unlimited" and are clamped: block charging tests the sign.
+    ir.addFunction(Exports.setBudget, ['i32', 'i32'], 'none', [], ir.gset(G.budget,
+      ir.if(ir.bin32('lt_s', ir.get(1, 'i32'), ir.i32(0)), ir.i64(MAX_ALLOWANCE), pair(0))));
     ir.exportFunction(Exports.setBudget, Exports.setBudget);
     ir.addFunction(Exports.remaining, [], 'i32', [], ir.wrap(ir.gget(G.rem, 'i64')));
     ir.exportFunction(Exports.remaining, Exports.remaining);
@@ -613,7 +703,7 @@ class Translator {
     }
     for (const g of [G.stackLo, G.stackHi, G.ctxLo, G.ctxHi, G.dataLo, G.dataHi, G.heapLo, G.heapHi]) ir.addGlobal(g, 'i32');
     for (const g of [G.top, G.rem]) ir.addGlobal(g, 'i64');
-    ir.addGlobal(G.budget, 'i64', this.opts.defaultBudget);
+    ir.addGlobal(G.budget, 'i64', this.opts.defaultBudget > MAX_ALLOWANCE ? MAX_ALLOWANCE : this.opts.defaultBudget);
     if (this.callTargets.size > 0) for (const r of RET_REGS) ir.addGlobal(retGlobal(r), 'i64');
     ir.addGlobal(G.r0hi, 'i32');
     ir.addGlobal(G.batchIndex, 'i32');
