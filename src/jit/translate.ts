@@ -58,6 +58,17 @@ const ACCESS_SIZES = [1, 2, 4, 8] as const;
 const DATA_LIMIT0 = TRAP_PC + 1;
 const dataLimit = (size: number): number => DATA_LIMIT0 + ACCESS_SIZES.indexOf(size as 1 | 2 | 4 | 8);
 const FUNC_PARAMS: ValType[] = [...Array<ValType>(REGISTER_COUNT).fill('i64'), 'i32'];
+const SHARED_REG_LOCAL = Array.from({ length: REGISTER_COUNT }, (_, r) => r);
+/**
+ * The program's entry, when no local call targets it, takes only r1..r5 (fewer arguments for the run and
+ * batch loops to pass: wasm has 6 argument registers here); r0 and r6..r10 and the depth become its first
+ * locals, so every other local keeps its index. r10 starts at the stack top, the rest at 0.
+ */
+const ENTRY_ARGS = [1, 2, 3, 4, 5] as const;
+const ENTRY_REG_LOCAL = [ENTRY_ARGS.length, 0, 1, 2, 3, 4, 6, 7, 8, 9, 10];
+const ENTRY_PARAMS: ValType[] = ENTRY_ARGS.map(() => 'i64');
+const ENTRY_VARS: ValType[] = [...Array<ValType>(REGISTER_COUNT - ENTRY_ARGS.length).fill('i64'), 'i32'];
+const ENTRY_LOCAL_NAMES = ['r1', 'r2', 'r3', 'r4', 'r5', 'r0', 'r6', 'r7', 'r8', 'r9', 'r10'];
 const FUNC_VARS: ValType[] = ['i32', 'i64', 'i64', 'i32', 'i32', 'i64', 'i64', 'i32', 'i64', 'i64', 'i32', 'i64', 'i64', 'i64', 'i64'];
 const LOCAL_NAMES = [...Array.from({ length: REGISTER_COUNT }, (_, r) => `r${r}`), 'depth', 'label', 't64a', 't64b', 't32', 'may_goto', 'rem', 'addr64', 'addr', 'data_lo', 'data_len', 'trap_pc', 'room1', 'room2', 'room4', 'room8'];
 
@@ -136,8 +147,10 @@ class Translator {
   }
 
   // --- registers and operands ------------------------------------------------
-  reg(r: number): Expr { return this.ir.get(r, 'i64'); }
-  setReg(r: number, v: Expr): Expr { return this.ir.set(r, v); }
+  /** Local index of each register in the function being translated (see ENTRY_REG_LOCAL). */
+  regLocal: readonly number[] = SHARED_REG_LOCAL;
+  reg(r: number): Expr { return this.ir.get(this.regLocal[r]!, 'i64'); }
+  setReg(r: number, v: Expr): Expr { return this.ir.set(this.regLocal[r]!, v); }
   low(r: number): Expr { return this.ir.wrap(this.reg(r)); }
   /** 64-bit source operand: register or sign-extended immediate. */
   src64(insn: Instruction): Expr {
@@ -563,9 +576,15 @@ class Translator {
     return rl.render(rlBlock.get(this.cfg.blockAt[entry]!)!, LABEL);
   }
 
+  leanEntry(entry: number): boolean {
+    return entry === 0 && !this.callTargets.has(0);
+  }
+
   translateFunction(entry: number): void {
     const ir = this.ir;
     const prologue: Expr[] = [];
+    this.regLocal = this.leanEntry(entry) ? ENTRY_REG_LOCAL : SHARED_REG_LOCAL;
+    if (this.leanEntry(entry)) prologue.push(this.setReg(FRAME_POINTER, ir.gget(G.top, 'i64')));
     if (this.program.instructions.some((i) => i.spec.kind === 'may_goto')) prologue.push(ir.set(MAY_GOTO, ir.i32(MAY_GOTO_LOOPS)));
     if (this.opts.budgeted) prologue.push(ir.set(REM, ir.gget(G.rem, 'i64')));
     this.usesViolationExit = false;
@@ -587,7 +606,12 @@ class Translator {
         ir.unreachable(),
       ], 'i64')
       : main;
-    ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, code, LOCAL_NAMES);
+    if (this.leanEntry(entry)) {
+      ir.addFunction(funcName(entry), ENTRY_PARAMS, 'i64', [...ENTRY_VARS, ...FUNC_VARS], code, [...ENTRY_LOCAL_NAMES, ...LOCAL_NAMES.slice(REGISTER_COUNT)]);
+    } else {
+      ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, code, LOCAL_NAMES);
+    }
+    this.regLocal = SHARED_REG_LOCAL;
   }
 
   // --- module ----------------------------------------------------------------------
@@ -621,9 +645,13 @@ class Translator {
     const ir = this.ir;
     const pair = (lo: number): Expr => ir.bin64('or', this.zext(ir.get(lo, 'i32')), ir.bin64('shl', this.zext(ir.get(lo + 1, 'i32')), ir.i64(32n)));
     const callMain = (regs: Expr[]): Expr => {
-      const args: Expr[] = [ir.i64(0n), ...regs];
-      while (args.length < FRAME_POINTER) args.push(ir.i64(0n));
-      args.push(ir.gget(G.top, 'i64'), ir.i32(0));
+      const args: Expr[] = [...regs];
+      while (args.length < ENTRY_ARGS.length) args.push(ir.i64(0n));
+      if (!this.leanEntry(0)) {
+        args.unshift(ir.i64(0n));
+        while (args.length < FRAME_POINTER) args.push(ir.i64(0n));
+        args.push(ir.gget(G.top, 'i64'), ir.i32(0));
+      }
       return ir.call(funcName(0), args, 'i64');
     };
     // run(r1lo, r1hi, …, r5lo, r5hi) -> r0 low
@@ -670,7 +698,7 @@ class Translator {
       ir.set(LEN, ir.load32(4, ir.bin32('add', ir.bin32('add', get(DESC), ir.bin32('mul', get(I), ir.i32(PAIR_BYTES))), ir.i32(4)))),
       ir.gset(G.dataLo, get(OFF)),
       ir.gset(G.dataHi, ir.bin32('add', get(OFF), get(LEN))),
-      ir.gset(G.rem, ir.gget(G.budget, 'i64')),
+      ...(this.opts.budgeted ? [ir.gset(G.rem, ir.gget(G.budget, 'i64'))] : []),
     ];
     let batchRegs: Expr[];
     if (bc) {
