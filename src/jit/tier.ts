@@ -15,6 +15,7 @@ export function jitExecutor(req: ExecutorRequest): CompiledExecutor {
     unverified: req.unverified,
     budget: req.unverified ? (req.budget ?? undefined) : false,
     programType: req.type,
+    tailCalls: req.tailCalls,
   });
   return new CompiledExecutor(compiled, req);
 }

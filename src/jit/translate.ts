@@ -16,9 +16,13 @@ import {
   buildCfg, fallThrough, functionBlocks, jumpSuccessor, type Cfg, type Successor,
 } from './cfg.js';
 import {
-  CALLX_IMPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MAY_GOTO_LOOPS, MEMORY_IMPORT, TRAP_IMPORT,
-  TRAP_RETURN_ZERO, type HelperImportInfo,
+  CALLX_IMPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MAY_GOTO_LOOPS, MEMORY_IMPORT, TAIL_SHARED_GLOBALS,
+  TAIL_TABLE_IMPORT, TRAP_IMPORT, TRAP_RETURN_ZERO, type HelperImportInfo,
 } from './abi.js';
+import { MAP_MAX_ENTRIES_OFFSET, MAX_TAIL_CALLS, TAIL_CALL_FAILED, TAIL_CALL_HELPER } from '../runtime/tail-calls.js';
+
+/** The map kernels' export that reads a prog-array slot (program id, 0 when empty). */
+const PROG_ARRAY_GET = 'prog_array_get';
 
 export interface TranslateOptions {
   readonly helpers: HelperRegistry;
@@ -29,6 +33,8 @@ export interface TranslateOptions {
   readonly batchContext: { data: number; dataEnd: number; dataMeta: number } | null;
   /** Emit the batch entry (runBatch). */
   readonly batch: boolean;
+  /** Tail calls through the shared table (see abi.ts TAIL_TABLE_IMPORT). */
+  readonly tailCalls?: boolean;
 }
 
 export interface Translation {
@@ -77,7 +83,12 @@ const G = {
   stackLo: 'stack_lo', stackHi: 'stack_hi', ctxLo: 'ctx_lo', ctxHi: 'ctx_hi',
   dataLo: 'data_lo', dataHi: 'data_hi', heapLo: 'heap_lo', heapHi: 'heap_hi',
   top: 'stack_top', budget: 'budget', rem: 'rem', r0hi: 'r0hi', batchIndex: 'batch_index',
+  tcNext: 'tc_next', tcCount: 'tc_count', tcCtx: 'tc_ctx',
 } as const;
+/** The shared function table of tail-call modules. */
+const PROGS_TABLE = 'progs';
+/** tailEntry(r1, r10, depth) -> r0, the type of every entry in the table. */
+const TAIL_ENTRY_PARAMS: ValType[] = ['i64', 'i64', 'i32'];
 /** r1..r5 as a callee left them: the register file is flat, so the caller sees them after the call. */
 const RET_REGS = [1, 2, 3, 4, 5] as const;
 const retGlobal = (r: number): string => `ret_r${r}`;
@@ -119,6 +130,8 @@ class Translator {
   usesCallx = false;
   /** The function being translated branches to its memory-violation exit. */
   usesViolationExit = false;
+  /** Counter for unique labels. */
+  labels = 0;
   /** Translating blocks for Binaryen's Relooper, which cannot take branches to labels outside them. */
   relooping = false;
   /** The function being translated tests accesses against the cached data window. */
@@ -366,6 +379,7 @@ class Translator {
 
   helperCall(insn: Instruction): Expr {
     const ir = this.ir;
+    if (insn.imm === TAIL_CALL_HELPER && this.opts.tailCalls) return this.tailCall();
     const spec = this.opts.helpers.get(insn.imm);
     const impl = spec?.impl;
     if (!spec || !impl || (!impl.js && !impl.kernel)) return this.trap(DiagnosticCode.UnknownHelper, insn.pc);
@@ -400,6 +414,10 @@ class Translator {
       this.setReg(0, ir.call(funcName(target), args, 'i64')),
       ...(this.opts.budgeted ? [ir.set(REM, ir.gget(G.rem, 'i64'))] : []),
       ...RET_REGS.map((r) => this.setReg(r, ir.gget(retGlobal(r), 'i64'))),
+      // the callee's frame may have been replaced by tail calls: they return here
+      ...(this.opts.tailCalls ? [this.tailDispatch((v) => this.setReg(0, v),
+        () => ir.bin64('sub', this.reg(FRAME_POINTER), ir.i64(BigInt(STACK_FRAME_BYTES))), () => ir.bin32('add', depth(), ir.i32(1))),
+      ...(this.opts.budgeted ? [ir.set(REM, ir.gget(G.rem, 'i64'))] : [])] : []),
       ...this.loadDataWindow(),
     ]);
   }
@@ -577,7 +595,64 @@ class Translator {
   }
 
   leanEntry(entry: number): boolean {
-    return entry === 0 && !this.callTargets.has(0);
+    // tail-call targets start with the caller's r10 and depth: the full signature
+    return entry === 0 && !this.callTargets.has(0) && !this.opts.tailCalls;
+  }
+
+  // --- tail calls ----------------------------------------------------------------
+  /**
+   * bpf_tail_call(ctx, prog_array, index) with the kernel's checks in its order (../runtime/tail-calls.ts).
+   * Success leaves the target's program id in tc_next and ctx in tc_ctx and returns from this function:
+   * the loop after the call that entered it (tailDispatch) runs the target in this frame's place.
+   */
+  tailCall(): Expr {
+    const ir = this.ir;
+    const fail = `tail_fail${this.labels++}`;
+    if (!this.helperImports.has(TAIL_CALL_HELPER)) {
+      this.helperImports.set(TAIL_CALL_HELPER, { id: TAIL_CALL_HELPER, name: 'bpf_tail_call', kind: 'kernel', base: PROG_ARRAY_GET, params: ['i32', 'i32'], result: 'i32' });
+      ir.importFunction(`h${TAIL_CALL_HELPER}`, KERNELS_MODULE, PROG_ARRAY_GET, ['i32', 'i32'], 'i32');
+    }
+    const slot = (): Expr => ir.get(T32A, 'i32');
+    return ir.block(null, [
+      ir.block(fail, [
+        ir.set(T32A, this.low(3)),
+        ir.br(fail, ir.bin32('ge_u', slot(), ir.load32(4, ir.bin32('add', this.low(2), ir.i32(MAP_MAX_ENTRIES_OFFSET))))),
+        ir.br(fail, ir.bin32('ge_u', ir.gget(G.tcCount, 'i32'), ir.i32(MAX_TAIL_CALLS))),
+        ir.gset(G.tcCount, ir.bin32('add', ir.gget(G.tcCount, 'i32'), ir.i32(1))),
+        ir.set(T32A, ir.call(`h${TAIL_CALL_HELPER}`, [this.low(2), slot()], 'i32')),
+        ir.br(fail, ir.un32('eqz', slot())),
+        ir.br(fail, ir.bin32('ge_u', slot(), ir.tableSize(PROGS_TABLE))),
+        ir.br(fail, ir.tableSlotEmpty(PROGS_TABLE, slot())),
+        ir.gset(G.tcNext, slot()),
+        ir.gset(G.tcCtx, this.reg(1)),
+        ...this.syncBudget(),
+        ir.ret(ir.i64(0n)),
+      ]),
+      this.setReg(0, ir.i64(BigInt(TAIL_CALL_FAILED))),
+    ]);
+  }
+
+  /** After a call that may have tail-called: run each target in the callee's place until none is left. */
+  tailDispatch(setR0: (v: Expr) => Expr, r10: () => Expr, depth: () => Expr): Expr {
+    const ir = this.ir;
+    const loop = `tail_dispatch${this.labels++}`;
+    return ir.loop(loop, ir.if(ir.gget(G.tcNext, 'i32'), ir.block(null, [
+      setR0(ir.callIndirect(PROGS_TABLE, ir.gget(G.tcNext, 'i32'), [ir.gget(G.tcCtx, 'i64'), r10(), depth()], TAIL_ENTRY_PARAMS, 'i64')),
+      ir.br(loop),
+    ])));
+  }
+
+  /** tailEntry(r1, r10, depth): this program as a tail-call target; clears tc_next (the dispatch loop's signal). */
+  addTailEntry(): void {
+    const ir = this.ir;
+    const args: Expr[] = [];
+    for (let r = 0; r < REGISTER_COUNT; r++) args.push(r === 1 ? ir.get(0, 'i64') : r === FRAME_POINTER ? ir.get(1, 'i64') : ir.i64(0n));
+    args.push(ir.get(2, 'i32'));
+    ir.addFunction(Exports.tailEntry, TAIL_ENTRY_PARAMS, 'i64', [], ir.block(null, [
+      ir.gset(G.tcNext, ir.i32(0)),
+      ir.call(funcName(0), args, 'i64'),
+    ], 'i64'));
+    ir.exportFunction(Exports.tailEntry, Exports.tailEntry);
   }
 
   translateFunction(entry: number): void {
@@ -644,7 +719,7 @@ class Translator {
   addEntryPoints(): void {
     const ir = this.ir;
     const pair = (lo: number): Expr => ir.bin64('or', this.zext(ir.get(lo, 'i32')), ir.bin64('shl', this.zext(ir.get(lo + 1, 'i32')), ir.i64(32n)));
-    const callMain = (regs: Expr[]): Expr => {
+    const callMain = (regs: Expr[], r0Local: number): Expr => {
       const args: Expr[] = [...regs];
       while (args.length < ENTRY_ARGS.length) args.push(ir.i64(0n));
       if (!this.leanEntry(0)) {
@@ -652,14 +727,23 @@ class Translator {
         while (args.length < FRAME_POINTER) args.push(ir.i64(0n));
         args.push(ir.gget(G.top, 'i64'), ir.i32(0));
       }
-      return ir.call(funcName(0), args, 'i64');
+      const call = ir.call(funcName(0), args, 'i64');
+      if (!this.opts.tailCalls) return call;
+      // a fresh tail-call count per run; the programs the run tail-calls run from this loop
+      return ir.block(null, [
+        ir.gset(G.tcCount, ir.i32(0)),
+        ir.gset(G.tcNext, ir.i32(0)),
+        ir.set(r0Local, call),
+        this.tailDispatch((v) => ir.set(r0Local, v), () => ir.gget(G.top, 'i64'), () => ir.i32(0)),
+        ir.get(r0Local, 'i64'),
+      ], 'i64');
     };
     // run(r1lo, r1hi, …, r5lo, r5hi) -> r0 low
     const regs: Expr[] = [];
     for (let r = 0; r < 5; r++) regs.push(pair(r * 2));
     ir.addFunction(Exports.run, Array<ValType>(10).fill('i32'), 'i32', ['i64'], ir.block(null, [
       ir.gset(G.rem, ir.gget(G.budget, 'i64')),
-      ir.set(10, callMain(regs)),
+      ir.set(10, callMain(regs, 10)),
       ir.gset(G.r0hi, ir.wrap(ir.bin64('shr_u', ir.get(10, 'i64'), ir.i64(32n)))),
       ir.wrap(ir.get(10, 'i64')),
     ], 'i32'));
@@ -686,9 +770,9 @@ class Translator {
    * batch(desc, count, results, start, ctx) -> index reached. desc holds (data address, length) i32 pairs;
    * results gets r0's low half per input. With a context (XDP), r1 = ctx and its data fields are written.
    */
-  addBatchEntry(callMain: (regs: Expr[]) => Expr): void {
+  addBatchEntry(callMain: (regs: Expr[], r0Local: number) => Expr): void {
     const ir = this.ir;
-    const [DESC, COUNT, RESULTS, I, CTX, OFF, LEN] = [0, 1, 2, 3, 4, 5, 6];
+    const [DESC, COUNT, RESULTS, I, CTX, OFF, LEN, R0] = [0, 1, 2, 3, 4, 5, 6, 7];
     const PAIR_BYTES = 8, RESULT_BYTES = 4;
     const get = (l: number): Expr => ir.get(l, 'i32');
     const bc = this.opts.batchContext;
@@ -709,11 +793,11 @@ class Translator {
       batchRegs = [this.zext(get(OFF)), this.zext(get(LEN))];
     }
     body.push(
-      ir.store64(4, ir.bin32('add', get(RESULTS), ir.bin32('mul', get(I), ir.i32(RESULT_BYTES))), callMain(batchRegs)),
+      ir.store64(4, ir.bin32('add', get(RESULTS), ir.bin32('mul', get(I), ir.i32(RESULT_BYTES))), callMain(batchRegs, R0)),
       ir.set(I, ir.bin32('add', get(I), ir.i32(1))),
       ir.br('next', ir.bin32('lt_u', get(I), get(COUNT))),
     );
-    ir.addFunction(Exports.batch, ['i32', 'i32', 'i32', 'i32', 'i32'], 'i32', ['i32', 'i32'], ir.block(null, [
+    ir.addFunction(Exports.batch, ['i32', 'i32', 'i32', 'i32', 'i32'], 'i32', ['i32', 'i32', 'i64'], ir.block(null, [
       ir.if(ir.bin32('lt_u', get(I), get(COUNT)), ir.loop('next', ir.block(null, body))),
       get(I),
     ], 'i32'));
@@ -729,8 +813,15 @@ class Translator {
     if (this.program.instructions.some((i) => i.spec.kind === 'callx')) {
       ir.importFunction(CALLX_IMPORT, ENV_MODULE, CALLX_IMPORT, ['i32', 'i64', 'i64', 'i64', 'i64', 'i64', 'i32'], 'i64');
     }
-    for (const g of [G.stackLo, G.stackHi, G.ctxLo, G.ctxHi, G.dataLo, G.dataHi, G.heapLo, G.heapHi]) ir.addGlobal(g, 'i32');
-    for (const g of [G.top, G.rem]) ir.addGlobal(g, 'i64');
+    if (this.opts.tailCalls) {
+      // the run state every program of the object on this CPU shares (see abi.ts)
+      for (const g of TAIL_SHARED_GLOBALS.i32) ir.importGlobal(g, ENV_MODULE, g, 'i32');
+      for (const g of TAIL_SHARED_GLOBALS.i64) ir.importGlobal(g, ENV_MODULE, g, 'i64');
+      ir.importTable(PROGS_TABLE, ENV_MODULE, TAIL_TABLE_IMPORT);
+    } else {
+      for (const g of [G.stackLo, G.stackHi, G.ctxLo, G.ctxHi, G.dataLo, G.dataHi, G.heapLo, G.heapHi]) ir.addGlobal(g, 'i32');
+      for (const g of [G.top, G.rem]) ir.addGlobal(g, 'i64');
+    }
     ir.addGlobal(G.budget, 'i64', this.opts.defaultBudget > MAX_ALLOWANCE ? MAX_ALLOWANCE : this.opts.defaultBudget);
     if (this.callTargets.size > 0) for (const r of RET_REGS) ir.addGlobal(retGlobal(r), 'i64');
     ir.addGlobal(G.r0hi, 'i32');
@@ -745,6 +836,7 @@ class Translator {
     }
     for (const e of this.cfg.entries) this.translateFunction(e);
     this.addEntryPoints();
+    if (this.opts.tailCalls) this.addTailEntry();
     return {
       ir,
       helpers: [...this.helperImports.values()].map(({ id, name, kind, base }) => ({ id, name, kind, base })),
