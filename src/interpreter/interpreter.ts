@@ -606,9 +606,18 @@ export class Interpreter {
   private tailTarget(map: number, index: number, count: number, pc: number): { count: number; target: Interpreter | undefined } | null {
     const k = this.machine.kernelExports as { prog_array_get?: (map: number, index: number) => number } | undefined;
     if (!k?.prog_array_get) throw new ExecutionError('UnknownHelper', pc, 'bpf_tail_call needs the map kernels (no prog array here)');
-    const max = new DataView(this.machine.memory.buffer).getUint32(map + MAP_MAX_ENTRIES_OFFSET, true);
+    // unverified code may pass anything as the map: reads stay inside linear memory or fail as a violation
+    const buf = this.machine.memory.buffer;
+    if (map + MAP_MAX_ENTRIES_OFFSET + 4 > buf.byteLength) throw new ExecutionError('MemoryAccessViolation', pc, `bpf_tail_call: no map at 0x${map.toString(16)}`);
+    const max = new DataView(buf).getUint32(map + MAP_MAX_ENTRIES_OFFSET, true);
     if (index >= max || count >= MAX_TAIL_CALLS) return null;
-    const id = k.prog_array_get(map, index) >>> 0;
+    let id: number;
+    try {
+      id = k.prog_array_get(map, index) >>> 0;
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) throw new ExecutionError('MemoryAccessViolation', pc, `bpf_tail_call: bad prog array at 0x${map.toString(16)}`);
+      throw e;
+    }
     const target = id === 0 ? undefined : tailCallPeers(this.machine).interpreters.get(id) as Interpreter | undefined;
     return { count: count + 1, target };
   }
