@@ -1,5 +1,6 @@
 /**
- * JIT vs interpreter, ns per packet (loop inside the measured function), and
+ * JIT vs interpreter, ns per packet (loop inside the measured function), in three JIT modes
+ * (sandboxed; verified with the budget; verified without it, as the JIT tier runs verified code), and
  * JIT load latency (compile + instantiate, warm). Run:
  *   npm run build && node dist/bench/jit.bench.js
  */
