@@ -19,6 +19,7 @@ import type { InstructionSpec } from '../isa/spec.js';
 import { SKF_LL_OFF, SKF_NET_OFF, type RunRegions } from '../runtime/layout.js';
 import type { Machine } from '../runtime/machine.js';
 import type { HelperSpec } from '../helpers/table.js';
+import { MAP_MAX_ENTRIES_OFFSET, MAX_TAIL_CALLS, TAIL_CALL_FAILED, TAIL_CALL_HELPER, tailCallPeers } from '../runtime/tail-calls.js';
 
 /** Dense internal operation numbers, one per semantic operation. */
 const enum Op {
@@ -34,7 +35,7 @@ const enum Op {
   JA,
   JEQ, JGT, JGE, JSET, JNE, JSGT, JSGE, JLT, JLE, JSLT, JSLE,
   JEQ32, JGT32, JGE32, JSET32, JNE32, JSGT32, JSGE32, JLT32, JLE32, JSLT32, JSLE32,
-  MAY_GOTO, CALL_HELPER, CALL_LOCAL, CALL_KFUNC, CALLX, EXIT,
+  MAY_GOTO, CALL_HELPER, CALL_LOCAL, CALL_KFUNC, CALLX, EXIT, TAIL_CALL,
   LDABS, LDIND,
   /** Sentinel one past the last slot: reaching it means falling off the end. */
   FELL_OFF,
@@ -213,7 +214,7 @@ export class Interpreter {
     this.blocks = blockLengths(program);
     for (const insn of program.instructions) {
       const pc = insn.pc;
-      const op = opOf(insn.spec, insn.src);
+      const op = insn.spec.kind === 'call' && insn.src === CallSrc.HELPER && insn.imm === TAIL_CALL_HELPER ? Op.TAIL_CALL : opOf(insn.spec, insn.src);
       this.ops[pc] = op;
       this.words[pc] = op | (insn.dst << 8) | (this.blocks[pc] !== 0 ? LEADER_BIT : 0);
       this.offs[pc] = insn.off;
@@ -247,9 +248,14 @@ export class Interpreter {
     const machine = this.machine;
     machine.cpu = cpu;
     const area = machine.area(cpu);
-    const RL = this.RL, RH = this.RH;
-    const ops = this.ops, words = this.words, srcs = this.srcs, offs = this.offs, targets = this.targets, aux = this.aux;
-    const blocks = this.blocks;
+    // `let`: a tail call switches to the target program's tables (and register file: RL/RH hold its immediates too)
+    let RL = this.RL, RH = this.RH;
+    let ops = this.ops, words = this.words, srcs = this.srcs, offs = this.offs, targets = this.targets, aux = this.aux;
+    let blocks = this.blocks;
+    /** The program whose tables are running, and the program of each caller frame. */
+    let cur: Interpreter = this;
+    const frameProgs: Interpreter[] = [];
+    let tailCalls = 0;
     const budget = this.budget;
     const sandbox = this.unverified;
     const { stack, ctx, data, heap } = args.regions;
@@ -499,9 +505,9 @@ export class Interpreter {
           mayGoto--; break;
         // ---- calls
         case Op.CALL_HELPER: case Op.CALLX: {
-          const helper = ops[pc] === Op.CALLX ? machine.helpers.get(RL[s]! >>> 0) : this.helperAt[pc];
+          const helper = ops[pc] === Op.CALLX ? machine.helpers.get(RL[s]! >>> 0) : cur.helperAt[pc];
           const id = ops[pc] === Op.CALLX ? RL[s]! >>> 0 : RL[s]!;
-          this.callHelper(helper, id, pc);
+          cur.callHelper(helper, id, pc);
           if (machine.memory.buffer !== buf) {
             // a helper grew memory: views and the heap bound follow it
             buf = machine.memory.buffer; dv = new DataView(buf); u8 = new Uint8Array(buf);
@@ -513,7 +519,27 @@ export class Interpreter {
           }
           break;
         }
+        case Op.TAIL_CALL: {
+          // bpf_tail_call(ctx = r1, prog_array = r2, index = r3): see ../runtime/tail-calls.ts
+          const next = this.tailTarget(RL[2]! >>> 0, RL[3]! >>> 0, tailCalls, pc);
+          if (next === null) { RL[0] = TAIL_CALL_FAILED; RH[0] = -1; break; }
+          tailCalls = next.count;
+          const to = next.target;
+          if (to) {
+            // the target replaces this frame: same r1 (ctx) and r10, its own code and may_goto allowance
+            for (let r = 0; r < REGISTER_COUNT; r++) { to.RL[r] = RL[r]!; to.RH[r] = RH[r]!; }
+            cur = to;
+            RL = to.RL; RH = to.RH; ops = to.ops; words = to.words; srcs = to.srcs; offs = to.offs; targets = to.targets;
+            aux = to.aux; blocks = to.blocks;
+            mayGoto = MAY_GOTO_LIMIT;
+            pc = 0;
+            continue;
+          }
+          RL[0] = TAIL_CALL_FAILED; RH[0] = -1;
+          break;
+        }
         case Op.CALL_LOCAL: {
+          frameProgs[depth] = cur;
           if (depth + 1 >= MAX_CALL_FRAMES) {
             throw new ExecutionError('CallDepthExceeded', pc, `call depth exceeds ${MAX_CALL_FRAMES} frames`);
           }
@@ -536,6 +562,14 @@ export class Interpreter {
             return RL[0]!;
           }
           depth--;
+          const caller = frameProgs[depth]!;
+          if (caller !== cur) {
+            // the callee tail-called another program: return into the caller's program
+            for (let r = 0; r < REGISTER_COUNT; r++) { caller.RL[r] = RL[r]!; caller.RH[r] = RH[r]!; }
+            cur = caller;
+            RL = caller.RL; RH = caller.RH; ops = caller.ops; words = caller.words; srcs = caller.srcs; offs = caller.offs;
+            targets = caller.targets; aux = caller.aux; blocks = caller.blocks;
+          }
           const f = depth * FRAME_WORDS;
           for (let r = 6; r <= FRAME_POINTER; r++) { RL[r] = frames[f + 1 + (r - 6) * 2]!; RH[r] = frames[f + 2 + (r - 6) * 2]!; }
           mayGoto = frames[f + 11]!;
@@ -563,6 +597,29 @@ export class Interpreter {
       }
       pc++;
     }
+  }
+
+  /**
+   * A tail call's target under the kernel's rules: null when the call fails without counting (index out
+   * of range, limit reached), else the new count and the target (undefined: an empty slot, counted).
+   */
+  private tailTarget(map: number, index: number, count: number, pc: number): { count: number; target: Interpreter | undefined } | null {
+    const k = this.machine.kernelExports as { prog_array_get?: (map: number, index: number) => number } | undefined;
+    if (!k?.prog_array_get) throw new ExecutionError('UnknownHelper', pc, 'bpf_tail_call needs the map kernels (no prog array here)');
+    // unverified code may pass anything as the map: reads stay inside linear memory or fail as a violation
+    const buf = this.machine.memory.buffer;
+    if (map + MAP_MAX_ENTRIES_OFFSET + 4 > buf.byteLength) throw new ExecutionError('MemoryAccessViolation', pc, `bpf_tail_call: no map at 0x${map.toString(16)}`);
+    const max = new DataView(buf).getUint32(map + MAP_MAX_ENTRIES_OFFSET, true);
+    if (index >= max || count >= MAX_TAIL_CALLS) return null;
+    let id: number;
+    try {
+      id = k.prog_array_get(map, index) >>> 0;
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) throw new ExecutionError('MemoryAccessViolation', pc, `bpf_tail_call: bad prog array at 0x${map.toString(16)}`);
+      throw e;
+    }
+    const target = id === 0 ? undefined : tailCallPeers(this.machine).interpreters.get(id) as Interpreter | undefined;
+    return { count: count + 1, target };
   }
 
   private callHelper(helper: HelperSpec | undefined, id: number, pc: number): void {

@@ -25,6 +25,18 @@ export const TRAP_RETURN_ZERO = 0;
 /** The kernel's BPF_MAX_LOOPS: may_goto's per-frame iteration allowance. */
 export const MAY_GOTO_LOOPS = 8 * 1024 * 1024;
 
+/**
+ * Tail calls (modules compiled with `tailCalls`): every program of an object on one CPU shares
+ * `env.progs`, a funcref table indexed by program id whose entries are the modules' `tailEntry`
+ * exports, and the run state as imported mutable globals `env.<name>` (TAIL_SHARED_GLOBALS), so a
+ * tail-called program sees the same regions, stack top and remaining budget.
+ */
+export const TAIL_TABLE_IMPORT = 'progs';
+export const TAIL_SHARED_GLOBALS = {
+  i32: ['stack_lo', 'stack_hi', 'ctx_lo', 'ctx_hi', 'data_lo', 'data_hi', 'heap_lo', 'heap_hi', 'tc_next', 'tc_count'],
+  i64: ['stack_top', 'rem', 'tc_ctx'],
+} as const;
+
 /** Exports of every compiled module. */
 export const Exports = {
   /** run(r1lo, r1hi, … r5lo, r5hi) -> r0 low; high half via r0hi(). */
@@ -41,6 +53,8 @@ export const Exports = {
   batch: 'batch',
   /** batchIndex() -> the input the batch loop was running (after a trap). */
   batchIndex: 'batchIndex',
+  /** tailEntry(r1, r10, depth) -> r0: the program's entry as a tail-call target (tail-call modules only). */
+  tailEntry: 'tailEntry',
 } as const;
 
 export const TRAP_NAMES: ReadonlyMap<number, keyof typeof DiagnosticCode> = new Map(
@@ -69,6 +83,8 @@ export interface JitManifest {
   readonly batchContext: { readonly data: number; readonly dataEnd: number; readonly dataMeta: number } | null;
   /** The batch entry was compiled in. */
   readonly batch: boolean;
+  /** Compiled for tail calls: imports the shared table and run state, exports tailEntry. */
+  readonly tailCalls?: boolean;
   readonly hash: string;
   readonly slotCount: number;
   readonly functions: number;

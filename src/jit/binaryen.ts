@@ -20,6 +20,9 @@ function wasmType(t: ValType): binaryen.Type {
   return t === 'i32' ? binaryen.i32 : t === 'i64' ? binaryen.i64 : binaryen.none;
 }
 
+/** Binaryen's "no maximum" for table limits. */
+const UNLIMITED_TABLE = 0xffffffff;
+
 /** binaryen.Function exists at run time but its d.ts only declares it as a Module member. */
 const BinaryenFunction = (binaryen as unknown as { Function: { setLocalName(f: number, index: number, name: string): void } }).Function;
 
@@ -49,6 +52,16 @@ export class Ir {
   }
   importFunction(internal: string, module: string, base: string, params: readonly ValType[], result: ValType): void {
     this.m.addFunctionImport(internal, module, base, binaryen.createType(params.map(wasmType)), wasmType(result));
+  }
+  /** A mutable global shared with other modules (imported). */
+  importGlobal(internal: string, module: string, base: string, type: 'i32' | 'i64'): void {
+    this.m.addGlobalImport(internal, module, base, wasmType(type), true);
+  }
+  /** An imported funcref table (of any size) for call_indirect, table.get and table.size; enables reference types. */
+  importTable(internal: string, module: string, base: string): void {
+    this.m.setFeatures(FEATURES | binaryen.Features.ReferenceTypes);
+    this.m.addTable(internal, 0, UNLIMITED_TABLE);
+    this.m.addTableImport(internal, module, base);
   }
   addGlobal(name: string, type: 'i32' | 'i64', init: number | bigint = 0): void {
     this.m.addGlobal(name, wasmType(type), true, type === 'i32' ? this.i32(Number(init)) : this.i64(BigInt(init)));
@@ -149,6 +162,12 @@ export class Ir {
   br(label: string, cond?: Expr): Expr { return this.m.br(label, cond); }
   if(cond: Expr, then: Expr, otherwise?: Expr): Expr { return this.m.if(cond, then, otherwise); }
   call(name: string, args: readonly Expr[], result: ValType): Expr { return this.m.call(name, args as Expr[], wasmType(result)); }
+  callIndirect(table: string, index: Expr, args: readonly Expr[], params: readonly ValType[], result: ValType): Expr {
+    return this.m.call_indirect(table, index, args as Expr[], binaryen.createType(params.map(wasmType)), wasmType(result));
+  }
+  tableSize(table: string): Expr { return this.m.table.size(table); }
+  /** table[index] is null (no function there). */
+  tableSlotEmpty(table: string, index: Expr): Expr { return this.m.ref.is_null(this.m.table.get(table, index, binaryen.funcref)); }
   ret(value?: Expr): Expr { return this.m.return(value); }
   drop(value: Expr): Expr { return this.m.drop(value); }
   unreachable(): Expr { return this.m.unreachable(); }

@@ -42,6 +42,11 @@ export interface CompileOptions {
   batch?: boolean;
   /** Run Binaryen's validator on the generated module (costs about as much as translating; for tests). */
   validate?: boolean;
+  /**
+   * Compile for tail calls (every program of an object with a prog array): shared table and run state,
+   * a tailEntry export; instantiate with a progId. See src/jit/README.md.
+   */
+  tailCalls?: boolean;
 }
 
 const defaultRegistry = new HelperRegistry();
@@ -66,6 +71,7 @@ interface Resolved {
   optimize: number;
   batchContext: JitManifest['batchContext'];
   batch: boolean;
+  tailCalls: boolean;
 }
 
 function resolve(opts: CompileOptions): Resolved {
@@ -82,6 +88,7 @@ function resolve(opts: CompileOptions): Resolved {
     optimize: opts.optimize ?? 0,
     batchContext: data !== undefined && dataEnd !== undefined && dataMeta !== undefined ? { data, dataEnd, dataMeta } : null,
     batch: opts.batch ?? ctx !== null,
+    tailCalls: opts.tailCalls ?? false,
   };
 }
 
@@ -99,6 +106,7 @@ function translateChecked(program: Program, r: Resolved, validate: boolean) {
       helpers: r.helpers,
       memory: { initialPages: r.layout.initialPages, maximumPages: r.layout.maximumPages, shared: r.layout.shared },
       sandbox: r.sandbox, budgeted: r.budgeted, defaultBudget: r.budget, batchContext: r.batchContext, batch: r.batch,
+      tailCalls: r.tailCalls,
     });
   } catch (e) {
     // deeply nested control flow can exhaust the JS stack while structuring
@@ -118,7 +126,7 @@ export function compileProgram(program: Program, opts: CompileOptions = {}): Com
   const r = resolve(opts);
   const bytes = encode(program.instructions);
   const key = [hashBytes(bytes), r.sandbox, r.budgeted, r.budget, r.optimize, r.layout.initialPages,
-    r.layout.maximumPages, r.layout.shared, JSON.stringify(r.batchContext), r.batch].join(':');
+    r.layout.maximumPages, r.layout.shared, JSON.stringify(r.batchContext), r.batch, r.tailCalls].join(':');
   let cache = caches.get(r.helpers);
   if (!cache) caches.set(r.helpers, cache = new Map());
   const hit = opts.cache !== false ? cache.get(key) : undefined;
@@ -143,7 +151,7 @@ export function compileProgram(program: Program, opts: CompileOptions = {}): Com
   const manifest: JitManifest = {
     memory: { initialPages: r.layout.initialPages, maximumPages: r.layout.maximumPages, shared: r.layout.shared },
     helpers: t.helpers, usesCallx: t.usesCallx, sandbox: r.sandbox, budgeted: r.budgeted, defaultBudget: r.budget,
-    batchContext: r.batchContext, batch: r.batch, hash: key, slotCount: program.slotCount, functions: t.functions,
+    batchContext: r.batchContext, batch: r.batch, tailCalls: r.tailCalls, hash: key, slotCount: program.slotCount, functions: t.functions,
   };
   const compiled: CompiledProgram = { bytes: wasm, manifest, module };
   if (opts.cache !== false) cache.set(key, compiled);

@@ -7,8 +7,8 @@ import type { HelperRegistry, HelperRuntime } from '../helpers/table.js';
 import type { CpuArea, MemoryLayout, RunRegions } from '../runtime/layout.js';
 import type { RunArgs } from '../interpreter/interpreter.js';
 import {
-  CALLX_IMPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MEMORY_IMPORT, TRAP_IMPORT, TRAP_NAMES,
-  TRAP_RETURN_ZERO, CONFIGURE_HEADERS_EXPORT, type CompiledProgram,
+  CALLX_IMPORT, CONFIGURE_HEADERS_EXPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MEMORY_IMPORT,
+  TAIL_SHARED_GLOBALS, TAIL_TABLE_IMPORT, TRAP_IMPORT, TRAP_NAMES, TRAP_RETURN_ZERO, type CompiledProgram,
 } from './abi.js';
 
 interface JitExports {
@@ -35,6 +35,31 @@ export interface InstanceOptions {
   helperRuntime?: HelperRuntime;
   /** Exports of the AssemblyScript kernels, for `kernel` helper implementations. */
   kernels?: Record<string, unknown>;
+  /** Program id (prog arrays hold it): a tail-call module puts its tailEntry at this index of the CPU's table. */
+  progId?: number;
+}
+
+/** What the tail-call modules on one memory and CPU share (see abi.ts TAIL_TABLE_IMPORT). */
+interface TailGroup {
+  readonly table: WebAssembly.Table;
+  readonly globals: Record<string, WebAssembly.Global>;
+  /** The regions of the run in progress: a tail-called program's helpers see them. */
+  regions?: RunRegions;
+}
+const tailGroups = new WeakMap<WebAssembly.Memory, Map<number, TailGroup>>();
+
+function tailGroup(memory: WebAssembly.Memory, cpu: number): TailGroup {
+  let perCpu = tailGroups.get(memory);
+  if (!perCpu) tailGroups.set(memory, perCpu = new Map());
+  let g = perCpu.get(cpu);
+  if (!g) {
+    const globals: Record<string, WebAssembly.Global> = {};
+    for (const n of TAIL_SHARED_GLOBALS.i32) globals[n] = new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
+    for (const n of TAIL_SHARED_GLOBALS.i64) globals[n] = new WebAssembly.Global({ value: 'i64', mutable: true }, 0n);
+    g = { table: new WebAssembly.Table({ element: 'anyfunc', initial: 1 }), globals };
+    perCpu.set(cpu, g);
+  }
+  return g;
 }
 
 /** Thrown through wasm by the trap import when ld_abs/ld_ind reads outside the packet: the run returns 0. */
@@ -71,6 +96,8 @@ export class JitInstance {
   /** The heap region follows the memory's size unless set explicitly. */
   private heapAuto = true;
   private i32: Int32Array;
+  /** Tail-call modules: the table and run state shared with the object's other programs on this CPU. */
+  private readonly group: TailGroup | undefined;
 
   constructor(compiled: CompiledProgram, opts: InstanceOptions) {
     this.compiled = compiled;
@@ -92,6 +119,8 @@ export class JitInstance {
     const kernelFns: Record<string, unknown> = {};
     const rt = opts.helperRuntime;
     const callJs = (id: number, pc: number, a: bigint[]): bigint => {
+      // a tail-called program's helpers act on the run in progress, which another instance configured
+      if (this.group?.regions) this.regions = this.group.regions;
       const r = callHelper(id, pc, a);
       // A helper may grow memory (the heap region follows it) or move the packet (skb_change_head,
       // adjust_room…: the data window follows it, as the interpreter's does).
@@ -149,8 +178,15 @@ export class JitInstance {
       [HELPERS_MODULE]: helperFns as WebAssembly.ModuleImports,
       [KERNELS_MODULE]: kernelFns as WebAssembly.ModuleImports,
     };
+    this.group = m.tailCalls ? tailGroup(this.memory, opts.cpu ?? 0) : undefined;
+    if (this.group) Object.assign(imports[ENV_MODULE]!, { [TAIL_TABLE_IMPORT]: this.group.table }, this.group.globals);
     const inst = new WebAssembly.Instance(compiled.module, imports);
     this.exports = inst.exports as unknown as JitExports;
+    if (this.group && opts.progId !== undefined) {
+      const t = this.group.table;
+      if (opts.progId >= t.length) t.grow(opts.progId + 1 - t.length);
+      t.set(opts.progId, (inst.exports as Record<string, unknown>)[Exports.tailEntry] as (...a: unknown[]) => unknown);
+    }
     this.configure();
   }
 
@@ -223,7 +259,9 @@ export class JitInstance {
 
   private configure(): void {
     const end = this.memory.buffer.byteLength;
-    if (end === this.configuredHeapEnd) return;
+    // tail-call modules share the configuration with other instances: always write it
+    if (end === this.configuredHeapEnd && !this.group) return;
+    if (this.group) this.group.regions = this.regions;
     const { stack, ctx, data } = this.regions;
     if (this.heapAuto) this.regions.heap = { start: this.layout.heapBase, end };
     const heap = this.regions.heap;

@@ -17,6 +17,7 @@ export function jitExecutor(req: ExecutorRequest): CompiledExecutor {
     programType: req.type,
     // the batch entry fills xdp_md's data fields; other contexts need their runtime's prepare per packet
     batch: req.type === 'xdp',
+    tailCalls: req.tailCalls,
   });
   return new CompiledExecutor(compiled, req);
 }

@@ -16,10 +16,14 @@ import {
   buildCfg, fallThrough, functionBlocks, jumpSuccessor, type Cfg, type Successor,
 } from './cfg.js';
 import {
-  CALLX_IMPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MAY_GOTO_LOOPS, MEMORY_IMPORT, TRAP_IMPORT,
-  TRAP_RETURN_ZERO, type HelperImportInfo, CONFIGURE_HEADERS_EXPORT,
+  CALLX_IMPORT, CONFIGURE_HEADERS_EXPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MAY_GOTO_LOOPS, MEMORY_IMPORT,
+  TAIL_SHARED_GLOBALS, TAIL_TABLE_IMPORT, TRAP_IMPORT, TRAP_RETURN_ZERO, type HelperImportInfo,
 } from './abi.js';
 import { SKF_LL_OFF, SKF_NET_OFF } from '../runtime/layout.js';
+import { MAP_MAX_ENTRIES_OFFSET, MAX_TAIL_CALLS, TAIL_CALL_FAILED, TAIL_CALL_HELPER } from '../runtime/tail-calls.js';
+
+/** The map kernels' export that reads a prog-array slot (program id, 0 when empty). */
+const PROG_ARRAY_GET = 'prog_array_get';
 
 export interface TranslateOptions {
   readonly helpers: HelperRegistry;
@@ -30,6 +34,8 @@ export interface TranslateOptions {
   readonly batchContext: { data: number; dataEnd: number; dataMeta: number } | null;
   /** Emit the batch entry (runBatch). */
   readonly batch: boolean;
+  /** Tail calls through the shared table (see abi.ts TAIL_TABLE_IMPORT). */
+  readonly tailCalls?: boolean;
 }
 
 export interface Translation {
@@ -52,19 +58,40 @@ const REM = MAY_GOTO + 1;
 const ADDR64 = REM + 1;
 const ADDR = ADDR64 + 1;
 const DATA_LO = ADDR + 1;
-const DATA_HI = DATA_LO + 1;
+const DATA_LEN = DATA_LO + 1;
+/** pc of the block whose budget charge failed (the trap after the body reports it). */
+const TRAP_PC = DATA_LEN + 1;
+const ACCESS_SIZES = [1, 2, 4, 8] as const;
+const DATA_LIMIT0 = TRAP_PC + 1;
+const dataLimit = (size: number): number => DATA_LIMIT0 + ACCESS_SIZES.indexOf(size as 1 | 2 | 4 | 8);
 const FUNC_PARAMS: ValType[] = [...Array<ValType>(REGISTER_COUNT).fill('i64'), 'i32'];
-const FUNC_VARS: ValType[] = ['i32', 'i64', 'i64', 'i32', 'i32', 'i64', 'i64', 'i32', 'i32', 'i32'];
-const LOCAL_NAMES = [...Array.from({ length: REGISTER_COUNT }, (_, r) => `r${r}`), 'depth', 'label', 't64a', 't64b', 't32', 'may_goto', 'rem', 'addr64', 'addr', 'data_lo', 'data_hi'];
+const SHARED_REG_LOCAL = Array.from({ length: REGISTER_COUNT }, (_, r) => r);
+/**
+ * The program's entry, when no local call targets it, takes only r1..r5 (fewer arguments for the run and
+ * batch loops to pass: wasm has 6 argument registers here); r0 and r6..r10 and the depth become its first
+ * locals, so every other local keeps its index. r10 starts at the stack top, the rest at 0.
+ */
+const ENTRY_ARGS = [1, 2, 3, 4, 5] as const;
+const ENTRY_REG_LOCAL = [ENTRY_ARGS.length, 0, 1, 2, 3, 4, 6, 7, 8, 9, 10];
+const ENTRY_PARAMS: ValType[] = ENTRY_ARGS.map(() => 'i64');
+const ENTRY_VARS: ValType[] = [...Array<ValType>(REGISTER_COUNT - ENTRY_ARGS.length).fill('i64'), 'i32'];
+const ENTRY_LOCAL_NAMES = ['r1', 'r2', 'r3', 'r4', 'r5', 'r0', 'r6', 'r7', 'r8', 'r9', 'r10'];
+const FUNC_VARS: ValType[] = ['i32', 'i64', 'i64', 'i32', 'i32', 'i64', 'i64', 'i32', 'i64', 'i64', 'i32', 'i64', 'i64', 'i64', 'i64'];
+const LOCAL_NAMES = [...Array.from({ length: REGISTER_COUNT }, (_, r) => `r${r}`), 'depth', 'label', 't64a', 't64b', 't32', 'may_goto', 'rem', 'addr64', 'addr', 'data_lo', 'data_len', 'trap_pc', 'room1', 'room2', 'room4', 'room8'];
 
 // Globals.
 const G = {
   stackLo: 'stack_lo', stackHi: 'stack_hi', ctxLo: 'ctx_lo', ctxHi: 'ctx_hi',
   dataLo: 'data_lo', dataHi: 'data_hi', heapLo: 'heap_lo', heapHi: 'heap_hi',
   top: 'stack_top', budget: 'budget', rem: 'rem', r0hi: 'r0hi', batchIndex: 'batch_index',
+  tcNext: 'tc_next', tcCount: 'tc_count', tcCtx: 'tc_ctx',
 } as const;
 /** ld_abs/ld_ind's header bases (skb programs; -1: unset), only in modules with such loads. */
 const G_HEADERS = { mac: 'hdr_mac', network: 'hdr_network', head: 'hdr_head' } as const;
+/** The shared function table of tail-call modules. */
+const PROGS_TABLE = 'progs';
+/** tailEntry(r1, r10, depth) -> r0, the type of every entry in the table. */
+const TAIL_ENTRY_PARAMS: ValType[] = ['i64', 'i64', 'i32'];
 /** r1..r5 as a callee left them: the register file is flat, so the caller sees them after the call. */
 const RET_REGS = [1, 2, 3, 4, 5] as const;
 const retGlobal = (r: number): string => `ret_r${r}`;
@@ -74,9 +101,13 @@ const REGION_GLOBALS = [
 ] as const;
 /** Linear-memory addresses fit 31 bits (the memory maximum is below 2 GiB). */
 const ADDRESS_BITS = 31;
+/** Largest per-run allowance: block charging subtracts and tests the sign. */
+const MAX_ALLOWANCE = (1n << 63n) - 1n;
 
 const CHECK = 'check';
 const BUDGET_TRAP = 'budget_trap';
+const BUDGET_OUT = 'budget_out';
+const VIOLATION_OUT = 'violation_out';
 const CHECK_ALIGNED = 'check_aligned';
 
 const JCMP: Partial<Record<number, BinOp>> = {
@@ -102,6 +133,14 @@ class Translator {
   usesCallx = false;
   /** Some ld_abs/ld_ind needs the header globals. */
   usesHeaders = false;
+  /** The function being translated branches to its memory-violation exit. */
+  usesViolationExit = false;
+  /** Counter for unique labels. */
+  labels = 0;
+  /** Translating blocks for Binaryen's Relooper, which cannot take branches to labels outside them. */
+  relooping = false;
+  /** The function being translated tests accesses against the cached data window. */
+  usesDataWindow = false;
   /** Some instruction writes r10 (unverified code may): stack accesses then need checks. */
   readonly r10Written: boolean;
   /** Entries reached by local calls (pc 0 may be one too). */
@@ -126,8 +165,10 @@ class Translator {
   }
 
   // --- registers and operands ------------------------------------------------
-  reg(r: number): Expr { return this.ir.get(r, 'i64'); }
-  setReg(r: number, v: Expr): Expr { return this.ir.set(r, v); }
+  /** Local index of each register in the function being translated (see ENTRY_REG_LOCAL). */
+  regLocal: readonly number[] = SHARED_REG_LOCAL;
+  reg(r: number): Expr { return this.ir.get(this.regLocal[r]!, 'i64'); }
+  setReg(r: number, v: Expr): Expr { return this.ir.set(this.regLocal[r]!, v); }
   low(r: number): Expr { return this.ir.wrap(this.reg(r)); }
   /** 64-bit source operand: register or sign-extended immediate. */
   src64(insn: Instruction): Expr {
@@ -142,11 +183,6 @@ class Translator {
    * Sandbox: after a call that may move the packet (a js helper, callx, a local call), the cached data
    * window locals take the globals' new values (a shrunk packet must not leave the old window open).
    */
-  reloadDataWindow(): Expr[] {
-    const ir = this.ir;
-    return this.opts.sandbox ? [ir.set(DATA_LO, ir.gget(G.dataLo, 'i32')), ir.set(DATA_HI, ir.gget(G.dataHi, 'i32'))] : [];
-  }
-
   /** Stores the local budget to the global (before calls, exits and ends of the run). */
   syncBudget(): Expr[] {
     return this.opts.budgeted ? [this.ir.gset(G.rem, this.ir.get(REM, 'i64'))] : [];
@@ -166,13 +202,31 @@ class Translator {
     if (aligned) return ir.call(CHECK_ALIGNED, [a, ir.i32(size), ir.i32(pc)], 'i32');
     // Inline fast path for the packet/data window; every other region goes through check().
     const addr = (): Expr => ir.get(ADDR, 'i32');
-    const inData = ir.bin32('and',
-      ir.bin32('and', ir.bin64('lt_u', ir.get(ADDR64, 'i64'), ir.i64(2 ** ADDRESS_BITS)), ir.bin32('ge_u', addr(), ir.get(DATA_LO, 'i32'))),
-      ir.bin32('le_u', ir.bin32('add', addr(), ir.i32(size)), ir.get(DATA_HI, 'i32')));
+    // One subtract and one unsigned compare: addr - data_lo < the window's room for `size` bytes.
+    this.usesDataWindow = true;
+    const inData = ir.bin64('lt_u', ir.bin64('sub', ir.get(ADDR64, 'i64'), ir.get(DATA_LO, 'i64')), ir.get(dataLimit(size), 'i64'));
+    // The other regions are tested inline too, and a violation branches out of the function body to one
+    // trap call: a call on the access path would make V8 spill every register around it (wasm has no
+    // callee-saved registers), which costs loops far more than the compares.
+    const within = (lo: string, hi: string): Expr => ir.bin32('and',
+      ir.bin32('ge_u', addr(), ir.gget(lo, 'i32')), ir.bin32('le_u', ir.bin32('add', addr(), ir.i32(size)), ir.gget(hi, 'i32')));
+    let inOther = within(REGION_GLOBALS[1][0], REGION_GLOBALS[1][1]);
+    for (const [lo, hi] of REGION_GLOBALS.slice(2)) inOther = ir.bin32('or', inOther, within(lo, hi));
+    if (this.relooping) {
+      return ir.block(null, [
+        ir.set(ADDR64, a),
+        ir.set(ADDR, ir.wrap(ir.get(ADDR64, 'i64'))),
+        ir.if(ir.un32('eqz', inData), ir.set(ADDR, ir.call(CHECK, [ir.get(ADDR64, 'i64'), ir.i32(size), ir.i32(pc)], 'i32'))),
+        addr(),
+      ], 'i32');
+    }
+    this.usesViolationExit = true;
     return ir.block(null, [
       ir.set(ADDR64, a),
       ir.set(ADDR, ir.wrap(ir.get(ADDR64, 'i64'))),
-      ir.if(ir.un32('eqz', inData), ir.set(ADDR, ir.call(CHECK, [ir.get(ADDR64, 'i64'), ir.i32(size), ir.i32(pc)], 'i32'))),
+      ir.if(ir.un32('eqz', inData),
+        ir.if(ir.un32('eqz', ir.bin32('and', ir.bin64('lt_u', ir.get(ADDR64, 'i64'), ir.i64(2 ** ADDRESS_BITS)), inOther)),
+          ir.block(null, [ir.set(TRAP_PC, ir.i32(pc)), ir.br(VIOLATION_OUT)]))),
       addr(),
     ], 'i32');
   }
@@ -185,6 +239,25 @@ class Translator {
   provenInStack(base: number, off: number, size: number, aligned: boolean): boolean {
     return base === FRAME_POINTER && !this.r10Written && off >= -STACK_FRAME_BYTES && off + size <= 0
       && (!aligned || off % size === 0);
+  }
+
+  /**
+   * Caches the data window for the inline check: its start (i64) and, per access size k, the number of
+   * start offsets where k bytes fit (0 when none). Reloaded after calls: a helper may move the packet.
+   */
+  loadDataWindow(): Expr[] {
+    if (!this.opts.sandbox) return [];
+    const ir = this.ir;
+    const len = (): Expr => ir.get(DATA_LEN, 'i64');
+    const out = [
+      ir.set(DATA_LO, this.zext(ir.gget(G.dataLo, 'i32'))),
+      ir.set(DATA_LEN, this.zext(ir.bin32('sub', ir.gget(G.dataHi, 'i32'), ir.gget(G.dataLo, 'i32')))),
+    ];
+    for (const k of ACCESS_SIZES) {
+      out.push(ir.set(dataLimit(k), ir.if(ir.bin64('ge_u', len(), ir.i64(BigInt(k))),
+        ir.bin64('sub', len(), ir.i64(BigInt(k - 1))), ir.i64(0n))));
+    }
+    return out;
   }
 
   // --- instructions ------------------------------------------------------------
@@ -343,6 +416,7 @@ class Translator {
 
   helperCall(insn: Instruction): Expr {
     const ir = this.ir;
+    if (insn.imm === TAIL_CALL_HELPER && this.opts.tailCalls) return this.tailCall();
     const spec = this.opts.helpers.get(insn.imm);
     const impl = spec?.impl;
     if (!spec || !impl || (!impl.js && !impl.kernel)) return this.trap(DiagnosticCode.UnknownHelper, insn.pc);
@@ -359,8 +433,8 @@ class Translator {
     const args = info.params.map((t, i) => (t === 'i32' ? this.low(i + 1) : this.reg(i + 1)));
     const r = ir.call(`h${spec.id}`, args, info.result);
     // An i32 result is a C int/long: sign-extend (pointers stay below 2 GiB, so they are unaffected).
-    const call = this.setReg(0, info.result === 'i32' ? ir.extendS(r) : r);
-    return info.kind === 'js' && this.opts.sandbox ? ir.block(null, [call, ...this.reloadDataWindow()]) : call;
+    const set = this.setReg(0, info.result === 'i32' ? ir.extendS(r) : r);
+    return this.opts.sandbox ? ir.block(null, [set, ...this.loadDataWindow()]) : set;
   }
 
   localCall(insn: Instruction, target: number): Expr {
@@ -377,7 +451,11 @@ class Translator {
       this.setReg(0, ir.call(funcName(target), args, 'i64')),
       ...(this.opts.budgeted ? [ir.set(REM, ir.gget(G.rem, 'i64'))] : []),
       ...RET_REGS.map((r) => this.setReg(r, ir.gget(retGlobal(r), 'i64'))),
-      ...this.reloadDataWindow(),
+      // the callee's frame may have been replaced by tail calls: they return here
+      ...(this.opts.tailCalls ? [this.tailDispatch((v) => this.setReg(0, v),
+        () => ir.bin64('sub', this.reg(FRAME_POINTER), ir.i64(BigInt(STACK_FRAME_BYTES))), () => ir.bin32('add', depth(), ir.i32(1))),
+      ...(this.opts.budgeted ? [ir.set(REM, ir.gget(G.rem, 'i64'))] : [])] : []),
+      ...this.loadDataWindow(),
     ]);
   }
 
@@ -422,7 +500,8 @@ class Translator {
         const args = [this.low(dst)];
         for (let r = 1; r <= 5; r++) args.push(this.reg(r));
         args.push(ir.i32(pc));
-        return ir.block(null, [this.setReg(0, ir.call(CALLX_IMPORT, args, 'i64')), ...this.reloadDataWindow()]);
+        const set = this.setReg(0, ir.call(CALLX_IMPORT, args, 'i64'));
+        return this.opts.sandbox ? ir.block(null, [set, ...this.loadDataWindow()]) : set;
       }
       case 'ja': case 'jcond': case 'may_goto': case 'exit':
         return ir.nop();
@@ -450,9 +529,19 @@ class Translator {
     const { instructions } = this.program;
     const code: Expr[] = [];
     if (this.opts.budgeted) {
-      code.push(ir.if(ir.bin64('lt_u', ir.get(REM, 'i64'), ir.i64(b.count)),
-        ir.call(BUDGET_TRAP, [ir.i32(b.pc), ir.get(REM, 'i64')], 'none')));
+      // Charge first, then test the sign: one sub that sets the flags instead of a compare and a sub
+      // (the allowance is at most 2^63 - 1, see setBudget). The trap gets the allowance before the charge.
+      // Exhaustion branches out of the function body to one trap call: no call inside loops, whose
+      // clobbers would make V8 keep the registers in stack slots across the whole loop.
       code.push(ir.set(REM, ir.bin64('sub', ir.get(REM, 'i64'), ir.i64(b.count))));
+      // (Binaryen's Relooper cannot take branches out of its blocks: there the trap is called in place.)
+      code.push(ir.if(ir.bin64('lt_s', ir.get(REM, 'i64'), ir.i64(0n)), this.relooping
+        ? ir.call(BUDGET_TRAP, [ir.i32(b.pc), ir.bin64('add', ir.get(REM, 'i64'), ir.i64(b.count))], 'none')
+        : ir.block(null, [
+        ir.set(TRAP_PC, ir.i32(b.pc)),
+        ir.set(REM, ir.bin64('add', ir.get(REM, 'i64'), ir.i64(b.count))),
+        ir.br(BUDGET_OUT),
+      ])));
     }
     for (let i = b.first; i <= b.last; i++) code.push(this.insn(instructions[i]!));
     const last = instructions[b.last]!;
@@ -507,7 +596,13 @@ class Translator {
         return { kind: 'cond', cond: e.cond, taken: toTarget(e.taken), fall: toTarget(e.fall) };
       },
     });
-    return structured ?? this.relooperBody(entry, blockIds);
+    if (structured) return structured;
+    this.relooping = true;
+    try {
+      return this.relooperBody(entry, blockIds);
+    } finally {
+      this.relooping = false;
+    }
   }
 
   relooperBody(entry: number, blockIds: readonly number[]): Expr {
@@ -536,14 +631,99 @@ class Translator {
     return rl.render(rlBlock.get(this.cfg.blockAt[entry]!)!, LABEL);
   }
 
+  leanEntry(entry: number): boolean {
+    // tail-call targets start with the caller's r10 and depth: the full signature
+    return entry === 0 && !this.callTargets.has(0) && !this.opts.tailCalls;
+  }
+
+  // --- tail calls ----------------------------------------------------------------
+  /**
+   * bpf_tail_call(ctx, prog_array, index) with the kernel's checks in its order (../runtime/tail-calls.ts).
+   * Success leaves the target's program id in tc_next and ctx in tc_ctx and returns from this function:
+   * the loop after the call that entered it (tailDispatch) runs the target in this frame's place.
+   */
+  tailCall(): Expr {
+    const ir = this.ir;
+    const fail = `tail_fail${this.labels++}`;
+    if (!this.helperImports.has(TAIL_CALL_HELPER)) {
+      this.helperImports.set(TAIL_CALL_HELPER, { id: TAIL_CALL_HELPER, name: 'bpf_tail_call', kind: 'kernel', base: PROG_ARRAY_GET, params: ['i32', 'i32'], result: 'i32' });
+      ir.importFunction(`h${TAIL_CALL_HELPER}`, KERNELS_MODULE, PROG_ARRAY_GET, ['i32', 'i32'], 'i32');
+    }
+    const slot = (): Expr => ir.get(T32A, 'i32');
+    return ir.block(null, [
+      ir.block(fail, [
+        ir.set(T32A, this.low(3)),
+        ir.br(fail, ir.bin32('ge_u', slot(), ir.load32(4, ir.bin32('add', this.low(2), ir.i32(MAP_MAX_ENTRIES_OFFSET))))),
+        ir.br(fail, ir.bin32('ge_u', ir.gget(G.tcCount, 'i32'), ir.i32(MAX_TAIL_CALLS))),
+        ir.gset(G.tcCount, ir.bin32('add', ir.gget(G.tcCount, 'i32'), ir.i32(1))),
+        ir.set(T32A, ir.call(`h${TAIL_CALL_HELPER}`, [this.low(2), slot()], 'i32')),
+        ir.br(fail, ir.un32('eqz', slot())),
+        ir.br(fail, ir.bin32('ge_u', slot(), ir.tableSize(PROGS_TABLE))),
+        ir.br(fail, ir.tableSlotEmpty(PROGS_TABLE, slot())),
+        ir.gset(G.tcNext, slot()),
+        ir.gset(G.tcCtx, this.reg(1)),
+        ...this.syncBudget(),
+        ir.ret(ir.i64(0n)),
+      ]),
+      this.setReg(0, ir.i64(BigInt(TAIL_CALL_FAILED))),
+    ]);
+  }
+
+  /** After a call that may have tail-called: run each target in the callee's place until none is left. */
+  tailDispatch(setR0: (v: Expr) => Expr, r10: () => Expr, depth: () => Expr): Expr {
+    const ir = this.ir;
+    const loop = `tail_dispatch${this.labels++}`;
+    return ir.loop(loop, ir.if(ir.gget(G.tcNext, 'i32'), ir.block(null, [
+      setR0(ir.callIndirect(PROGS_TABLE, ir.gget(G.tcNext, 'i32'), [ir.gget(G.tcCtx, 'i64'), r10(), depth()], TAIL_ENTRY_PARAMS, 'i64')),
+      ir.br(loop),
+    ])));
+  }
+
+  /** tailEntry(r1, r10, depth): this program as a tail-call target; clears tc_next (the dispatch loop's signal). */
+  addTailEntry(): void {
+    const ir = this.ir;
+    const args: Expr[] = [];
+    for (let r = 0; r < REGISTER_COUNT; r++) args.push(r === 1 ? ir.get(0, 'i64') : r === FRAME_POINTER ? ir.get(1, 'i64') : ir.i64(0n));
+    args.push(ir.get(2, 'i32'));
+    ir.addFunction(Exports.tailEntry, TAIL_ENTRY_PARAMS, 'i64', [], ir.block(null, [
+      ir.gset(G.tcNext, ir.i32(0)),
+      ir.call(funcName(0), args, 'i64'),
+    ], 'i64'));
+    ir.exportFunction(Exports.tailEntry, Exports.tailEntry);
+  }
+
   translateFunction(entry: number): void {
     const ir = this.ir;
-    const body = this.functionBody(entry);
     const prologue: Expr[] = [];
+    this.regLocal = this.leanEntry(entry) ? ENTRY_REG_LOCAL : SHARED_REG_LOCAL;
+    if (this.leanEntry(entry)) prologue.push(this.setReg(FRAME_POINTER, ir.gget(G.top, 'i64')));
     if (this.program.instructions.some((i) => i.spec.kind === 'may_goto')) prologue.push(ir.set(MAY_GOTO, ir.i32(MAY_GOTO_LOOPS)));
     if (this.opts.budgeted) prologue.push(ir.set(REM, ir.gget(G.rem, 'i64')));
-    if (this.opts.sandbox) prologue.push(ir.set(DATA_LO, ir.gget(G.dataLo, 'i32')), ir.set(DATA_HI, ir.gget(G.dataHi, 'i32')));
-    ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, ir.block(null, [...prologue, body, ir.unreachable()], 'i64'), LOCAL_NAMES);
+    this.usesViolationExit = false;
+    this.usesDataWindow = false;
+    const body = this.functionBody(entry);
+    if (this.usesDataWindow) prologue.push(...this.loadDataWindow());
+    let main = ir.block(null, [...prologue, body, ir.unreachable()], 'i64');
+    if (this.usesViolationExit) {
+      main = ir.block(null, [
+        ir.block(VIOLATION_OUT, [ir.drop(main)]),
+        ir.call(TRAP_IMPORT, [ir.i32(DiagnosticCode.MemoryAccessViolation), ir.get(TRAP_PC, 'i32')], 'none'),
+        ir.unreachable(),
+      ], 'i64');
+    }
+    const code = this.opts.budgeted
+      ? ir.block(null, [
+        ir.block(BUDGET_OUT, [ir.drop(main)]),
+        ir.call(BUDGET_TRAP, [ir.get(TRAP_PC, 'i32'), ir.get(REM, 'i64')], 'none'),
+        ir.unreachable(),
+      ], 'i64')
+      : main;
+    if (this.leanEntry(entry)) {
+      ir.addFunction(funcName(entry), ENTRY_PARAMS, 'i64', [...ENTRY_VARS, ...FUNC_VARS], code, [...ENTRY_LOCAL_NAMES, ...LOCAL_NAMES.slice(REGISTER_COUNT)]);
+    } else {
+      ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, code, LOCAL_NAMES);
+    }
+    this.regLocal = SHARED_REG_LOCAL;
   }
 
   // --- module ----------------------------------------------------------------------
@@ -585,18 +765,31 @@ class Translator {
   addEntryPoints(): void {
     const ir = this.ir;
     const pair = (lo: number): Expr => ir.bin64('or', this.zext(ir.get(lo, 'i32')), ir.bin64('shl', this.zext(ir.get(lo + 1, 'i32')), ir.i64(32n)));
-    const callMain = (regs: Expr[]): Expr => {
-      const args: Expr[] = [ir.i64(0n), ...regs];
-      while (args.length < FRAME_POINTER) args.push(ir.i64(0n));
-      args.push(ir.gget(G.top, 'i64'), ir.i32(0));
-      return ir.call(funcName(0), args, 'i64');
+    const callMain = (regs: Expr[], r0Local: number): Expr => {
+      const args: Expr[] = [...regs];
+      while (args.length < ENTRY_ARGS.length) args.push(ir.i64(0n));
+      if (!this.leanEntry(0)) {
+        args.unshift(ir.i64(0n));
+        while (args.length < FRAME_POINTER) args.push(ir.i64(0n));
+        args.push(ir.gget(G.top, 'i64'), ir.i32(0));
+      }
+      const call = ir.call(funcName(0), args, 'i64');
+      if (!this.opts.tailCalls) return call;
+      // a fresh tail-call count per run; the programs the run tail-calls run from this loop
+      return ir.block(null, [
+        ir.gset(G.tcCount, ir.i32(0)),
+        ir.gset(G.tcNext, ir.i32(0)),
+        ir.set(r0Local, call),
+        this.tailDispatch((v) => ir.set(r0Local, v), () => ir.gget(G.top, 'i64'), () => ir.i32(0)),
+        ir.get(r0Local, 'i64'),
+      ], 'i64');
     };
     // run(r1lo, r1hi, …, r5lo, r5hi) -> r0 low
     const regs: Expr[] = [];
     for (let r = 0; r < 5; r++) regs.push(pair(r * 2));
     ir.addFunction(Exports.run, Array<ValType>(10).fill('i32'), 'i32', ['i64'], ir.block(null, [
       ir.gset(G.rem, ir.gget(G.budget, 'i64')),
-      ir.set(10, callMain(regs)),
+      ir.set(10, callMain(regs, 10)),
       ir.gset(G.r0hi, ir.wrap(ir.bin64('shr_u', ir.get(10, 'i64'), ir.i64(32n)))),
       ir.wrap(ir.get(10, 'i64')),
     ], 'i32'));
@@ -607,7 +800,9 @@ class Translator {
     ir.addFunction(Exports.configure, Array<ValType>(cfgGlobals.length).fill('i32'), 'none', [],
       ir.block(null, cfgGlobals.map((g, i) => ir.gset(g, g === G.top ? this.zext(ir.get(i, 'i32')) : ir.get(i, 'i32')))));
     ir.exportFunction(Exports.configure, Exports.configure);
-    ir.addFunction(Exports.setBudget, ['i32', 'i32'], 'none', [], ir.gset(G.budget, pair(0)));
+    // Allowances from 2^63 up mean "unlimited" and are clamped: block charging tests the sign.
+    ir.addFunction(Exports.setBudget, ['i32', 'i32'], 'none', [], ir.gset(G.budget,
+      ir.if(ir.bin32('lt_s', ir.get(1, 'i32'), ir.i32(0)), ir.i64(MAX_ALLOWANCE), pair(0))));
     ir.exportFunction(Exports.setBudget, Exports.setBudget);
     ir.addFunction(Exports.remaining, [], 'i32', [], ir.wrap(ir.gget(G.rem, 'i64')));
     ir.exportFunction(Exports.remaining, Exports.remaining);
@@ -621,9 +816,9 @@ class Translator {
    * batch(desc, count, results, start, ctx) -> index reached. desc holds (data address, length) i32 pairs;
    * results gets r0's low half per input. With a context (XDP), r1 = ctx and its data fields are written.
    */
-  addBatchEntry(callMain: (regs: Expr[]) => Expr): void {
+  addBatchEntry(callMain: (regs: Expr[], r0Local: number) => Expr): void {
     const ir = this.ir;
-    const [DESC, COUNT, RESULTS, I, CTX, OFF, LEN] = [0, 1, 2, 3, 4, 5, 6];
+    const [DESC, COUNT, RESULTS, I, CTX, OFF, LEN, R0] = [0, 1, 2, 3, 4, 5, 6, 7];
     const PAIR_BYTES = 8, RESULT_BYTES = 4;
     const get = (l: number): Expr => ir.get(l, 'i32');
     const bc = this.opts.batchContext;
@@ -633,7 +828,7 @@ class Translator {
       ir.set(LEN, ir.load32(4, ir.bin32('add', ir.bin32('add', get(DESC), ir.bin32('mul', get(I), ir.i32(PAIR_BYTES))), ir.i32(4)))),
       ir.gset(G.dataLo, get(OFF)),
       ir.gset(G.dataHi, ir.bin32('add', get(OFF), get(LEN))),
-      ir.gset(G.rem, ir.gget(G.budget, 'i64')),
+      ...(this.opts.budgeted ? [ir.gset(G.rem, ir.gget(G.budget, 'i64'))] : []),
     ];
     let batchRegs: Expr[];
     if (bc) {
@@ -644,11 +839,11 @@ class Translator {
       batchRegs = [this.zext(get(OFF)), this.zext(get(LEN))];
     }
     body.push(
-      ir.store64(4, ir.bin32('add', get(RESULTS), ir.bin32('mul', get(I), ir.i32(RESULT_BYTES))), callMain(batchRegs)),
+      ir.store64(4, ir.bin32('add', get(RESULTS), ir.bin32('mul', get(I), ir.i32(RESULT_BYTES))), callMain(batchRegs, R0)),
       ir.set(I, ir.bin32('add', get(I), ir.i32(1))),
       ir.br('next', ir.bin32('lt_u', get(I), get(COUNT))),
     );
-    ir.addFunction(Exports.batch, ['i32', 'i32', 'i32', 'i32', 'i32'], 'i32', ['i32', 'i32'], ir.block(null, [
+    ir.addFunction(Exports.batch, ['i32', 'i32', 'i32', 'i32', 'i32'], 'i32', ['i32', 'i32', 'i64'], ir.block(null, [
       ir.if(ir.bin32('lt_u', get(I), get(COUNT)), ir.loop('next', ir.block(null, body))),
       get(I),
     ], 'i32'));
@@ -664,9 +859,16 @@ class Translator {
     if (this.program.instructions.some((i) => i.spec.kind === 'callx')) {
       ir.importFunction(CALLX_IMPORT, ENV_MODULE, CALLX_IMPORT, ['i32', 'i64', 'i64', 'i64', 'i64', 'i64', 'i32'], 'i64');
     }
-    for (const g of [G.stackLo, G.stackHi, G.ctxLo, G.ctxHi, G.dataLo, G.dataHi, G.heapLo, G.heapHi]) ir.addGlobal(g, 'i32');
-    for (const g of [G.top, G.rem]) ir.addGlobal(g, 'i64');
-    ir.addGlobal(G.budget, 'i64', this.opts.defaultBudget);
+    if (this.opts.tailCalls) {
+      // the run state every program of the object on this CPU shares (see abi.ts)
+      for (const g of TAIL_SHARED_GLOBALS.i32) ir.importGlobal(g, ENV_MODULE, g, 'i32');
+      for (const g of TAIL_SHARED_GLOBALS.i64) ir.importGlobal(g, ENV_MODULE, g, 'i64');
+      ir.importTable(PROGS_TABLE, ENV_MODULE, TAIL_TABLE_IMPORT);
+    } else {
+      for (const g of [G.stackLo, G.stackHi, G.ctxLo, G.ctxHi, G.dataLo, G.dataHi, G.heapLo, G.heapHi]) ir.addGlobal(g, 'i32');
+      for (const g of [G.top, G.rem]) ir.addGlobal(g, 'i64');
+    }
+    ir.addGlobal(G.budget, 'i64', this.opts.defaultBudget > MAX_ALLOWANCE ? MAX_ALLOWANCE : this.opts.defaultBudget);
     if (this.callTargets.size > 0) for (const r of RET_REGS) ir.addGlobal(retGlobal(r), 'i64');
     ir.addGlobal(G.r0hi, 'i32');
     ir.addGlobal(G.batchIndex, 'i32');
@@ -681,6 +883,7 @@ class Translator {
     for (const e of this.cfg.entries) this.translateFunction(e);
     this.addEntryPoints();
     if (this.usesHeaders) this.addHeaderGlobals();
+    if (this.opts.tailCalls) this.addTailEntry();
     return {
       ir,
       helpers: [...this.helperImports.values()].map(({ id, name, kind, base }) => ({ id, name, kind, base })),

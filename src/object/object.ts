@@ -413,7 +413,10 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
     const verified = opts.unverified ? undefined : verifyProgram(p, spec);
     let loaded: LoadedProgram;
     try {
-      loaded = new LoadedProgram(decode(insns), { type: p.type, unverified: !verified, verified, budget: opts.budget, tier: opts.tier }, machine);
+      loaded = new LoadedProgram(decode(insns), {
+        type: p.type, unverified: !verified, verified, budget: opts.budget, tier: opts.tier,
+        progId: refs.get(p.name)!.id, tailCalls: byIndex.some((m) => m.type === MAP_TYPE.prog_array),
+      }, machine);
     } catch (e) {
       if (e instanceof ProgramError) throw new ProgramError(e.codeName, e.pc, `program ${p.name}: ${e.message}`);
       throw e;

@@ -28,6 +28,10 @@ export interface LoadedProgramOptions {
   budget?: number;
   /** Execution tier (default interpreter); 'jit' needs `await loadTier('jit')` first. */
   tier?: TierName;
+  /** Program id for tail calls (see ExecutorRequest). */
+  progId?: number;
+  /** The program's object has a prog array (see ExecutorRequest). */
+  tailCalls?: boolean;
   /** Builds the executor instead of a tier (e.g. a precompiled module's CompiledExecutor). */
   executor?: ExecutorFactory;
 }
@@ -53,7 +57,8 @@ export class LoadedProgram {
     this.machine = machine ?? new Machine();
     // verified code runs without region checks; unverified code only inside the sandbox
     this.verification = options.unverified ? undefined : options.verified ?? verifyForLoad(program, { type: options.type, maps: options.maps ?? [], license: options.license ?? 'GPL' });
-    const req = { program, machine: this.machine, type: options.type, unverified: options.unverified === true, budget: options.budget };
+    const req = { program, machine: this.machine, type: options.type, unverified: options.unverified === true, budget: options.budget,
+      progId: options.progId, tailCalls: options.tailCalls };
     this.executor = options.executor ? options.executor(req) : createExecutor(options.tier ?? 'interpreter', req);
   }
 

@@ -9,6 +9,7 @@ import type { Program } from '../isa/instruction.js';
 import { Interpreter, type RunArgs } from '../interpreter/interpreter.js';
 import type { ProgramTypeName } from '../programs/types.js';
 import type { Machine } from './machine.js';
+import { tailCallPeers } from './tail-calls.js';
 
 export type TierName = 'interpreter' | 'jit';
 export const TIER_NAMES: readonly TierName[] = ['interpreter', 'jit'];
@@ -31,6 +32,10 @@ export interface ExecutorRequest {
   /** No verifier verdict: region checks and the instruction budget are on. */
   readonly unverified: boolean;
   readonly budget?: number;
+  /** Program id (prog arrays hold it): the tier registers the program as a tail-call target under it. */
+  readonly progId?: number;
+  /** The program may tail-call or be tail-called (its object has a prog array): the JIT compiles it for the shared table. */
+  readonly tailCalls?: boolean;
 }
 
 export type ExecutorFactory = (req: ExecutorRequest) => Executor;
@@ -40,6 +45,7 @@ class InterpreterExecutor implements Executor {
   private readonly interpreter: Interpreter;
   constructor(req: ExecutorRequest) {
     this.interpreter = new Interpreter(req.program, req.machine, { unverified: req.unverified, budget: req.budget });
+    if (req.progId !== undefined) tailCallPeers(req.machine).interpreters.set(req.progId, this.interpreter);
   }
   run(cpu: number, args: RunArgs): number { return this.interpreter.run(cpu, args); }
   get r0hi(): number { return this.interpreter.r0hi; }
