@@ -17,6 +17,8 @@ export interface MachineOptions extends LayoutOptions {
   /** Clock advance per reading, ns (0: the clock only moves when set). */
   clockStepNs?: bigint;
   helpers?: HelperRegistry;
+  /** An existing memory laid out by these options (a worker thread joining a shared machine). */
+  memory?: WebAssembly.Memory;
 }
 
 /** xorshift128+ reduced to 32-bit output: small, seedable, and identical in every host. */
@@ -67,7 +69,7 @@ export class Machine implements HelperRuntime {
 
   constructor(opts: MachineOptions = {}) {
     this.layout = computeLayout(opts);
-    this.memory = createMemory(this.layout);
+    this.memory = opts.memory ?? createMemory(this.layout);
     this.helpers = opts.helpers ?? defaultHelpers();
     this.clockNs = opts.clockStartNs ?? 1_000_000_000n;
     this.clockStep = opts.clockStepNs ?? 0n;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseObject } from '../../loader/object.js';
 import { MAP_KERNELS_WASM_URL } from '../../maps/kernels.js';
-import { internalMapName, loadObject, objectNameFromPath, type BpfObject } from '../../object/object.js';
+import { internalMapName, loadObject, objectNameFromPath, type BpfObject, type LoadObjectOptions } from '../../object/object.js';
 import { applyMapInit, formatMaps, mapsJson, readMapInit } from '../format.js';
 import { parseHexBytes, toHex } from '../hex.js';
 
@@ -25,6 +25,8 @@ export interface CliObjectOptions {
   budget?: number;
   /** Simulated CPUs (the kernel's possible CPUs: per-CPU values have one slot each); runs use CPU 0, as the oracle pins itself there. */
   cpus?: number;
+  /** Extra loadObject options (machine, kernels, tier…), applied last. */
+  load?: Partial<LoadObjectOptions>;
 }
 
 /**
@@ -52,7 +54,7 @@ export function loadObjectForCli(o: CliObjectOptions): BpfObject {
   // verified by default (a rejection is a VerifierError: exit 1); --unverified runs inside the sandbox
   const obj = loadObject(spec, {
     name, initialData, unverified: o.unverified === true, kernels: mapKernelsModule(), budget: o.budget,
-    machineOptions: { seed: o.seed, ...(o.cpus !== undefined ? { cpus: o.cpus } : {}) },
+    machineOptions: { seed: o.seed, ...(o.cpus !== undefined ? { cpus: o.cpus } : {}) }, ...o.load,
   });
   for (const i of inits) if (!internal.has(i.map)) applyMapInit(obj.map(i.map), i.file, i.entries);
   return obj;
