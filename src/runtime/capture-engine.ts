@@ -28,7 +28,7 @@ export type Spread = 'flow' | 'round-robin';
 /** cpuOf value of a packet no CPU ran. */
 export const NOT_RUN = 0xff;
 
-/** Per-packet results, indexed by packet number; one set shared by every CPU of a run. */
+/** Per-packet results, indexed by packet number (merged from every CPU's own lists after the run). */
 export interface ResultTables {
   retval: Uint32Array;
   /** CPU that ran the packet, NOT_RUN if none. */
@@ -36,19 +36,50 @@ export interface ResultTables {
   /** Where the packet's data_out lies in its CPU's data store (keepData only). */
   outOff: Int32Array;
   outLen: Int32Array;
-  /** [0]: the first packet index not to run (the earliest trapping packet, or count). */
-  stopAt: Int32Array;
 }
 
-export function allocResults(count: number, shared: boolean): ResultTables {
-  const mk = (bytes: number): ArrayBuffer | SharedArrayBuffer => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const t: ResultTables = {
-    retval: new Uint32Array(mk(count * 4)), cpuOf: new Uint8Array(mk(count)), outOff: new Int32Array(mk(count * 4)),
-    outLen: new Int32Array(mk(count * 4)), stopAt: new Int32Array(mk(4)),
-  };
+/** [0]: the first packet index not to run (the earliest trapping packet, or the count); shared by the CPUs. */
+export function allocStop(count: number, shared: boolean): Int32Array {
+  const a = new Int32Array(shared ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
+  a[0] = count;
+  return a;
+}
+
+export function allocResults(count: number): ResultTables {
+  const t: ResultTables = { retval: new Uint32Array(count), cpuOf: new Uint8Array(count), outOff: new Int32Array(count), outLen: new Int32Array(count) };
   t.cpuOf.fill(NOT_RUN);
-  t.stopAt[0] = count;
   return t;
+}
+
+/** Puts one CPU's lists into the per-packet tables. */
+export function mergeCpu(t: ResultTables, cpu: number, r: CpuRunResult): void {
+  for (let k = 0; k < r.packets; k++) {
+    const i = r.ran[k]!;
+    t.retval[i] = r.ret[k]!; t.cpuOf[i] = cpu; t.outOff[i] = r.off[k]!; t.outLen[i] = r.len[k]!;
+  }
+}
+
+/**
+ * What one CPU ran, in its own lists (packet index, verdict, data_out place):
+ * CPUs writing interleaved packets into one table would share cache lines.
+ */
+class CpuLists {
+  n = 0;
+  ran: Int32Array; ret: Uint32Array; off: Int32Array; len: Int32Array;
+  constructor(guess: number) {
+    const c = Math.max(1024, guess);
+    this.ran = new Int32Array(c); this.ret = new Uint32Array(c); this.off = new Int32Array(c); this.len = new Int32Array(c);
+  }
+  push(i: number, r: number, off: number, len: number): void {
+    if (this.n === this.ran.length) {
+      const c = this.n * 2;
+      const g = <T extends Int32Array | Uint32Array>(a: T, b: T): T => { b.set(a); return b; };
+      this.ran = g(this.ran, new Int32Array(c)); this.ret = g(this.ret, new Uint32Array(c));
+      this.off = g(this.off, new Int32Array(c)); this.len = g(this.len, new Int32Array(c));
+    }
+    const k = this.n++;
+    this.ran[k] = i; this.ret[k] = r; this.off[k] = off; this.len[k] = len;
+  }
 }
 
 /** An event a packet produced (trace_printk text); ring-buffer records are read after the run. */
@@ -75,6 +106,8 @@ export interface CpuRunOptions {
 
 export interface CpuRunResult {
   packets: number;
+  /** Packet indices this CPU ran (ascending), their verdicts and data_out places in `data`. */
+  ran: Int32Array; ret: Uint32Array; off: Int32Array; len: Int32Array;
   /** This CPU's data store: data_out of its packets at outOff/outLen. */
   data: Uint8Array;
   events: CaptureEvent[];
@@ -195,12 +228,13 @@ const I32 = 4;
 
 /** Runs this CPU's packets of `table` in order; stops at the first trap or at stopAt. */
 export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeName, unverified: boolean, program: Program,
-  table: PacketTable, res: ResultTables, o: CpuRunOptions): CpuRunResult {
+  table: PacketTable, stopAt: Int32Array, o: CpuRunOptions): CpuRunResult {
   const rt = programTypeRuntime(type);
   const cpu = o.cpu;
   const area = machine.area(cpu);
   // room for every packet of this CPU's share plus some growth, so the store rarely moves
   const sink = o.sink;
+  const lists = new CpuLists(Math.ceil((table.count / o.cpus) * 1.1));
   const store = new DataStore(o.keepData && !sink ? Math.ceil((table.bytes.length / o.cpus) * 1.25) : 0);
   const events: CaptureEvent[] = [];
   const clock = readsClock(program);
@@ -228,7 +262,7 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
 
   for (let i = 0; i < table.count; i++) {
     // another CPU's trap: packets from stopAt on are discarded, so checking now and then is enough
-    if ((i & STOP_CHECK_MASK) === 0 && i >= Atomics.load(res.stopAt, 0)) break;
+    if ((i & STOP_CHECK_MASK) === 0 && i >= Atomics.load(stopAt, 0)) break;
     if (o.cpus > 1 && cpuForPacket(table, i, o.cpus, o.spread) !== cpu) continue;
     const off = table.dataOff[i]!, len = table.capLen[i]!;
     if (clock) {
@@ -238,6 +272,7 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
     // a grown unshared memory detaches the views; shared views stay valid for the CPU areas, all below the heap
     if (mem.byteLength === 0) { mem = new Uint8Array(machine.memory.buffer); i32 = new Int32Array(machine.memory.buffer); }
     let retval: number;
+    let outOff = 0, outLen = 0;
     try {
       // frames are max(page, headroom + len + tailroom): the last frame fits this packet as is when it
       // had room to spare (the page minimum applied) and this packet fits it too, or lengths are equal
@@ -264,7 +299,7 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
         if (o.keepData || sink) {
           const meta = i32[ctxW + XOFF.data_meta! / I32]!, end = i32[ctxW + XOFF.data_end! / I32]!;
           if (sink) sink(i, retval, mem, meta, end);
-          else { res.outOff[i] = store.put(mem, meta, end); res.outLen[i] = end - meta; }
+          else { outOff = store.put(mem, meta, end); outLen = end - meta; }
         }
       } else {
         const data = bytes.subarray(off, off + len);
@@ -275,26 +310,29 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
         const out = rt.finish(machine, cpu, lo, executor.r0hi);
         retval = Number(BigInt.asUintN(32, out.retval));
         if (sink) sink(i, retval, out.dataOut, 0, out.dataOut.length);
-        else if (o.keepData) { res.outOff[i] = store.put(out.dataOut, 0, out.dataOut.length); res.outLen[i] = out.dataOut.length; }
+        else if (o.keepData) { outOff = store.put(out.dataOut, 0, out.dataOut.length); outLen = out.dataOut.length; }
         mem = new Uint8Array(machine.memory.buffer); i32 = new Int32Array(machine.memory.buffer);
       }
     } catch (e) {
       const err = e as Error & { code?: number; codeName?: string };
-      result = { packets, data: store.buf.subarray(0, store.len), events, error: { packet: i, message: err?.message ?? String(e), ...(err?.code !== undefined ? { code: err.code, name: err.codeName } : {}) } };
+      result = { ...finishLists(lists), data: store.buf.subarray(0, store.len), events, error: { packet: i, message: err?.message ?? String(e), ...(err?.code !== undefined ? { code: err.code, name: err.codeName } : {}) } };
       // the earliest trap wins: CPUs stop before it
       for (;;) {
-        const cur = Atomics.load(res.stopAt, 0);
-        if (cur <= i || Atomics.compareExchange(res.stopAt, 0, cur, i) === cur) break;
+        const cur = Atomics.load(stopAt, 0);
+        if (cur <= i || Atomics.compareExchange(stopAt, 0, cur, i) === cur) break;
       }
       break;
     }
-    res.retval[i] = retval;
-    res.cpuOf[i] = cpu;
+    lists.push(i, retval, outOff, outLen);
     packets++;
     if (machine.traceLines.length > traceSeen) {
       for (; traceSeen < machine.traceLines.length; traceSeen++) events.push({ packet: i, cpu, kind: 'trace', text: machine.traceLines[traceSeen]! });
     }
     if (o.onProgress && (packets & 0xffff) === 0) o.onProgress(i);
   }
-  return result ?? { packets, data: store.buf.subarray(0, store.len), events };
+  return result ?? { ...finishLists(lists), data: store.buf.subarray(0, store.len), events };
+}
+
+function finishLists(l: CpuLists): Pick<CpuRunResult, 'packets' | 'ran' | 'ret' | 'off' | 'len'> {
+  return { packets: l.n, ran: l.ran.subarray(0, l.n), ret: l.ret.subarray(0, l.n), off: l.off.subarray(0, l.n), len: l.len.subarray(0, l.n) };
 }

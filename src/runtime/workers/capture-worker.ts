@@ -28,6 +28,5 @@ const executor: Executor = d.compiled ? new CompiledExecutor(d.compiled as Compi
 
 parentPort!.postMessage({ ready: true });
 Atomics.wait(d.go, 0, 0);
-const r = runCpu(machine, executor, d.type, d.unverified, program, d.table, d.results, d.run);
-const reply: WorkerReply = { packets: r.packets, data: r.data, events: r.events, ...(r.error ? { error: r.error } : {}) };
-parentPort!.postMessage(reply, [r.data.buffer as ArrayBuffer]);
+const r: WorkerReply = runCpu(machine, executor, d.type, d.unverified, program, d.table, d.stopAt, d.run);
+parentPort!.postMessage(r, [r.data.buffer, r.ran.buffer, r.ret.buffer, r.off.buffer, r.len.buffer] as ArrayBuffer[]);

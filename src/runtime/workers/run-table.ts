@@ -10,7 +10,7 @@ import { EbpfError } from '../../diagnostics/index.js';
 import type { PacketTable } from '../../pcap/scan.js';
 import type { ProgramTypeName } from '../../programs/types.js';
 import { verdictName } from '../capture-run.js';
-import { allocResults, NOT_RUN, runCpu, type CaptureEvent, type CpuRunOptions, type CpuRunResult, type ResultTables, type Spread } from '../capture-engine.js';
+import { allocResults, allocStop, mergeCpu, NOT_RUN, runCpu, type CaptureEvent, type CpuRunOptions, type CpuRunResult, type ResultTables, type Spread } from '../capture-engine.js';
 import type { LayoutOptions } from '../layout.js';
 import type { Machine } from '../machine.js';
 import type { LoadedProgram } from '../test-run.js';
@@ -70,12 +70,12 @@ export interface CaptureWorkerData {
   budget?: number;
   seed: number;
   table: PacketTable;
-  results: ResultTables;
+  stopAt: Int32Array;
   go: Int32Array;
   run: CpuRunOptions;
 }
 
-export interface WorkerReply { ready?: true; packets: number; data: Uint8Array; events: CaptureEvent[]; error?: CpuRunResult['error'] }
+export type WorkerReply = CpuRunResult & { ready?: true };
 
 /** Per-CPU seeds: CPU 0 keeps the seed, others get distinct streams (the kernel's prandom state is per CPU). */
 export function cpuSeed(seed: number, cpu: number): number {
@@ -100,7 +100,7 @@ export function shareTable(t: PacketTable): PacketTable {
 export async function runTable(spec: TableRunSpec): Promise<TableRunResult> {
   const multi = spec.cpus > 1;
   const table = multi ? shareTable(spec.table) : spec.table;
-  const results = allocResults(table.count, multi);
+  const stopAt = allocStop(table.count, multi);
   const cpuOpts = (cpu: number): CpuRunOptions => ({
     cpu, cpus: spec.cpus, spread: spec.spread, keepData: spec.keepData, ingressIfindex: spec.ingressIfindex, clockStepNs: spec.clockStepNs,
   });
@@ -110,7 +110,7 @@ export async function runTable(spec: TableRunSpec): Promise<TableRunResult> {
   if (!multi) {
     const onProgress = spec.onProgress;
     const t0 = performance.now();
-    const r = runCpu(spec.machine, spec.program.executor, type, unverified, spec.program.program, table, results,
+    const r = runCpu(spec.machine, spec.program.executor, type, unverified, spec.program.program, table, stopAt,
       { ...cpuOpts(0), ...(onProgress ? { onProgress: (i: number) => onProgress(i + 1, table.count) } : {}), ...(spec.sink ? { sink: spec.sink } : {}) });
     elapsedMs = performance.now() - t0;
     replies = [r];
@@ -129,7 +129,7 @@ export async function runTable(spec: TableRunSpec): Promise<TableRunResult> {
         memory: spec.machine.memory, layoutOptions: spec.workers.layoutOptions, kernelsModule: spec.workers.kernelsModule,
         instructions: spec.instructions, ...(executor.tier === 'jit' ? { compiled: executor.compiled } : {}),
         type, unverified, ...(spec.program.options.budget !== undefined ? { budget: spec.program.options.budget } : {}),
-        seed: cpuSeed(spec.seed, cpu), table: { ...table, error: undefined }, results, go, run: cpuOpts(cpu),
+        seed: cpuSeed(spec.seed, cpu), table: { ...table, error: undefined }, stopAt, go, run: cpuOpts(cpu),
       };
       const w = new Worker(workerUrl, { workerData: data });
       workers.push(w);
@@ -153,10 +153,12 @@ export async function runTable(spec: TableRunSpec): Promise<TableRunResult> {
     }
     elapsedMs = performance.now() - t0;
   }
-  const stopAt = results.stopAt[0]!;
+  const results = allocResults(table.count);
+  replies.forEach((r, cpu) => mergeCpu(results, cpu, r));
+  const stop = stopAt[0]!;
   const counts = new Map<number, number>();
   let packets = 0;
-  for (let i = 0; i < stopAt; i++) {
+  for (let i = 0; i < stop; i++) {
     if (results.cpuOf[i] === NOT_RUN) continue;
     const r = results.retval[i]!;
     counts.set(r, (counts.get(r) ?? 0) + 1);
@@ -164,10 +166,10 @@ export async function runTable(spec: TableRunSpec): Promise<TableRunResult> {
   }
   const verdicts = new Map<string, number>();
   for (const [r, n] of counts) verdicts.set(verdictName(type, BigInt(r)), n);
-  const events = replies.flatMap((r) => r.events).filter((e) => e.packet < stopAt).sort((a, b) => a.packet - b.packet);
+  const events = replies.flatMap((r) => r.events).filter((e) => e.packet < stop).sort((a, b) => a.packet - b.packet);
   const firstError = replies.map((r) => r.error).filter((e) => e !== undefined).sort((a, b) => a!.packet - b!.packet)[0];
   return {
-    packets, stopAt, verdicts, results, stores: replies.map((r) => r.data), packetsPerCpu: replies.map((r) => r.packets), events, elapsedMs,
+    packets, stopAt: stop, verdicts, results, stores: replies.map((r) => r.data), packetsPerCpu: replies.map((r) => r.packets), events, elapsedMs,
     ...(firstError ? { error: new CaptureRunStopped(firstError.packet, firstError.message, firstError.code) } : {}),
   };
 }
