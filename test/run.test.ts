@@ -146,6 +146,20 @@ test('pcap output (--out-format pcap) keeps the same packets without interface t
   assert.is(cap.packets.length, (j.verdicts.XDP_PASS ?? 0) + (j.verdicts.XDP_TX ?? 0));
 });
 
+test('maps after the run are decoded through BTF: text lines and bpftool-style "formatted" JSON', () => {
+  const r = cli(['run', 'examples/flow_counter/flow_counter.o', '--pcap', SAMPLE, '--dump-maps']);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /map flow_cou\.bss \(array, 1 entries\)\n {2}0 => \{"total_packets":374,"runts":0,"non_ipv4_packets":\d+\}\n/);
+  assert.match(r.out, /map flow_cou\.rodata \(array, 1 entries\)\n {2}0 => \{"min_frame_len":0,"track_ports":true\}\n/);
+  assert.match(r.out, /\n {2}\{"saddr":\d+,"daddr":\d+,"sport":\d+,"dport":\d+,"proto":(6|17|1),"pad":""\} => \{"packets":\d+,"bytes":\d+\}\n/);
+  const j = cli(['run', 'examples/xdp_firewall/xdp_firewall.o', '--pcap', SAMPLE, '--map-init', 'blocklist=examples/xdp_firewall/blocklist.txt', '--dump-maps', '--json']);
+  const maps = (JSON.parse(j.out) as { maps: Record<string, { key: string[]; formatted?: { key: unknown; values?: { cpu: number; value: { packets: number } }[]; value?: unknown } }[]> }).maps;
+  const pass = maps.verdicts!.find((e) => e.formatted!.key === 2)!;
+  const passed = (JSON.parse(j.out) as { verdicts: Record<string, number> }).verdicts.XDP_PASS;
+  assert.is(pass.formatted!.values![0]!.value.packets, passed, 'per-CPU value of XDP_PASS on CPU 0');
+  assert.equal(maps.blocklist!.map((e) => e.formatted!.key), [{ prefixlen: 24, addr: 6566854 }, { prefixlen: 25, addr: 2154889419 }, { prefixlen: 32, addr: 117571776 }]);
+});
+
 // ---------------------------------------------------------------- bad input
 
 /** The sample cut inside record 100's data. */

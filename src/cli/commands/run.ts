@@ -25,6 +25,7 @@ import { NOT_RUN, type Spread } from '../../runtime/capture-engine.js';
 import { runTable, type TableRunResult } from '../../runtime/workers/run-table.js';
 import { EMPTY_WORLD, parseWorld, WorldError, type World } from '../../runtime/world.js';
 import { formatMaps, mapsJson } from '../format.js';
+import { mapBtf, type Formatted } from '../../btf/format.js';
 import { toHex } from '../hex.js';
 import { intOption, loadObjectForCli, ObjectUsageError, selectProgram } from './test-run-object.js';
 import { TC_ACT } from '../../programs/skb-constants.js';
@@ -117,6 +118,44 @@ export class CaptureOutput {
   }
   end(): void { this.writer.end(); }
   bytes(): Uint8Array { return this.writer.bytes(); }
+}
+
+/** Per-CPU values as the kernel lays them out: each CPU's value rounded up to 8 bytes. */
+const PERCPU_ALIGN = 8;
+
+/** Every map's entries decoded through BTF (bpftool's "formatted"), keyed by map name. */
+function formattedMaps(obj: BpfObject): Map<string, { key: Formatted; value?: Formatted; values?: { cpu: number; value: Formatted }[] }[]> {
+  const out = new Map<string, { key: Formatted; value?: Formatted; values?: { cpu: number; value: Formatted }[] }[]>();
+  const hex = (b: Uint8Array): string => toHex(b);
+  for (const m of obj.maps.values()) {
+    if (m.type === MAP_TYPE.ringbuf || m.keySize === 0) continue;
+    const f = mapBtf(obj.spec.btf, m.spec);
+    const k = f.key ?? hex, v = f.value ?? hex;
+    out.set(m.name, m.entries().map(([key, value]) => {
+      if (!m.perCpu) return { key: k(key), value: v(value) };
+      const stride = (m.valueSize + PERCPU_ALIGN - 1) & ~(PERCPU_ALIGN - 1);
+      const values = [];
+      for (let cpu = 0; cpu * stride < value.length; cpu++) values.push({ cpu, value: v(value.subarray(cpu * stride, cpu * stride + m.valueSize)) });
+      return { key: k(key), values };
+    }));
+  }
+  return out;
+}
+
+/** Maps after the run for people: one line per entry, key and value decoded through BTF. */
+function prettyMaps(obj: BpfObject): string {
+  const f = formattedMaps(obj);
+  let s = '';
+  for (const m of [...obj.maps.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const ents = f.get(m.name);
+    if (!ents) continue;
+    s += `map ${m.name} (${m.typeName}, ${ents.length} entries)\n`;
+    for (const e of ents) {
+      const val = e.values ? e.values.map((c) => `cpu${c.cpu}: ${JSON.stringify(c.value)}`).join(', ') : JSON.stringify(e.value);
+      s += `  ${JSON.stringify(e.key)} => ${val}\n`;
+    }
+  }
+  return s;
 }
 
 /** Ring-buffer records left in the object's ring buffers after the run (read once, as a consumer would). */
@@ -218,7 +257,13 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
     if (perPacket) j.per_packet = perPacketLines().map((o) => ({ packet: o.index + 1, retval: o.retval, data_out: toHex(o.data) }));
     if (res.error) j.error = { packet: res.error.packetIndex + 1, index: res.error.packetIndex, message: res.error.causeMessage, ...(res.error.causeCode ? { code: `EW${res.error.causeCode}` } : {}) };
     if (table.error) j.capture_error = { record: table.error.record, offset: table.error.offset, message: table.error.message };
-    if (values['dump-maps']) j.maps = mapsJson(obj);
+    if (values['dump-maps']) {
+      // bpftool -j map dump's shape, with its "formatted" part when the map has BTF
+      const maps = mapsJson(obj) as Record<string, Record<string, unknown>[]>;
+      const f = formattedMaps(obj);
+      for (const [name, ents] of Object.entries(maps)) ents.forEach((e, k) => { const x = f.get(name)?.[k]; if (x) e.formatted = x; });
+      j.maps = maps;
+    }
     process.stdout.write(JSON.stringify(j) + '\n');
   } else {
     let s = '';
@@ -230,7 +275,8 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
       for (const e of res.events) s += `event packet ${e.packet + 1} cpu ${e.cpu} ${e.kind}: ${e.text}\n`;
       for (const r of ring) s += `event ringbuf ${r.map}: ${r.data}\n`;
     }
-    if (values['dump-maps']) s += formatMaps(obj);
+    // run-pcap prints maps as the kernel oracle does; run decodes them through BTF
+    if (values['dump-maps']) s += perPacketDefault ? formatMaps(obj) : prettyMaps(obj);
     process.stdout.write(s);
   }
   let code = 0;
