@@ -48,6 +48,8 @@ function copyIn(dst: Uint8Array, at: number, src: Uint8Array, start: number, n: 
   else dst.set(src.subarray(start, start + n), at);
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 const pad4 = (n: number): number => (n + 3) & ~3;
 
 /** Output buffered up to this many bytes before it is handed to the writer's sink. */
@@ -60,7 +62,10 @@ class Grow {
   constructor(private readonly sink?: (chunk: Uint8Array) => void) {
     this.buf = new Uint8Array(sink ? 2 * CHUNK_BYTES : 1 << 16);
     this.dv = new DataView(this.buf.buffer);
+    this.u32 = new Uint32Array(this.buf.buffer);
   }
+  /** Word view for 4-aligned little-endian fields (used only on little-endian hosts). */
+  u32: Uint32Array;
   ensure(n: number): void {
     if (this.sink && this.len >= CHUNK_BYTES) this.flush();
     if (this.len + n <= this.buf.length) return;
@@ -68,7 +73,7 @@ class Grow {
     while (cap < this.len + n) cap *= 2;
     const b = new Uint8Array(cap);
     b.set(this.buf.subarray(0, this.len));
-    this.buf = b; this.dv = new DataView(b.buffer);
+    this.buf = b; this.dv = new DataView(b.buffer); this.u32 = new Uint32Array(b.buffer);
   }
   flush(): void {
     if (this.sink && this.len > 0) { this.sink(this.buf.subarray(0, this.len)); this.len = 0; }
@@ -178,6 +183,18 @@ export class PcapngWriter implements CaptureWriter {
     g.ensure(len);
     const o = g.len, dv = g.dv;
     const [tsHi, tsLo] = nsSplit(sec, nsec);
+    if (LITTLE_ENDIAN_HOST) {
+      // pcapng blocks are 4-byte multiples: every field here is word-aligned
+      const u = g.u32, w = o >> 2, pad = pad4(n);
+      u[w] = PCAPNG_EPB; u[w + 1] = len; u[w + 2] = iface; u[w + 3] = tsHi; u[w + 4] = tsLo; u[w + 5] = n; u[w + 6] = Math.max(origLen, n);
+      if (pad !== n) u[w + 7 + (pad >> 2) - 1] = 0;
+      copyIn(g.buf, o + EPB_FIXED_BYTES, src, start, n);
+      const t = w + 7 + (pad >> 2);
+      u[t] = PCAPNG_OPT_EPB_FLAGS | (4 << 16); u[t + 1] = DIRECTION[direction]; u[t + 2] = PCAPNG_OPT_END; u[t + 3] = len;
+      g.len = o + len;
+      this.packets++;
+      return;
+    }
     dv.setUint32(o, PCAPNG_EPB, true);
     dv.setUint32(o + 4, len, true);
     dv.setUint32(o + 8, iface, true);
