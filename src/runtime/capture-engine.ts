@@ -22,6 +22,7 @@ import { KERNEL_HELPERS } from '../helpers/ids.js';
 import type { Machine } from './machine.js';
 import type { Executor } from './tier.js';
 import { PACKET_HEADROOM, PACKET_TAILROOM } from './layout.js';
+import { takeRedirect } from './world-helpers.js';
 
 /** How packets are spread over CPUs: a flow hash (as RSS does) or in turn. */
 export type Spread = 'flow' | 'round-robin';
@@ -36,6 +37,8 @@ export interface ResultTables {
   /** Where the packet's data_out lies in its CPU's data store (keepData only). */
   outOff: Int32Array;
   outLen: Int32Array;
+  /** XDP_REDIRECT's target ifindex (bpf_redirect), 0 if none or unknown. */
+  egress: Int32Array;
 }
 
 /** [0]: the first packet index not to run (the earliest trapping packet, or the count); shared by the CPUs. */
@@ -46,7 +49,9 @@ export function allocStop(count: number, shared: boolean): Int32Array {
 }
 
 export function allocResults(count: number): ResultTables {
-  const t: ResultTables = { retval: new Uint32Array(count), cpuOf: new Uint8Array(count), outOff: new Int32Array(count), outLen: new Int32Array(count) };
+  const t: ResultTables = {
+    retval: new Uint32Array(count), cpuOf: new Uint8Array(count), outOff: new Int32Array(count), outLen: new Int32Array(count), egress: new Int32Array(count),
+  };
   t.cpuOf.fill(NOT_RUN);
   return t;
 }
@@ -55,7 +60,7 @@ export function allocResults(count: number): ResultTables {
 export function mergeCpu(t: ResultTables, cpu: number, r: CpuRunResult): void {
   for (let k = 0; k < r.packets; k++) {
     const i = r.ran[k]!;
-    t.retval[i] = r.ret[k]!; t.cpuOf[i] = cpu; t.outOff[i] = r.off[k]!; t.outLen[i] = r.len[k]!;
+    t.retval[i] = r.ret[k]!; t.cpuOf[i] = cpu; t.outOff[i] = r.off[k]!; t.outLen[i] = r.len[k]!; t.egress[i] = r.eg[k]!;
   }
 }
 
@@ -65,20 +70,20 @@ export function mergeCpu(t: ResultTables, cpu: number, r: CpuRunResult): void {
  */
 class CpuLists {
   n = 0;
-  ran: Int32Array; ret: Uint32Array; off: Int32Array; len: Int32Array;
+  ran: Int32Array; ret: Uint32Array; off: Int32Array; len: Int32Array; eg: Int32Array;
   constructor(guess: number) {
     const c = Math.max(1024, guess);
-    this.ran = new Int32Array(c); this.ret = new Uint32Array(c); this.off = new Int32Array(c); this.len = new Int32Array(c);
+    this.ran = new Int32Array(c); this.ret = new Uint32Array(c); this.off = new Int32Array(c); this.len = new Int32Array(c); this.eg = new Int32Array(c);
   }
-  push(i: number, r: number, off: number, len: number): void {
+  push(i: number, r: number, off: number, len: number, eg: number): void {
     if (this.n === this.ran.length) {
       const c = this.n * 2;
       const g = <T extends Int32Array | Uint32Array>(a: T, b: T): T => { b.set(a); return b; };
       this.ran = g(this.ran, new Int32Array(c)); this.ret = g(this.ret, new Uint32Array(c));
-      this.off = g(this.off, new Int32Array(c)); this.len = g(this.len, new Int32Array(c));
+      this.off = g(this.off, new Int32Array(c)); this.len = g(this.len, new Int32Array(c)); this.eg = g(this.eg, new Int32Array(c));
     }
     const k = this.n++;
-    this.ran[k] = i; this.ret[k] = r; this.off[k] = off; this.len[k] = len;
+    this.ran[k] = i; this.ret[k] = r; this.off[k] = off; this.len[k] = len; this.eg[k] = eg;
   }
 }
 
@@ -99,15 +104,15 @@ export interface CpuRunOptions {
    * ran, instead of the data store (one CPU on the main thread: the output
    * is written as the run goes).
    */
-  sink?: (packet: number, retval: number, src: Uint8Array, start: number, end: number) => void;
+  sink?: (packet: number, retval: number, src: Uint8Array, start: number, end: number, egress: number) => void;
   /** Called every 65536 packets of this CPU (main thread only). */
   onProgress?: (done: number) => void;
 }
 
 export interface CpuRunResult {
   packets: number;
-  /** Packet indices this CPU ran (ascending), their verdicts and data_out places in `data`. */
-  ran: Int32Array; ret: Uint32Array; off: Int32Array; len: Int32Array;
+  /** Packet indices this CPU ran (ascending), their verdicts, data_out places in `data` and redirect targets. */
+  ran: Int32Array; ret: Uint32Array; off: Int32Array; len: Int32Array; eg: Int32Array;
   /** This CPU's data store: data_out of its packets at outOff/outLen. */
   data: Uint8Array;
   events: CaptureEvent[];
@@ -244,6 +249,7 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
   const isXdp = type === 'xdp';
   const interp = executor.tier === 'interpreter';
   // verified code the headroom cannot reach needs it zeroed once (by the first prepare), not per packet
+  const redirecting = isXdp && mayCall(program, ['bpf_redirect']);
   const clearHeadroom = unverified || mayCall(program, HEADROOM_HELPERS);
   // verified JIT code runs without region checks: the JIT instance's 32-bit entry, no region rebinding per packet
   const jit = !unverified && !interp ? (executor as Executor & { instance?(cpu: number): JitRunner }).instance?.(cpu) : undefined;
@@ -272,7 +278,7 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
     // a grown unshared memory detaches the views; shared views stay valid for the CPU areas, all below the heap
     if (mem.byteLength === 0) { mem = new Uint8Array(machine.memory.buffer); i32 = new Int32Array(machine.memory.buffer); }
     let retval: number;
-    let outOff = 0, outLen = 0;
+    let outOff = 0, outLen = 0, egress = 0;
     try {
       // frames are max(page, headroom + len + tailroom): the last frame fits this packet as is when it
       // had room to spare (the page minimum applied) and this packet fits it too, or lengths are equal
@@ -295,10 +301,11 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
           if (!jitBound) { jit.bindRegions(args.regions); jitBound = true; }
           retval = jit.runU32(args.r1!);
         } else retval = executor.run(cpu, args) >>> 0;
+        if (redirecting) egress = takeRedirect(machine, cpu);
         if (mem.byteLength === 0) { mem = new Uint8Array(machine.memory.buffer); i32 = new Int32Array(machine.memory.buffer); }
         if (o.keepData || sink) {
           const meta = i32[ctxW + XOFF.data_meta! / I32]!, end = i32[ctxW + XOFF.data_end! / I32]!;
-          if (sink) sink(i, retval, mem, meta, end);
+          if (sink) sink(i, retval, mem, meta, end, egress);
           else { outOff = store.put(mem, meta, end); outLen = end - meta; }
         }
       } else {
@@ -309,7 +316,8 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
         const lo = executor.run(cpu, args);
         const out = rt.finish(machine, cpu, lo, executor.r0hi);
         retval = Number(BigInt.asUintN(32, out.retval));
-        if (sink) sink(i, retval, out.dataOut, 0, out.dataOut.length);
+        if (redirecting) egress = takeRedirect(machine, cpu);
+        if (sink) sink(i, retval, out.dataOut, 0, out.dataOut.length, egress);
         else if (o.keepData) { outOff = store.put(out.dataOut, 0, out.dataOut.length); outLen = out.dataOut.length; }
         mem = new Uint8Array(machine.memory.buffer); i32 = new Int32Array(machine.memory.buffer);
       }
@@ -323,7 +331,7 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
       }
       break;
     }
-    lists.push(i, retval, outOff, outLen);
+    lists.push(i, retval, outOff, outLen, egress);
     packets++;
     if (machine.traceLines.length > traceSeen) {
       for (; traceSeen < machine.traceLines.length; traceSeen++) events.push({ packet: i, cpu, kind: 'trace', text: machine.traceLines[traceSeen]! });
@@ -333,6 +341,6 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
   return result ?? { ...finishLists(lists), data: store.buf.subarray(0, store.len), events };
 }
 
-function finishLists(l: CpuLists): Pick<CpuRunResult, 'packets' | 'ran' | 'ret' | 'off' | 'len'> {
-  return { packets: l.n, ran: l.ran.subarray(0, l.n), ret: l.ret.subarray(0, l.n), off: l.off.subarray(0, l.n), len: l.len.subarray(0, l.n) };
+function finishLists(l: CpuLists): Pick<CpuRunResult, 'packets' | 'ran' | 'ret' | 'off' | 'len' | 'eg'> {
+  return { packets: l.n, ran: l.ran.subarray(0, l.n), ret: l.ret.subarray(0, l.n), off: l.off.subarray(0, l.n), len: l.len.subarray(0, l.n), eg: l.eg.subarray(0, l.n) };
 }

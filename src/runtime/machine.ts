@@ -8,6 +8,7 @@ import { HelperRegistry, type HelperRuntime } from '../helpers/table.js';
 import { registerCoreHelpers } from '../helpers/core.js';
 import { registerXdpHelpers } from '../programs/xdp.js';
 import { registerSkbHelpers } from '../helpers/skb.js';
+import { registerWorldHelpers } from './world-helpers.js';
 
 export interface MachineOptions extends LayoutOptions {
   /** Seed of bpf_get_prandom_u32 and anything else random. */
@@ -52,6 +53,7 @@ export function defaultHelpers(): HelperRegistry {
   const registry = registerCoreHelpers(new HelperRegistry());
   registerXdpHelpers(registry);
   registerSkbHelpers(registry);
+  registerWorldHelpers(registry);
   return registry;
 }
 

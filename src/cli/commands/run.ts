@@ -24,6 +24,9 @@ import { loadTier, TIER_NAMES, type TierName } from '../../runtime/tier.js';
 import { NOT_RUN, type Spread } from '../../runtime/capture-engine.js';
 import { runTable, type TableRunResult } from '../../runtime/workers/run-table.js';
 import { EMPTY_WORLD, parseWorld, WorldError, type World } from '../../runtime/world.js';
+import { setWorld } from '../../runtime/world-helpers.js';
+import { parseObject } from '../../loader/object.js';
+import type { ProgramTypeName } from '../../programs/types.js';
 import { formatMaps, mapsJson } from '../format.js';
 import { mapBtf, type Formatted } from '../../btf/format.js';
 import { toHex } from '../hex.js';
@@ -90,21 +93,26 @@ export class CaptureOutput {
   private readonly writer: CaptureWriter;
   private readonly ingressIdx: number;
   private readonly redirectIdx: number;
-  constructor(format: 'pcap' | 'pcapng', private readonly type: string, world: World, private readonly table: PacketTable, sink?: (chunk: Uint8Array) => void) {
+  constructor(format: 'pcap' | 'pcapng', private readonly type: string, private readonly world: World, private readonly table: PacketTable, sink?: (chunk: Uint8Array) => void) {
     const ifaces = world.interfaces.length > 0 ? world.interfaces.map((i) => ({ name: i.name, description: `ifindex ${i.ifindex} mtu ${i.mtu}` }))
       : [{ name: 'ingress', description: 'the capture\'s interface (no --world)' }];
     this.ingressIdx = Math.max(0, world.interfaces.findIndex((i) => i.ifindex === world.ingress));
     this.redirectIdx = ifaces.length;
     const lt = table.linkType;
     this.writer = format === 'pcap' ? new PcapWriter(lt, undefined, sink)
-      : new PcapngWriter([...ifaces.map((i) => ({ ...i, linkType: lt })), { name: 'redirect', description: 'redirect target (not tracked)', linkType: lt }], undefined, sink);
+      : new PcapngWriter([...ifaces.map((i) => ({ ...i, linkType: lt })), { name: 'redirect', description: 'redirect target not in the world', linkType: lt }], undefined, sink);
   }
-  /** Packet i ran with this verdict and data_out src[start, end). */
-  packet(i: number, retval: number, src: Uint8Array, start: number, end: number): void {
+  /** Packet i ran with this verdict and data_out src[start, end); egress: the redirect target's ifindex, if known. */
+  packet(i: number, retval: number, src: Uint8Array, start: number, end: number, egress = 0): void {
     const p = placement(this.type, retval);
     if (p.drop) return;
     const t = this.table, n = end - start;
-    this.writer.writeFrom(t.tsSec[i]!, t.tsNsec[i]!, src, start, n, p.redirect ? this.redirectIdx : this.ingressIdx, p.direction, t.origLen[i]! - t.capLen[i]! + n);
+    let iface = this.ingressIdx;
+    if (p.redirect) {
+      const k = egress ? this.world.interfaces.findIndex((x) => x.ifindex === egress) : -1;
+      iface = k >= 0 ? k : this.redirectIdx;
+    }
+    this.writer.writeFrom(t.tsSec[i]!, t.tsNsec[i]!, src, start, n, iface, p.direction, t.origLen[i]! - t.capLen[i]! + n);
   }
   /** Every packet of a finished multi-CPU run, in packet order. */
   merged(res: TableRunResult): void {
@@ -113,11 +121,18 @@ export class CaptureOutput {
       const cpu = results.cpuOf[i]!;
       if (cpu === NOT_RUN) continue;
       const at = results.outOff[i]!;
-      this.packet(i, results.retval[i]!, stores[cpu]!, at, at + results.outLen[i]!);
+      this.packet(i, results.retval[i]!, stores[cpu]!, at, at + results.outLen[i]!, results.egress[i]!);
     }
   }
   end(): void { this.writer.end(); }
   bytes(): Uint8Array { return this.writer.bytes(); }
+}
+
+/** The type of the program `run` will pick (the first one, or --prog), before the object is loaded. */
+function programTypeOf(path: string, prog: string | undefined): ProgramTypeName {
+  const spec = parseObject(new Uint8Array(readFileSync(path)));
+  const p = prog === undefined ? spec.programs.find((x) => x.autoload) ?? spec.programs[0] : spec.programs.find((x) => x.name === prog);
+  return (p?.type ?? 'xdp') as ProgramTypeName;
 }
 
 /** Per-CPU values as the kernel lays them out: each CPU's value rounded up to 8 bytes. */
@@ -196,6 +211,8 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
   await loadTier(tier);
   const layoutOptions = { cpus: possibleCpus, shared: cpus > 1 };
   const machine = new Machine({ ...layoutOptions, seed });
+  // helpers over the world (bpf_fib_lookup, XDP's bpf_redirect) read it from the machine
+  setWorld(machine, world, programTypeOf(positionals[0]!, values.prog));
   const sharedKernels = cpus > 1 ? new WebAssembly.Module(readFileSync(MAP_KERNELS_SHARED_WASM_URL)) : undefined;
   const obj = loadObjectForCli({
     path: positionals[0]!, mapInit: values['map-init'] ?? [], unverified: values.unverified === true,
@@ -219,9 +236,9 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
     res = await runTable({
     machine, program: prog.loaded, instructions: prog.instructions, table, cpus, spread,
     keepData: perPacket || (values.out !== undefined && !direct), ingressIfindex: world.ingress, clockStepNs, seed,
-    ...(sharedKernels ? { workers: { layoutOptions, kernelsModule: sharedKernels } } : {}),
+    ...(sharedKernels ? { workers: { layoutOptions, kernelsModule: sharedKernels, world } } : {}),
     ...(onProgress ? { onProgress } : {}),
-    ...(direct ? { sink: (i: number, r: number, src: Uint8Array, s: number, e: number) => output!.packet(i, r, src, s, e) } : {}),
+    ...(direct ? { sink: (i: number, r: number, src: Uint8Array, s: number, e: number, eg: number) => output!.packet(i, r, src, s, e, eg) } : {}),
     });
     if (output && !direct) output.merged(res);
   } finally {
@@ -237,13 +254,13 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
     + (cpus > 1 ? `cpus: ${cpus} (${spread}): ${res.packetsPerCpu.join(' ')} packets\n` : '');
   // run-pcap compares with the oracle, which leaves ring buffers for --dump-maps: read them only for `run`
   const ring = perPacketDefault ? [] : drainRingBuffers(obj);
-  const perPacketLines = (): { index: number; retval: number; data: Uint8Array }[] => {
+  const perPacketLines = (): { index: number; retval: number; data: Uint8Array; egress: number }[] => {
     const out = [];
     for (let i = 0; i < res.stopAt; i++) {
       const cpu = res.results.cpuOf[i]!;
       if (cpu === NOT_RUN) continue;
       const at = res.results.outOff[i]!;
-      out.push({ index: i, retval: res.results.retval[i]!, data: res.stores[cpu]!.subarray(at, at + res.results.outLen[i]!) });
+      out.push({ index: i, retval: res.results.retval[i]!, data: res.stores[cpu]!.subarray(at, at + res.results.outLen[i]!), egress: res.results.egress[i]! });
     }
     return out;
   };
@@ -254,7 +271,7 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
       seed, ...(cpus > 1 ? { spread, packets_per_cpu: res.packetsPerCpu } : {}),
       events: [...res.events.map((e) => ({ kind: e.kind, packet: e.packet + 1, cpu: e.cpu, text: e.text })), ...ring.map((r) => ({ kind: 'ringbuf', ...r }))],
     };
-    if (perPacket) j.per_packet = perPacketLines().map((o) => ({ packet: o.index + 1, retval: o.retval, data_out: toHex(o.data) }));
+    if (perPacket) j.per_packet = perPacketLines().map((o) => ({ packet: o.index + 1, retval: o.retval, data_out: toHex(o.data), ...(o.egress ? { redirect_ifindex: o.egress } : {}) }));
     if (res.error) j.error = { packet: res.error.packetIndex + 1, index: res.error.packetIndex, message: res.error.causeMessage, ...(res.error.causeCode ? { code: `EW${res.error.causeCode}` } : {}) };
     if (table.error) j.capture_error = { record: table.error.record, offset: table.error.offset, message: table.error.message };
     if (values['dump-maps']) {

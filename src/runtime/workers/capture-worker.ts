@@ -13,6 +13,7 @@ import { CompiledExecutor } from '../../jit/executor.js';
 import { instantiateMapKernelsSync } from '../../maps/kernels.js';
 import { runCpu } from '../capture-engine.js';
 import { Machine } from '../machine.js';
+import { setWorld } from '../world-helpers.js';
 import { createExecutor, type Executor } from '../tier.js';
 import type { CaptureWorkerData, WorkerReply } from './run-table.js';
 
@@ -22,6 +23,7 @@ const machine = new Machine({ ...d.layoutOptions, memory: d.memory, seed: d.seed
 const kernels = instantiateMapKernelsSync(d.kernelsModule, d.memory, machine.layout, cpu);
 machine.kernelExports = kernels.exports as unknown as Record<string, unknown>;
 registerMapHelpers(machine.helpers, kernels);
+setWorld(machine, d.world, d.type);
 const program = decode(d.instructions);
 const req = { program, machine, type: d.type, unverified: d.unverified, ...(d.budget !== undefined ? { budget: d.budget } : {}) };
 const executor: Executor = d.compiled ? new CompiledExecutor(d.compiled as CompiledProgram, req) : createExecutor('interpreter', req);
@@ -29,4 +31,4 @@ const executor: Executor = d.compiled ? new CompiledExecutor(d.compiled as Compi
 parentPort!.postMessage({ ready: true });
 Atomics.wait(d.go, 0, 0);
 const r: WorkerReply = runCpu(machine, executor, d.type, d.unverified, program, d.table, d.stopAt, d.run);
-parentPort!.postMessage(r, [r.data.buffer, r.ran.buffer, r.ret.buffer, r.off.buffer, r.len.buffer] as ArrayBuffer[]);
+parentPort!.postMessage(r, [r.data.buffer, r.ran.buffer, r.ret.buffer, r.off.buffer, r.len.buffer, r.eg.buffer] as ArrayBuffer[]);

@@ -15,6 +15,7 @@ import type { LayoutOptions } from '../layout.js';
 import type { Machine } from '../machine.js';
 import type { LoadedProgram } from '../test-run.js';
 import type { Executor } from '../tier.js';
+import type { World } from '../world.js';
 
 export interface TableRunSpec {
   machine: Machine;
@@ -29,7 +30,7 @@ export interface TableRunSpec {
   clockStepNs: number;
   seed: number;
   /** cpus > 1: how workers rebuild the machine (the same layout options, the shared map kernels). */
-  workers?: { layoutOptions: LayoutOptions; kernelsModule: WebAssembly.Module };
+  workers?: { layoutOptions: LayoutOptions; kernelsModule: WebAssembly.Module; world: World };
   onProgress?: (done: number, total: number) => void;
   /** One CPU only: each packet's verdict and data_out as it runs (see CpuRunOptions.sink). */
   sink?: CpuRunOptions['sink'];
@@ -63,6 +64,7 @@ export interface CaptureWorkerData {
   memory: WebAssembly.Memory;
   layoutOptions: LayoutOptions;
   kernelsModule: WebAssembly.Module;
+  world: World;
   instructions: Uint8Array;
   compiled?: unknown;
   type: ProgramTypeName;
@@ -126,7 +128,7 @@ export async function runTable(spec: TableRunSpec): Promise<TableRunResult> {
     const workers: Worker[] = [];
     for (let cpu = 0; cpu < spec.cpus; cpu++) {
       const data: CaptureWorkerData = {
-        memory: spec.machine.memory, layoutOptions: spec.workers.layoutOptions, kernelsModule: spec.workers.kernelsModule,
+        memory: spec.machine.memory, layoutOptions: spec.workers.layoutOptions, kernelsModule: spec.workers.kernelsModule, world: spec.workers.world,
         instructions: spec.instructions, ...(executor.tier === 'jit' ? { compiled: executor.compiled } : {}),
         type, unverified, ...(spec.program.options.budget !== undefined ? { budget: spec.program.options.budget } : {}),
         seed: cpuSeed(spec.seed, cpu), table: { ...table, error: undefined }, stopAt, go, run: cpuOpts(cpu),
