@@ -160,6 +160,25 @@ test('maps after the run are decoded through BTF: text lines and bpftool-style "
   assert.equal(maps.blocklist!.map((e) => e.formatted!.key), [{ prefixlen: 24, addr: 6566854 }, { prefixlen: 25, addr: 2154889419 }, { prefixlen: 32, addr: 117571776 }]);
 });
 
+test('events: bpf_printk lines with their packet and CPU, ring-buffer records, on 1 and 2 CPUs', () => {
+  const ethType = (d: Uint8Array): number => (d[12]! << 8) | d[13]!;
+  const v6 = samplePackets.map((p, i) => [i, p.data] as const).filter(([, d]) => ethType(d) === 0x86dd);
+  const v4 = samplePackets.filter((p) => ethType(p.data) === 0x0800);
+  for (const cpus of ['1', '2']) {
+    const r = cli(['run', 'test/fixtures/run/events.o', '--pcap', SAMPLE, '--json', '--cpus', cpus]);
+    assert.is(r.code, 0, r.err);
+    const ev = (JSON.parse(r.out) as { events: { kind: string; packet?: number; cpu?: number; text?: string; map?: string; data?: string }[] }).events;
+    const traces = ev.filter((e) => e.kind === 'trace');
+    assert.equal(traces.map((e) => e.packet), v6.map(([i]) => i + 1), `cpus ${cpus}: one line per IPv6 frame, in packet order`);
+    traces.forEach((e, k) => assert.is(e.text, `ipv6 frame of ${v6[k]![1].length} bytes, proto 86dd`));
+    if (cpus === '2') assert.ok(new Set(traces.map((e) => e.cpu)).size >= 1);
+    const rings = ev.filter((e) => e.kind === 'ringbuf');
+    assert.is(rings.length, v4.length, `cpus ${cpus}: one record per IPv4 frame`);
+    assert.ok(rings.every((e) => e.map === 'events' && e.data!.endsWith('00080000')), 'proto 0x0800');
+    if (cpus === '1') assert.equal(rings.map((e) => parseInt(e.data!.slice(0, 8).match(/../g)!.reverse().join(''), 16)), v4.map((p) => p.data.length));
+  }
+});
+
 // ---------------------------------------------------------------- bad input
 
 /** The sample cut inside record 100's data. */
