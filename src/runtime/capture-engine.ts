@@ -96,6 +96,7 @@ export interface CpuRunOptions {
   cpus: number;
   spread: Spread;
   keepData: boolean;
+  /** Interface packets arrive on; 0: BPF_PROG_TEST_RUN's default (XDP: the loopback device, ifindex 1; skb types: none). */
   ingressIfindex: number;
   /** 0: the clock reads each packet's capture timestamp; else first timestamp + index * step. */
   clockStepNs: number;
@@ -227,6 +228,7 @@ function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, start: number, 
 /** The part of a JIT instance the fast path uses. */
 interface JitRunner { bindRegions(r: RunArgs['regions']): void; runU32(r1: number, r2?: number): number }
 
+const LOOPBACK_IFINDEX = 1;
 const STOP_CHECK_MASK = 0xff;
 const XOFF = Object.fromEntries(XDP_MD.fields.map((f) => [f.name, f.offset])) as Record<string, number>;
 const I32 = 4;
@@ -263,6 +265,8 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
   let fastFrame = 0, fastLen = -1;
   const ctxW = area.ctx >> 2;
   const rxQueue = o.cpus > 1 ? cpu : 0;
+  // test_run's XDP frames arrive on the loopback device's queue 0 unless the context names another device
+  const ingress = o.ingressIfindex || (isXdp ? LOOPBACK_IFINDEX : 0);
   machine.cpu = cpu;
   let result: CpuRunResult | undefined;
 
@@ -292,7 +296,7 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
         i32[ctxW + XOFF.data! / I32] = area.packetData;
         i32[ctxW + XOFF.data_end! / I32] = area.packetData + len;
         i32[ctxW + XOFF.data_meta! / I32] = area.packetData;
-        i32[ctxW + XOFF.ingress_ifindex! / I32] = o.ingressIfindex;
+        i32[ctxW + XOFF.ingress_ifindex! / I32] = ingress;
         i32[ctxW + XOFF.rx_queue_index! / I32] = rxQueue;
         i32[ctxW + XOFF.egress_ifindex! / I32] = 0;
         // the JIT follows the memory's size itself; the interpreter checks against the regions it is given
@@ -311,7 +315,7 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
       } else {
         const data = bytes.subarray(off, off + len);
         // as BPF_PROG_TEST_RUN: no device and queue 0 unless the world names them
-        const args = rt.prepare(machine, cpu, { data, ...(o.ingressIfindex ? { ingressIfindex: o.ingressIfindex } : {}), ...(rxQueue ? { rxQueueIndex: rxQueue } : {}) });
+        const args = rt.prepare(machine, cpu, { data, ...(ingress ? { ingressIfindex: ingress } : {}), ...(rxQueue ? { rxQueueIndex: rxQueue } : {}) });
         if (isXdp) { fastArgs = args; fastFrame = args.regions.data.end - area.packetBase; fastLen = len; jitBound = false; }
         const lo = executor.run(cpu, args);
         const out = rt.finish(machine, cpu, lo, executor.r0hi);

@@ -51,7 +51,7 @@ export interface World {
   interfaces: WorldInterface[];
   routes: WorldRoute[];
   neighbours: WorldNeighbour[];
-  /** ifindex packets arrive on; 0 when the world has no interfaces (BPF_PROG_TEST_RUN's default). */
+  /** ifindex packets arrive on; 0 when the world has no interfaces: BPF_PROG_TEST_RUN's default (XDP: the loopback, 1). */
   ingress: number;
   seed?: number;
   clockStepNs?: number;
@@ -63,7 +63,7 @@ const IFNAMSIZ = 16;
 const MTU_MIN = 68, MTU_MAX = 65535 + 1;
 const LOOPBACK_IFINDEX = 1;
 
-/** The world of a run without --world: no interfaces, ingress_ifindex 0, as BPF_PROG_TEST_RUN. */
+/** The world of a run without --world: no interfaces, packets arriving as BPF_PROG_TEST_RUN's (XDP: on the loopback, ifindex 1). */
 export const EMPTY_WORLD: World = { interfaces: [], routes: [], neighbours: [], ingress: 0 };
 
 /** "a.b.c.d", "a.b.c.d/n", IPv6 text (with ::), "x/n". */

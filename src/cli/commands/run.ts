@@ -95,7 +95,7 @@ export class CaptureOutput {
   private readonly redirectIdx: number;
   constructor(format: 'pcap' | 'pcapng', private readonly type: string, private readonly world: World, private readonly table: PacketTable, sink?: (chunk: Uint8Array) => void) {
     const ifaces = world.interfaces.length > 0 ? world.interfaces.map((i) => ({ name: i.name, description: `ifindex ${i.ifindex} mtu ${i.mtu}` }))
-      : [{ name: 'ingress', description: 'the capture\'s interface (no --world)' }];
+      : [{ name: 'ingress', description: 'the capture\'s interface (no --world: the loopback of BPF_PROG_TEST_RUN)' }];
     this.ingressIdx = Math.max(0, world.interfaces.findIndex((i) => i.ifindex === world.ingress));
     this.redirectIdx = ifaces.length;
     const lt = table.linkType;
