@@ -19,3 +19,11 @@ export { compileProgram, toWat, MAX_JIT_SLOTS, DEFAULT_BUDGET as JIT_DEFAULT_BUD
 export { JitInstance, instantiate, type InstanceOptions } from './jit/runtime.js';
 export type { CompiledProgram, JitManifest, HelperImportInfo } from './jit/abi.js';
 export { runRawJit } from './jit/conformance.js';
+// Captures through a program (what `ebpf-wasm run` does): packet tables, writers, the simulated world, N CPUs.
+export { scanCapture, timestampNs, type PacketTable } from './pcap/scan.js';
+export { PcapWriter, PcapngWriter, type CaptureWriter, type WriterInterface, type Direction } from './pcap/writer.js';
+export { parseWorld, EMPTY_WORLD, WorldError, type World, type WorldInterface, type WorldRoute, type WorldNeighbour } from './runtime/world.js';
+export { setWorld, fibLookup, tracePrintk, BPF_FIB_LKUP_RET } from './runtime/world-helpers.js';
+export { runTable, CaptureRunStopped, type TableRunSpec, type TableRunResult } from './runtime/workers/run-table.js';
+export { flowHash, type Spread, type CaptureEvent } from './runtime/capture-engine.js';
+export { formatBtf, mapBtf, type Formatted } from './btf/format.js';
