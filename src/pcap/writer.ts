@@ -42,7 +42,7 @@ export function nsSplit(sec: number, nsec: number): [number, number] {
   return [hi, lo];
 }
 
-const SMALL_COPY = 48;
+const SMALL_COPY = 16;
 function copyIn(dst: Uint8Array, at: number, src: Uint8Array, start: number, n: number): void {
   if (n < SMALL_COPY) for (let k = 0; k < n; k++) dst[at + k] = src[start + k]!;
   else dst.set(src.subarray(start, start + n), at);

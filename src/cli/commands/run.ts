@@ -207,7 +207,8 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
   const clockStepNs = intOption(values['clock-step'], '--clock-step', 0) ?? world.clockStepNs ?? 0;
 
   // the capture first: a bad header fails before any work; a bad record stops the table there
-  const table = scanCapture(new Uint8Array(readFileSync(values.pcap)));
+  const file = readFileSync(values.pcap);
+  const table = scanCapture(new Uint8Array(file.buffer, file.byteOffset, file.byteLength));
   await loadTier(tier);
   const layoutOptions = { cpus: possibleCpus, shared: cpus > 1 };
   const machine = new Machine({ ...layoutOptions, seed });

@@ -156,7 +156,7 @@ export async function runTable(spec: TableRunSpec): Promise<TableRunResult> {
     elapsedMs = performance.now() - t0;
   }
   const results = allocResults(table.count);
-  replies.forEach((r, cpu) => mergeCpu(results, cpu, r));
+  replies.forEach((r, cpu) => mergeCpu(results, cpu, r, !multi));
   const stop = stopAt[0]!;
   const counts = new Map<number, number>();
   let packets = 0;
