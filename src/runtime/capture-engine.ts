@@ -111,7 +111,7 @@ export interface CpuRunOptions {
    * is written as the run goes).
    */
   sink?: (packet: number, retval: number, src: Uint8Array, start: number, end: number, egress: number) => void;
-  /** Called every 65536 packets of this CPU (main thread only). */
+  /** Called with the packet index reached, every 65536 packets of this CPU. */
   onProgress?: (done: number) => void;
 }
 

@@ -30,5 +30,6 @@ const executor: Executor = d.compiled ? new CompiledExecutor(d.compiled as Compi
 
 parentPort!.postMessage({ ready: true });
 Atomics.wait(d.go, 0, 0);
-const r: WorkerReply = runCpu(machine, executor, d.type, d.unverified, program, d.table, d.stopAt, d.run);
+const r: WorkerReply = runCpu(machine, executor, d.type, d.unverified, program, d.table, d.stopAt, { ...d.run, onProgress: (i) => Atomics.store(d.progress, cpu, i) });
+Atomics.store(d.progress, cpu, d.table.count);
 parentPort!.postMessage(r, [r.data.buffer, r.ran.buffer, r.ret.buffer, r.off.buffer, r.len.buffer, r.eg.buffer] as ArrayBuffer[]);

@@ -74,10 +74,14 @@ export interface CaptureWorkerData {
   table: PacketTable;
   stopAt: Int32Array;
   go: Int32Array;
+  /** [cpu]: the packet index this CPU has reached (for the progress bar). */
+  progress: Int32Array;
   run: CpuRunOptions;
 }
 
 export type WorkerReply = CpuRunResult & { ready?: true };
+
+const PROGRESS_MS = 200;
 
 /** Per-CPU seeds: CPU 0 keeps the seed, others get distinct streams (the kernel's prandom state is per CPU). */
 export function cpuSeed(seed: number, cpu: number): number {
@@ -122,6 +126,7 @@ export async function runTable(spec: TableRunSpec): Promise<TableRunResult> {
     if (!spec.machine.layout.shared) throw new Error('runTable: cpus > 1 needs a machine with shared memory');
     const executor = spec.program.executor as Executor & { compiled?: unknown };
     const go = new Int32Array(new SharedArrayBuffer(4));
+    const progress = new Int32Array(new SharedArrayBuffer(4 * spec.cpus));
     const workerUrl = new URL('./capture-worker.js', import.meta.url);
     const ready: Promise<void>[] = [];
     const done: Promise<WorkerReply>[] = [];
@@ -131,7 +136,7 @@ export async function runTable(spec: TableRunSpec): Promise<TableRunResult> {
         memory: spec.machine.memory, layoutOptions: spec.workers.layoutOptions, kernelsModule: spec.workers.kernelsModule, world: spec.workers.world,
         instructions: spec.instructions, ...(executor.tier === 'jit' ? { compiled: executor.compiled } : {}),
         type, unverified, ...(spec.program.options.budget !== undefined ? { budget: spec.program.options.budget } : {}),
-        seed: cpuSeed(spec.seed, cpu), table: { ...table, error: undefined }, stopAt, go, run: cpuOpts(cpu),
+        seed: cpuSeed(spec.seed, cpu), table: { ...table, error: undefined }, stopAt, go, progress, run: cpuOpts(cpu),
       };
       const w = new Worker(workerUrl, { workerData: data });
       workers.push(w);
@@ -148,9 +153,13 @@ export async function runTable(spec: TableRunSpec): Promise<TableRunResult> {
     const t0 = performance.now();
     Atomics.store(go, 0, 1);
     Atomics.notify(go, 0);
+    // every packet below the slowest CPU's position is done
+    const onProgress = spec.onProgress;
+    const timer = onProgress ? setInterval(() => onProgress(Math.min(...progress), table.count), PROGRESS_MS) : undefined;
     try {
       replies = await Promise.all(done);
     } finally {
+      if (timer) clearInterval(timer);
       await Promise.all(workers.map((w) => w.terminate()));
     }
     elapsedMs = performance.now() - t0;
