@@ -14,11 +14,11 @@ export { installHelperProtos, HELPER_PROTOS } from './helpers/protos.js';
 export * from './object/index.js';
 export { loadTier, tierLoaded, createExecutor, registerTier, TIER_NAMES, type TierName, type Executor, type ExecutorRequest } from './runtime/tier.js';
 export { LoadedProgram, type LoadedProgramOptions, type TestRunOptions, type TestRunResult } from './runtime/test-run.js';
-// JIT tier (eBPF → wasm). The compiler loads Binaryen (~0.5 s); ./jit/runtime.js alone runs compiled modules without it.
-export { compileProgram, toWat, MAX_JIT_SLOTS, DEFAULT_BUDGET as JIT_DEFAULT_BUDGET, type CompileOptions } from './jit/compiler.js';
+// JIT tier (eBPF → wasm). The compiler loads Binaryen (~0.5 s), so it lives behind `ebpf-wasm/jit`
+// (or `await loadTier('jit')`); running compiled modules needs no Binaryen.
 export { JitInstance, instantiate, type InstanceOptions } from './jit/runtime.js';
+export { CompiledExecutor } from './jit/executor.js';
 export type { CompiledProgram, JitManifest, HelperImportInfo } from './jit/abi.js';
-export { runRawJit } from './jit/conformance.js';
 // Captures through a program (what `ebpf-wasm run` does): packet tables, writers, the simulated world, N CPUs.
 export { scanCapture, timestampNs, type PacketTable } from './pcap/scan.js';
 export { PcapWriter, PcapngWriter, type CaptureWriter, type WriterInterface, type Direction } from './pcap/writer.js';
