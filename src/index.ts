@@ -22,3 +22,11 @@ export type { CompiledProgram, JitManifest, HelperImportInfo } from './jit/abi.j
 // bpf(BPF_PROG_LOAD)-style loading: attr checks, verifier, log_level/log_buf/log_size, kernel errnos
 export { bpfProgLoad, BPF_LOG, BPF_F, PROG_LOAD_ERRNO, type ProgLoadAttr, type ProgLoadResult, type ProgHandle } from './runtime/prog-load.js';
 export { verifierErrno } from './verifier/errno.js';
+// Captures through a program (what `ebpf-wasm run` does): packet tables, writers, the simulated world, N CPUs.
+export { scanCapture, timestampNs, type PacketTable } from './pcap/scan.js';
+export { PcapWriter, PcapngWriter, type CaptureWriter, type WriterInterface, type Direction } from './pcap/writer.js';
+export { parseWorld, EMPTY_WORLD, WorldError, type World, type WorldInterface, type WorldRoute, type WorldNeighbour } from './runtime/world.js';
+export { setWorld, fibLookup, tracePrintk, BPF_FIB_LKUP_RET } from './runtime/world-helpers.js';
+export { runTable, CaptureRunStopped, type TableRunSpec, type TableRunResult } from './runtime/workers/run-table.js';
+export { flowHash, type Spread, type CaptureEvent } from './runtime/capture-engine.js';
+export { formatBtf, mapBtf, type Formatted } from './btf/format.js';

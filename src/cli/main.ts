@@ -46,10 +46,13 @@ commands:
            [--map-init MAP=FILE]... [--dump-maps] [--json] [--unverified] [--tier jit|interpreter]
       BPF_PROG_TEST_RUN on a program of an object, printed as the kernel oracle prints it
       (default tier: jit; the interpreter is the reference)
-  run PROG.o --pcap IN [--prog NAME] [--out OUT.pcap] [--seed S] [--map-init MAP=FILE]... [--per-packet]
-           [--json] [--dump-maps] [--unverified]
-      every packet of a capture through a program: verdict counts, packets/s, maps
-      (run-pcap: the oracle's spelling, with --per-packet)
+  run PROG.o --pcap IN [--prog NAME] [--out OUT.pcapng] [--out-format pcapng|pcap] [--tier jit|interpreter]
+           [--cpus N] [--spread flow|round-robin] [--seed S] [--clock-step NS] [--world FILE]
+           [--map-init MAP=FILE]... [--per-packet] [--json] [--dump-maps] [--unverified] [--budget N]
+      every packet of a capture (pcap or pcapng) through a program in a simulated world: verdict
+      counts, packets/s, events, maps decoded through BTF; --out writes the packets that go on,
+      tagged by interface and direction; --cpus N runs N worker threads (docs/RUN.md)
+      (run-pcap: the oracle's spelling, with --per-packet; there --cpus N is the possible CPUs)
   map dump PROG.o [--map NAME] [--json] [--map-init MAP=FILE]...
       an object's maps after loading (--json: bpftool -j map dump shape)
   test-run --raw FILE [--data-hex HEX | --data FILE] [--tier interpreter|jit] [--unverified] [--budget N]

@@ -65,6 +65,9 @@ export const DiagnosticCode = {
   JitTooLarge: 7002,
   // host input
   BadInput: 8001,
+  BadCapture: 8002,
+  BadWorld: 8003,
+  CaptureRunStopped: 8004,
 } as const;
 
 export type DiagnosticCodeName = keyof typeof DiagnosticCode;

@@ -15,7 +15,7 @@ export class PcapError extends EbpfError {
   readonly record: number;
   readonly offset: number;
   constructor(record: number, offset: number, message: string) {
-    super('BadInput', `pcap record ${record} at byte offset ${offset}: ${message}`);
+    super('BadCapture', `pcap record ${record} at byte offset ${offset}: ${message}`);
     this.name = 'PcapError';
     this.record = record;
     this.offset = offset;

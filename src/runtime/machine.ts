@@ -8,6 +8,7 @@ import { HelperRegistry, type HelperRuntime } from '../helpers/table.js';
 import { registerCoreHelpers } from '../helpers/core.js';
 import { registerXdpHelpers } from '../programs/xdp.js';
 import { registerSkbHelpers } from '../helpers/skb.js';
+import { registerWorldHelpers } from './world-helpers.js';
 
 export interface MachineOptions extends LayoutOptions {
   /** Seed of bpf_get_prandom_u32 and anything else random. */
@@ -17,6 +18,8 @@ export interface MachineOptions extends LayoutOptions {
   /** Clock advance per reading, ns (0: the clock only moves when set). */
   clockStepNs?: bigint;
   helpers?: HelperRegistry;
+  /** An existing memory laid out by these options (a worker thread joining a shared machine). */
+  memory?: WebAssembly.Memory;
 }
 
 /** xorshift128+ reduced to 32-bit output: small, seedable, and identical in every host. */
@@ -50,6 +53,7 @@ export function defaultHelpers(): HelperRegistry {
   const registry = registerCoreHelpers(new HelperRegistry());
   registerXdpHelpers(registry);
   registerSkbHelpers(registry);
+  registerWorldHelpers(registry);
   return registry;
 }
 
@@ -67,7 +71,7 @@ export class Machine implements HelperRuntime {
 
   constructor(opts: MachineOptions = {}) {
     this.layout = computeLayout(opts);
-    this.memory = createMemory(this.layout);
+    this.memory = opts.memory ?? createMemory(this.layout);
     this.helpers = opts.helpers ?? defaultHelpers();
     this.clockNs = opts.clockStartNs ?? 1_000_000_000n;
     this.clockStep = opts.clockStepNs ?? 0n;

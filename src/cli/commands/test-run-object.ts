@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseObject } from '../../loader/object.js';
 import { MAP_KERNELS_WASM_URL } from '../../maps/kernels.js';
-import { internalMapName, loadObject, objectNameFromPath, type BpfObject } from '../../object/object.js';
+import { internalMapName, loadObject, objectNameFromPath, type BpfObject, type LoadObjectOptions } from '../../object/object.js';
 import { loadTier, TIER_NAMES, type TierName } from '../../runtime/tier.js';
 import { applyMapInit, formatMaps, mapsJson, readMapInit } from '../format.js';
 import { parseHexBytes, toHex } from '../hex.js';
@@ -30,6 +30,8 @@ export interface CliObjectOptions {
   tier?: TierName;
   /** Packet buffer bytes per CPU (bench lays a batch of packets out there). */
   packetCapacity?: number;
+  /** Extra loadObject options (machine, kernels, tier…), applied last. */
+  load?: Partial<LoadObjectOptions>;
 }
 
 /**
@@ -72,6 +74,7 @@ export function loadObjectForCli(o: CliObjectOptions): BpfObject {
       seed: o.seed, ...(o.cpus !== undefined ? { cpus: o.cpus } : {}),
       ...(o.packetCapacity !== undefined ? { packetCapacity: o.packetCapacity } : {}),
     },
+    ...o.load,
   });
   for (const i of inits) if (!internal.has(i.map)) applyMapInit(obj.map(i.map), i.file, i.entries);
   return obj;
