@@ -19,6 +19,7 @@ import { runObject } from './commands/run.js';
 import { mapDump } from './commands/map-dump.js';
 import { verifyCommand, VERIFY_USAGE, parseProgramType, parseMapArg } from './commands/verify.js';
 import { verifyForLoad } from '../runtime/verify-load.js';
+import { compileCommand, COMPILE_USAGE } from './commands/compile.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 function isElf(b: Uint8Array): boolean {
@@ -55,7 +56,7 @@ commands:
       run a bare program (r1 = data, r2 = length) and print its r0 as 'retval: N'
       FILE: instruction bytes, hex text, or conformance-syntax assembly (.s/.asm)
       with --type the program is verified as that type first (rejection: exit 1)
-${VERIFY_USAGE}`;
+${VERIFY_USAGE}${COMPILE_USAGE}`;
 
 type Handler = (argv: string[]) => Promise<number>;
 
@@ -137,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'run') return runObject(rest);
   if (cmd === 'run-pcap') return runObject(rest, true);
   if (cmd === 'map') return mapDump(rest);
+  if (cmd === 'compile') return compileCommand(rest);
   const handler = commands[cmd];
   if (!handler) { process.stderr.write(`ebpf-wasm: unknown command '${cmd}'\n${USAGE}`); return 2; }
   return handler(rest);
