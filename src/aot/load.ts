@@ -10,7 +10,7 @@ import { makeProgram } from '../isa/instruction.js';
 import type { CompiledProgram } from '../jit/abi.js';
 import { CompiledExecutor } from '../jit/executor.js';
 import { registerMapHelpers } from '../helpers/maps.js';
-import { instantiateMapKernelsSync, type MapKernels } from '../maps/kernels.js';
+import type { MapKernelExports, MapKernels } from '../maps/kernels.js';
 import { BpfMaps, isErrno, type MapInfo, type ProgramRef } from '../maps/syscall.js';
 import { MAP_TYPE } from '../maps/constants.js';
 import { RingBufferConsumer } from '../maps/ringbuf.js';
@@ -228,7 +228,7 @@ export function loadPrecompiled(manifest: AotManifest, modules: Record<string, P
     }
   }
   let kernels: MapKernels;
-  try { kernels = instantiateMapKernelsSync(kmod, machine.memory, machine.layout); } catch (e) {
+  try { kernels = instantiateKernels(kmod, machine); } catch (e) {
     throw new AotError('AotModuleInvalid', { file: manifest.kernels.file }, `map kernels do not instantiate: ${(e as Error).message}`);
   }
   const bpf = new BpfMaps(kernels);
@@ -302,6 +302,19 @@ export function loadPrecompiled(manifest: AotManifest, modules: Record<string, P
       return live(maps, name);
     },
   };
+}
+
+/**
+ * instantiateMapKernelsSync's steps, kept here because ../maps/kernels.js
+ * computes file URLs from import.meta.url at module load, which hosts such as
+ * workerd reject (their module URLs are not hierarchical).
+ */
+function instantiateKernels(module: WebAssembly.Module, machine: Machine): MapKernels {
+  const instance = new WebAssembly.Instance(module, { env: { memory: machine.memory } });
+  const exports = instance.exports as unknown as MapKernelExports;
+  exports.maps_init(machine.layout.heapBase, machine.layout.cpus);
+  exports.set_cpu(0);
+  return { exports, instance, memory: machine.memory, layout: machine.layout };
 }
 
 function live(maps: Map<string, PrecompiledMap>, name: string): PrecompiledMap {
