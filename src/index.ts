@@ -19,3 +19,5 @@ export { compileProgram, toWat, MAX_JIT_SLOTS, DEFAULT_BUDGET as JIT_DEFAULT_BUD
 export { JitInstance, instantiate, type InstanceOptions } from './jit/runtime.js';
 export type { CompiledProgram, JitManifest, HelperImportInfo } from './jit/abi.js';
 export { runRawJit } from './jit/conformance.js';
+// ahead-of-time modules: compile (Binaryen) and load (Binaryen-free; also in ebpf-wasm/runtime)
+export { compileObject, manifestJson, loadPrecompiled, checkModuleBytes, PrecompiledMap, PrecompiledProgram, type CompileObjectOptions, type CompiledSet, type LoadPrecompiledOptions, type PrecompiledInput, type PrecompiledSet, type AotManifest } from './aot/index.js';

@@ -161,6 +161,26 @@ test('every example object compiles; its programs run as in the JIT tier (and th
   assert.ok(ran >= 4, `only ${ran} programs ran`);
 });
 
+test('two simulated CPUs: per-CPU counters equal loadObject\'s; exported from the main entry too', async () => {
+  const main = await import('../src/index.js');
+  const set2 = main.compileObject(firewall, { name: 'xdp_firewall', kernels: kernelBytes, layout: { cpus: 2 } });
+  assert.equal(set2.manifest.machine.options, { cpus: 2 });
+  const pre = main.loadPrecompiled(set2.manifest, { xdp_firewall: set2.files.get('xdp_firewall.wasm')! }, { kernels });
+  const obj = loadObject(firewall, { name: 'xdp_firewall', kernels, machineOptions: { cpus: 2 } });
+  const list = aotPackets();
+  list.forEach((p, i) => {
+    const a = pre.program('xdp_firewall').testRun({ data: fromHex(p.hex), cpu: i % 2 });
+    const b = obj.program('xdp_firewall').loaded.testRun({ data: fromHex(p.hex), cpu: i % 2 });
+    assert.is(a.retval, b.retval, p.name);
+  });
+  const v = pre.map('verdicts').entries();
+  assert.equal(v, obj.map('verdicts').entries());
+  // per-CPU values for 2 CPUs (2 x 16 bytes), and every packet counted once
+  assert.ok(v.every(([, x]) => x.length === 32));
+  const dv = (b: Uint8Array, o: number) => Number(new DataView(b.buffer, b.byteOffset).getBigUint64(o, true));
+  assert.is(v.reduce((n, [, x]) => n + dv(x, 0) + dv(x, 16), 0), list.length);
+});
+
 // ---- errors: typed, numbered, never undefined behaviour ----
 
 function throwsAot(fn: () => unknown, code: keyof typeof DiagnosticCode, re: RegExp): void {
