@@ -26,7 +26,7 @@ mkdirSync(outDir, { recursive: true });
 // LoadedProgram's loadTier('jit') imports the JIT (Binaryen) on demand; in the
 // runtime bundle that import resolves to a module that says why it is absent
 // (precompiled modules run through loadPrecompiled instead).
-const noJitCompiler = {
+export const noJitCompiler = {
   name: 'no-jit-compiler',
   setup(b) {
     b.onResolve({ filter: /\/jit\/tier\.js$/ }, (args) => ({ path: args.path, namespace: 'no-jit' }));
