@@ -38,7 +38,6 @@ export const noJitCompiler = {
 };
 
 const common = {
-  entryPoints: [entry],
   plugins: [noJitCompiler],
   bundle: true,
   format: 'esm',
@@ -50,17 +49,23 @@ const common = {
 };
 
 export async function bundleRuntime({ quiet = false } = {}) {
+  const aotEntry = join(root, 'dist/src/runtime-entry/aot.js');
   const outputs = [
-    { file: 'ebpf-wasm-runtime.js', minify: true },
-    { file: 'ebpf-wasm-runtime.debug.js', minify: false },
+    { file: 'ebpf-wasm-runtime.js', minify: true, entry },
+    { file: 'ebpf-wasm-runtime.debug.js', minify: false, entry },
+    // precompiled modules only (ebpf-wasm/runtime/aot): no verifier, interpreter or decoder
+    { file: 'ebpf-wasm-aot.js', minify: true, entry: aotEntry },
+    { file: 'ebpf-wasm-aot.debug.js', minify: false, entry: aotEntry },
   ];
   const sizes = {};
   for (const o of outputs) {
     const outfile = join(outDir, o.file);
-    const r = await build({ ...common, outfile, minify: o.minify });
+    const r = await build({ ...common, entryPoints: [o.entry], outfile, minify: o.minify });
     const inputs = Object.keys(r.metafile.inputs);
     const bad = inputs.filter((p) => /binaryen|(^|\/)node:|src\/cli\//.test(p));
     if (bad.length) throw new Error(`runtime bundle reached forbidden modules: ${bad.join(', ')}`);
+    const heavy = o.entry === aotEntry ? inputs.filter((p) => /src\/(verifier|interpreter|loader)\//.test(p)) : [];
+    if (heavy.length) throw new Error(`the AOT bundle reached the verifier/interpreter/loader: ${heavy.join(', ')}`);
     const bytes = readFileSync(outfile);
     sizes[o.file] = { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, modules: inputs.length };
   }

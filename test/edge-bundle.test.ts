@@ -97,4 +97,32 @@ test('the bundle loads the precompiled firewall: same answers as the sources; lo
   assert.ok(gzip < 100_000, `JS + wasm gzip ${gzip} B, the issue's goal is < 100 KB`);
 });
 
+test('the AOT-only bundle (ebpf-wasm/runtime/aot): one module, no verifier or interpreter, same answers', async () => {
+  const aotText = readFileSync(join(root, 'dist/runtime/ebpf-wasm-aot.debug.js'), 'utf8');
+  assert.not.match(aotText, /\bimport(\s+[\w{*]|\s*[{*])|\bimport\(|\brequire\(/, 'no imports left');
+  assert.not.match(aotText, /binaryen/i);
+  assert.not.match(aotText, /node:|\bprocess\.|\bBuffer\b/);
+  // the verifier's and the interpreter's modules are not in it (bundle-runtime.mjs also fails the build if they are)
+  assert.not.match(aotText, /src\/verifier\/|src\/interpreter\//);
+  assert.match(aotText, /src\/aot\/load\.js/);
+  const s = JSON.parse(readFileSync(join(root, 'dist/runtime/size.json'), 'utf8'));
+  const aot = s['ebpf-wasm-aot.js'], full = s['ebpf-wasm-runtime.js'];
+  note('NOTE', `AOT-only bundle ${aot.raw} B raw, ${aot.gzip} B gzip (full runtime ${full.raw} / ${full.gzip})`);
+  assert.ok(aot.gzip < full.gzip / 1.5, 'the AOT bundle is much smaller than the full runtime');
+  const rt = await import(pathToFileURL(join(root, 'dist/runtime/ebpf-wasm-aot.js')).href);
+  const viaExport = await import('ebpf-wasm/runtime/aot' as string);
+  const { aotReferences, aotComparable } = await import('./fixtures/edge/harness.js');
+  const { runAot } = await import(pathToFileURL(join(root, 'test/fixtures/edge/aot-handler.mjs')).href);
+  const a = fx.aot;
+  for (const r of [rt, viaExport]) {
+    const load = () => ({
+      manifest: a.manifest,
+      modules: { xdp_firewall: new WebAssembly.Module(readFileSync(join(a.dir, 'aot/xdp_firewall.wasm'))) },
+      kernels: new WebAssembly.Module(readFileSync(join(a.dir, 'aot/maps.wasm'))),
+    });
+    assert.equal(aotComparable(await runAot(r, load, a.packets.map((p) => p.hex), a.blocklist)), (await aotReferences(a)).nodeAot);
+  }
+  assert.is(typeof rt.Interpreter, 'undefined');
+});
+
 test.run();

@@ -39,6 +39,7 @@ test.before(() => {
   assert.is(c.status, 0, c.stderr);
   writeFileSync(join(dir, 'packet.bin'), packet);
   copyFileSync(join(ROOT, 'dist/runtime/ebpf-wasm-runtime.js'), join(dir, 'ebpf-wasm-runtime.js'));
+  copyFileSync(join(ROOT, 'dist/runtime/ebpf-wasm-aot.js'), join(dir, 'ebpf-wasm-aot.js'));
   // the reference: the .o in the interpreter, same blocklist entry, same packet
   const obj = loadObject(new Uint8Array(readFileSync(FIREWALL_O)), { name: 'xdp_firewall', kernels: new WebAssembly.Module(readFileSync(KERNELS_WASM)) });
   obj.map('blocklist').update(Uint8Array.of(24, 0, 0, 0, 198, 51, 100, 0), Uint8Array.of(1, 0, 0, 0));
@@ -86,13 +87,13 @@ test('Chromium: the README example in a page', async () => {
   }
 });
 
-test('workerd: the README Worker, unchanged (the package specifier names the bundle module)', async () => {
+test('workerd: the README Worker, unchanged (the package specifier names the AOT bundle module)', async () => {
   const blocked = installBlocked('workerd');
   if (blocked) { process.stdout.write(`\nSKIP: workerd: ${blocked}\n`); return; }
   writeFileSync(join(dir, 'worker.mjs'), snippet('Cloudflare Workers (workerd)'));
   const w = await startWorkerd(dir, [
     { name: 'worker.mjs', kind: 'esModule' },
-    { name: 'ebpf-wasm/runtime', kind: 'esModule', file: 'ebpf-wasm-runtime.js' },
+    { name: 'ebpf-wasm/runtime/aot', kind: 'esModule', file: 'ebpf-wasm-aot.js' },
     { name: 'fw/manifest.json', kind: 'json' },
     { name: 'fw/xdp_firewall.wasm', kind: 'wasm' },
     { name: 'fw/maps.wasm', kind: 'wasm' },

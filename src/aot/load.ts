@@ -15,7 +15,9 @@ import { BpfMaps, isErrno, type MapInfo, type ProgramRef } from '../maps/syscall
 import { MAP_TYPE } from '../maps/constants.js';
 import { RingBufferConsumer } from '../maps/ringbuf.js';
 import { Machine, type MachineOptions } from '../runtime/machine.js';
-import { LoadedProgram, type TestRunOptions, type TestRunResult } from '../runtime/test-run.js';
+import type { TestRunOptions, TestRunResult } from '../runtime/test-run.js';
+import { programTypeRuntime } from '../programs/registry.js';
+import type { ProgramTypeName } from '../programs/types.js';
 import { ENGINE_NAME, ENGINE_VERSION, MANIFEST_FORMAT } from './version.js';
 import { fromHex, fromJsonJit, type AotManifest, type AotMap, type AotModuleEntry, type AotProgram } from './manifest.js';
 import { sha256Hex } from './sha256.js';
@@ -92,28 +94,43 @@ function compare(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** A precompiled program bound to the set's machine: the JIT tier's run API. */
+/**
+ * A precompiled program bound to the set's machine: the JIT tier's run API.
+ * Not a LoadedProgram on purpose: that one verifies on load and falls back to
+ * the interpreter, which would put the verifier (~55 KB) into an AOT-only bundle
+ * for code the compiler already verified.
+ */
 export class PrecompiledProgram {
-  readonly loaded: LoadedProgram;
-  private readonly executor: CompiledExecutor;
-  constructor(readonly spec: AotProgram, readonly compiled: CompiledProgram, machine: Machine, private readonly bpf: BpfMaps) {
-    const stats = spec.verifier;
-    // the instructions are not shipped (the code is in the module); the verdict is the compiler's
-    this.loaded = new LoadedProgram(makeProgram([]), {
-      type: spec.type, verified: { verified: true, stats, log: '' },
-      executor: (req) => new CompiledExecutor(compiled, req),
-    }, machine);
-    this.executor = this.loaded.executor as CompiledExecutor;
+  readonly executor: CompiledExecutor;
+  /** The program type (as LoadedProgram.options, so runCapture and friends accept this too). */
+  readonly options: { readonly type: ProgramTypeName };
+  constructor(readonly spec: AotProgram, readonly compiled: CompiledProgram, readonly machine: Machine, private readonly bpf: BpfMaps) {
+    this.options = { type: spec.type };
+    // the instructions are not shipped (the code is in the module): the executor needs none
+    this.executor = new CompiledExecutor(compiled, { program: makeProgram([]), machine, type: spec.type, unverified: false });
   }
   get name(): string { return this.spec.name; }
-  get type(): string { return this.spec.type; }
-  get machine(): Machine { return this.loaded.machine; }
+  get type(): ProgramTypeName { return this.spec.type; }
 
-  /** BPF_PROG_TEST_RUN: retval, data_out, ctx_out, mean duration. */
-  testRun(opts: TestRunOptions = {}): TestRunResult { return this.loaded.testRun(opts); }
+  /** BPF_PROG_TEST_RUN as LoadedProgram.testRun: retval, data_out, ctx_out, mean duration over `repeat` runs. */
+  testRun(opts: TestRunOptions = {}): TestRunResult {
+    const repeat = Math.max(1, opts.repeat ?? 1);
+    const cpu = opts.cpu ?? 0;
+    const rt = programTypeRuntime(this.spec.type);
+    let lo = 0;
+    let total = 0;
+    for (let i = 0; i < repeat; i++) {
+      const args = i > 0 && rt.again ? rt.again(this.machine, cpu) : rt.prepare(this.machine, cpu, opts);
+      const t0 = performance.now();
+      lo = this.executor.run(cpu, args);
+      total += performance.now() - t0;
+    }
+    const out = rt.finish(this.machine, cpu, lo, this.executor.r0hi);
+    return { ...out, durationNs: Math.round((total * 1e6) / repeat) };
+  }
 
   /** One run on `data`: r0 as the program type reports it. */
-  run(data: Uint8Array, cpu = 0): bigint { return this.loaded.testRun({ data, cpu }).retval; }
+  run(data: Uint8Array, cpu = 0): bigint { return this.testRun({ data, cpu }).retval; }
 
   /**
    * Every packet in one wasm call (the batch entry, compiled for program
