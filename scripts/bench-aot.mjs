@@ -8,7 +8,7 @@
 //     request there, so the figure is the first /aot/first round trip seen by the client (load a fresh
 //     set + one verdict), plus the time from spawning workerd to its first answer
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,17 +37,19 @@ const kernels = new WebAssembly.Module(readFileSync(${JSON.stringify(h.KERNELS_W
 const obj = loadObject(new Uint8Array(readFileSync(${JSON.stringify(h.FIREWALL_O)})), { name: 'xdp_firewall', kernels, tier: '${tier}' });
 const r = obj.program('xdp_firewall').loaded.testRun({ data: Buffer.from('${packet}', 'hex') });
 console.log(JSON.stringify({ ms: performance.now() - t0, retval: String(r.retval) }));`;
-const nodeAot = `
+const nodeAotWith = (bundle) => `
 const t0 = performance.now();
-const rt = await import(${JSON.stringify(pathToFileURL(join(root, 'dist/runtime/ebpf-wasm-runtime.js')).href)});
+const rt = await import(${JSON.stringify(pathToFileURL(join(root, 'dist/runtime')).href)} + '/${bundle}');
 const { readFileSync } = await import('node:fs');
 const manifest = JSON.parse(readFileSync(${JSON.stringify(join(dir, 'aot/manifest.json'))}, 'utf8'));
 const set = rt.loadPrecompiled(manifest, { xdp_firewall: new Uint8Array(readFileSync(${JSON.stringify(join(dir, 'aot/xdp_firewall.wasm'))})) },
   { kernels: new Uint8Array(readFileSync(${JSON.stringify(join(dir, 'aot/maps.wasm'))})) });
 const r = set.program('xdp_firewall').testRun({ data: Buffer.from('${packet}', 'hex') });
 console.log(JSON.stringify({ ms: performance.now() - t0, retval: String(r.retval) }));`;
+const nodeAot = nodeAotWith('ebpf-wasm-runtime.js');
 
-for (const [name, code] of [['Node interpreter (.o)', nodeObject('interpreter')], ['Node JIT (.o, Binaryen)', nodeObject('jit')], ['Node AOT', nodeAot]]) {
+for (const [name, code] of [['Node interpreter (.o)', nodeObject('interpreter')], ['Node JIT (.o, Binaryen)', nodeObject('jit')],
+  ['Node AOT (runtime bundle)', nodeAot], ['Node AOT (AOT-only bundle)', nodeAotWith('ebpf-wasm-aot.js')]]) {
   const xs = [];
   for (let i = 0; i < N; i++) { const s = nodeSample(code); if (s.retval !== '2') throw new Error(`${name}: retval ${s.retval}`); xs.push(s.ms); }
   results[name] = median(xs);
@@ -73,7 +75,7 @@ writeFileSync(join(dir, 'deno-coldstart.mjs'), nodeAot
 // Chromium: a page per sample
 writeFileSync(join(dir, 'coldstart.html'), `<!doctype html><meta charset="utf-8"><script type="module">
 const t0 = performance.now();
-const rt = await import('./ebpf-wasm-runtime.js');
+const rt = await import('./' + new URLSearchParams(location.search).get('bundle'));
 const [manifest, prog, kernels] = await Promise.all([fetch('./aot/manifest.json').then((r) => r.json()),
   WebAssembly.compileStreaming(fetch('./aot/xdp_firewall.wasm')), WebAssembly.compileStreaming(fetch('./aot/maps.wasm'))]);
 const set = rt.loadPrecompiled(manifest, { xdp_firewall: prog }, { kernels });
@@ -83,19 +85,22 @@ window.result = { ms: performance.now() - t0, retval: String(r.retval) };
 {
   const server = await h.serveDir(dir);
   const browser = await h.launchChromium();
-  const xs = [];
-  for (let i = 0; i < N; i++) {
-    const page = await browser.context.newPage();
-    await page.goto(new URL(`coldstart.html?${i}`, server.base).href);
-    await page.waitForFunction(() => window.result, undefined, { timeout: 15_000 });
-    const s = await page.evaluate(() => window.result);
-    if (s.retval !== '2') throw new Error(`chromium: retval ${s.retval}`);
-    xs.push(s.ms);
-    await page.close();
+  copyFileSync(join(root, 'dist/runtime/ebpf-wasm-aot.js'), join(dir, 'ebpf-wasm-aot.js'));
+  for (const [label, bundle] of [['runtime bundle', 'ebpf-wasm-runtime.js'], ['AOT-only bundle', 'ebpf-wasm-aot.js']]) {
+    const xs = [];
+    for (let i = 0; i < N; i++) {
+      const page = await browser.context.newPage();
+      await page.goto(new URL(`coldstart.html?bundle=${bundle}&i=${i}`, server.base).href);
+      await page.waitForFunction(() => window.result, undefined, { timeout: 15_000 });
+      const s = await page.evaluate(() => window.result);
+      if (s.retval !== '2') throw new Error(`chromium: retval ${s.retval}`);
+      xs.push(s.ms);
+      await page.close();
+    }
+    results[`Chromium AOT (${label})`] = median(xs);
   }
   await browser.close();
   await server.close();
-  results['Chromium AOT'] = median(xs);
 }
 
 // workerd: a fresh process per sample
@@ -121,6 +126,6 @@ window.result = { ms: performance.now() - t0, retval: String(r.retval) };
 }
 
 const gz = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
-const files = { bundle: join(root, 'dist/runtime/ebpf-wasm-runtime.js'), kernels: join(dir, 'aot/maps.wasm'), program: join(dir, 'aot/xdp_firewall.wasm') };
+const files = { bundle: join(root, 'dist/runtime/ebpf-wasm-runtime.js'), aotBundle: join(root, 'dist/runtime/ebpf-wasm-aot.js'), kernels: join(dir, 'aot/maps.wasm'), program: join(dir, 'aot/xdp_firewall.wasm') };
 const sizes = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, { raw: readFileSync(f).length, gzip: gz(f) }]));
 console.log(JSON.stringify({ samples: N, coldStartMs: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 10) / 10])), sizes }, null, 2));
