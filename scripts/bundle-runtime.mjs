@@ -23,8 +23,22 @@ const entry = join(root, 'dist/src/runtime-entry/index.js');
 const outDir = join(root, 'dist/runtime');
 mkdirSync(outDir, { recursive: true });
 
+// LoadedProgram's loadTier('jit') imports the JIT (Binaryen) on demand; in the
+// runtime bundle that import resolves to a module that says why it is absent
+// (precompiled modules run through loadPrecompiled instead).
+export const noJitCompiler = {
+  name: 'no-jit-compiler',
+  setup(b) {
+    b.onResolve({ filter: /\/jit\/tier\.js$/ }, (args) => ({ path: args.path, namespace: 'no-jit' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-jit' }, () => ({
+      contents: "throw new Error('ebpf-wasm/runtime has no JIT compiler (Binaryen): compile ahead of time with `ebpf-wasm compile` and use loadPrecompiled');",
+      loader: 'js',
+    }));
+  },
+};
+
 const common = {
-  entryPoints: [entry],
+  plugins: [noJitCompiler],
   bundle: true,
   format: 'esm',
   platform: 'neutral',
@@ -35,17 +49,23 @@ const common = {
 };
 
 export async function bundleRuntime({ quiet = false } = {}) {
+  const aotEntry = join(root, 'dist/src/runtime-entry/aot.js');
   const outputs = [
-    { file: 'ebpf-wasm-runtime.js', minify: true },
-    { file: 'ebpf-wasm-runtime.debug.js', minify: false },
+    { file: 'ebpf-wasm-runtime.js', minify: true, entry },
+    { file: 'ebpf-wasm-runtime.debug.js', minify: false, entry },
+    // precompiled modules only (ebpf-wasm/runtime/aot): no verifier, interpreter or decoder
+    { file: 'ebpf-wasm-aot.js', minify: true, entry: aotEntry },
+    { file: 'ebpf-wasm-aot.debug.js', minify: false, entry: aotEntry },
   ];
   const sizes = {};
   for (const o of outputs) {
     const outfile = join(outDir, o.file);
-    const r = await build({ ...common, outfile, minify: o.minify });
+    const r = await build({ ...common, entryPoints: [o.entry], outfile, minify: o.minify });
     const inputs = Object.keys(r.metafile.inputs);
     const bad = inputs.filter((p) => /binaryen|(^|\/)node:|src\/cli\//.test(p));
     if (bad.length) throw new Error(`runtime bundle reached forbidden modules: ${bad.join(', ')}`);
+    const heavy = o.entry === aotEntry ? inputs.filter((p) => /src\/(verifier|interpreter|loader)\//.test(p)) : [];
+    if (heavy.length) throw new Error(`the AOT bundle reached the verifier/interpreter/loader: ${heavy.join(', ')}`);
     const bytes = readFileSync(outfile);
     sizes[o.file] = { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, modules: inputs.length };
   }

@@ -30,3 +30,5 @@ export { setWorld, fibLookup, tracePrintk, BPF_FIB_LKUP_RET } from './runtime/wo
 export { runTable, CaptureRunStopped, type TableRunSpec, type TableRunResult } from './runtime/workers/run-table.js';
 export { flowHash, type Spread, type CaptureEvent } from './runtime/capture-engine.js';
 export { formatBtf, mapBtf, type Formatted } from './btf/format.js';
+// ahead-of-time modules: load (Binaryen-free; also in ebpf-wasm/runtime); compileObject is in ebpf-wasm/jit
+export { loadPrecompiled, checkModuleBytes, PrecompiledMap, PrecompiledProgram, type LoadPrecompiledOptions, type PrecompiledInput, type PrecompiledSet, type AotManifest } from './aot/runtime.js';

@@ -4,15 +4,18 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { note, packets, nodeVerdicts, firewallBytes, fromHex, toHex, prepareFixture, root, type Fixture } from './fixtures/edge/harness.js';
 
 let fx: Fixture;
 let text = '';
-// budgets with headroom over today's size, so growth is a decision, not an accident
-const RAW_BUDGET = 160_000, GZIP_BUDGET = 48_000;
+// budgets with headroom over today's size, so growth is a decision, not an accident: 182 KB / 58.6 KB gzip
+// since LoadedProgram verifies on load (the verifier, ~55 KB raw) and the AOT loader brought the
+// maps API and the JIT runtime (~35 KB raw); the issue's goal is < 100 KB gzip of JS + wasm
+const RAW_BUDGET = 200_000, GZIP_BUDGET = 64_000;
 
 test.before(async () => {
   fx = await prepareFixture();
@@ -20,7 +23,7 @@ test.before(async () => {
 });
 
 test('the bundle is one ES module with no Binaryen and no Node built-ins', () => {
-  assert.not.match(text, /\bimport\s*[\w{*]|\bimport\(|\brequire\(/, 'no imports left');
+  assert.not.match(text, /\bimport(\s+[\w{*]|\s*[{*])|\bimport\(|\brequire\(/, 'no imports left');
   assert.not.match(text, /binaryen/i);
   assert.not.match(text, /node:|\bprocess\.|\bBuffer\b|__dirname/);
   assert.match(text, /export\s*\{/);
@@ -55,13 +58,71 @@ test('bundle, package export and sources give the same verdicts', async () => {
 
 test('the bundle reports its tier and that Node compiles run-time wasm', async () => {
   const rt = await import(pathToFileURL(join(root, 'dist/runtime/ebpf-wasm-runtime.js')).href);
-  assert.equal([...rt.RUNTIME_TIERS], ['interpreter']);
+  assert.equal([...rt.RUNTIME_TIERS], ['interpreter', 'aot']);
   assert.is(await rt.canCompileWasmAtRuntime(), true);
   // errors keep their class and numbered code across the bundle
   try { rt.decode(new Uint8Array(3)); assert.unreachable(); } catch (e) {
     assert.instance(e, rt.DecodeError);
     assert.match(String((e as Error).message), /^EW1/);
   }
+});
+
+test('the bundle loads the precompiled firewall: same answers as the sources; loadTier(\'jit\') says why it cannot', async () => {
+  const rt = await import(pathToFileURL(join(root, 'dist/runtime/ebpf-wasm-runtime.js')).href);
+  const { aotReferences, aotComparable } = await import('./fixtures/edge/harness.js');
+  const { runAot } = await import(pathToFileURL(join(root, 'test/fixtures/edge/aot-handler.mjs')).href);
+  const a = fx.aot;
+  const load = () => ({
+    manifest: a.manifest,
+    modules: { 'xdp_firewall.wasm': new Uint8Array(readFileSync(join(a.dir, 'aot/xdp_firewall.wasm'))) },
+    kernels: new Uint8Array(readFileSync(join(a.dir, 'aot/maps.wasm'))),
+  });
+  const got = aotComparable(await runAot(rt, load, a.packets.map((p) => p.hex), a.blocklist));
+  assert.equal(got, (await aotReferences(a)).nodeAot);
+  // typed errors keep their class and code in the bundle
+  const bad = load();
+  bad.modules['xdp_firewall.wasm'][200] ^= 1;
+  try { rt.loadPrecompiled(bad.manifest, bad.modules, { kernels: bad.kernels }); assert.unreachable(); } catch (e) {
+    assert.instance(e, rt.AotError);
+    assert.match(String((e as Error).message), /^EW7022: /);
+  }
+  const machine = new rt.Machine();
+  try { new rt.LoadedProgram(rt.decode(fromHex('b7000000000000009500000000000000')), { type: 'xdp', unverified: true, tier: 'jit' }, machine); assert.unreachable(); } catch (e) {
+    assert.match(String((e as Error).message), /tier is not loaded|no JIT compiler/);
+  }
+  const sizes = { js: statSync(join(root, 'dist/runtime/ebpf-wasm-runtime.js')).size, kernels: statSync(join(a.dir, 'aot/maps.wasm')).size, program: statSync(join(a.dir, 'aot/xdp_firewall.wasm')).size };
+  const gz = (f: string) => gzipSync(readFileSync(f), { level: 9 }).length;
+  const gzip = gz(join(root, 'dist/runtime/ebpf-wasm-runtime.js')) + gz(join(a.dir, 'aot/maps.wasm')) + gz(join(a.dir, 'aot/xdp_firewall.wasm'));
+  note('NOTE', `AOT deployment: bundle ${sizes.js} B + maps.wasm ${sizes.kernels} B + xdp_firewall.wasm ${sizes.program} B = ${sizes.js + sizes.kernels + sizes.program} B raw, ${gzip} B gzip`);
+  assert.ok(gzip < 100_000, `JS + wasm gzip ${gzip} B, the issue's goal is < 100 KB`);
+});
+
+test('the AOT-only bundle (ebpf-wasm/runtime/aot): one module, no verifier or interpreter, same answers', async () => {
+  const aotText = readFileSync(join(root, 'dist/runtime/ebpf-wasm-aot.debug.js'), 'utf8');
+  assert.not.match(aotText, /\bimport(\s+[\w{*]|\s*[{*])|\bimport\(|\brequire\(/, 'no imports left');
+  assert.not.match(aotText, /binaryen/i);
+  assert.not.match(aotText, /node:|\bprocess\.|\bBuffer\b/);
+  // the verifier's and the interpreter's modules are not in it (bundle-runtime.mjs also fails the build if they are)
+  assert.not.match(aotText, /src\/verifier\/|src\/interpreter\//);
+  assert.match(aotText, /src\/aot\/load\.js/);
+  const s = JSON.parse(readFileSync(join(root, 'dist/runtime/size.json'), 'utf8'));
+  const aot = s['ebpf-wasm-aot.js'], full = s['ebpf-wasm-runtime.js'];
+  note('NOTE', `AOT-only bundle ${aot.raw} B raw, ${aot.gzip} B gzip (full runtime ${full.raw} / ${full.gzip})`);
+  assert.ok(aot.gzip < full.gzip / 1.5, 'the AOT bundle is much smaller than the full runtime');
+  const rt = await import(pathToFileURL(join(root, 'dist/runtime/ebpf-wasm-aot.js')).href);
+  const viaExport = await import('ebpf-wasm/runtime/aot' as string);
+  const { aotReferences, aotComparable } = await import('./fixtures/edge/harness.js');
+  const { runAot } = await import(pathToFileURL(join(root, 'test/fixtures/edge/aot-handler.mjs')).href);
+  const a = fx.aot;
+  for (const r of [rt, viaExport]) {
+    const load = () => ({
+      manifest: a.manifest,
+      modules: { xdp_firewall: new WebAssembly.Module(readFileSync(join(a.dir, 'aot/xdp_firewall.wasm'))) },
+      kernels: new WebAssembly.Module(readFileSync(join(a.dir, 'aot/maps.wasm'))),
+    });
+    assert.equal(aotComparable(await runAot(r, load, a.packets.map((p) => p.hex), a.blocklist)), (await aotReferences(a)).nodeAot);
+  }
+  assert.is(typeof rt.Interpreter, 'undefined');
 });
 
 test.run();

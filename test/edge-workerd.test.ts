@@ -1,14 +1,17 @@
 /**
  * The runtime bundle in real workerd (`workerd serve`), as a Cloudflare Worker
- * bound to 127.0.0.1: verdicts and data_out must equal Node's, and workerd
- * must refuse to compile run-time WebAssembly bytes (why the AOT path exists).
+ * bound to 127.0.0.1: the precompiled xdp_firewall (`ebpf-wasm compile`, its
+ * .wasm and the map kernels as the Worker's wasm modules, the manifest as a
+ * JSON module) must give the same verdicts and map contents as Node's JIT,
+ * Node's AOT load and the interpreter; the interpreter routes must equal
+ * Node's too; and workerd must refuse to compile run-time WebAssembly bytes
+ * (why the AOT path exists).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import {
-  AOT_PROBE_WASM, nodePcap, SAMPLE_PCAP, fromHex, installBlocked, note, prepareFixture, startWorkerd,
+  aotComparable, aotReferences, nodePcap, SAMPLE_PCAP, fromHex, installBlocked, note, prepareFixture, startWorkerd,
   type Fixture, type Verdict, type Workerd,
 } from './fixtures/edge/harness.js';
 
@@ -27,11 +30,13 @@ const strip = (v: Verdict & { durationNs?: number }): Verdict => ({ retval: v.re
 test.before(async () => {
   if (blocked) return;
   fx = await prepareFixture();
-  writeFileSync(join(fx.dir, 'aot-probe.wasm'), AOT_PROBE_WASM);
   workerd = await startWorkerd(fx.dir, [
     { name: 'worker.mjs', kind: 'esModule' }, { name: 'ebpf-wasm-runtime.js', kind: 'esModule' },
     { name: 'program.mjs', kind: 'esModule' }, { name: 'handler.mjs', kind: 'esModule' },
-    { name: 'aot-probe.wasm', kind: 'wasm' },
+    { name: 'aot-handler.mjs', kind: 'esModule' },
+    { name: 'manifest.json', kind: 'json', file: 'aot/manifest.json' },
+    { name: 'xdp_firewall.wasm', kind: 'wasm', file: 'aot/xdp_firewall.wasm' },
+    { name: 'maps.wasm', kind: 'wasm', file: 'aot/maps.wasm' },
   ]);
   base = workerd.base;
 });
@@ -43,7 +48,7 @@ test('workerd listens on 127.0.0.1 only and loads the bundle', async () => {
   assert.is(new URL(base).hostname, '127.0.0.1');
   const r = await fetch(new URL('/info', base));
   const info = await r.json() as { tiers: string[]; canCompileWasmAtRuntime: boolean; instructions: number };
-  assert.equal(info.tiers, ['interpreter']);
+  assert.equal(info.tiers, ['interpreter', 'aot']);
   assert.is(info.instructions, fx.program.length / 8);
   assert.is(info.canCompileWasmAtRuntime, false);
 });
@@ -93,17 +98,32 @@ test('workerd refuses WebAssembly.compile of bytes made at run time', async () =
   assert.match(r.body.error, /CompileError|code generation|disallowed|embedder/i);
 });
 
-test('a wasm module shipped with the Worker (the AOT path) runs against the runtime memory', async () => {
+test('the precompiled firewall (AOT): same verdicts, data_out, runBatch and maps as Node JIT, Node AOT and the interpreter', async () => {
   if (blocked) return;
-  // same module, same answer in Node first
-  const { Machine } = await import('../src/runtime-entry/index.js');
-  const m = new Machine();
-  const addr = m.area(0).packetData;
-  new Uint8Array(m.memory.buffer)[addr] = 0xa5;
-  const local = await WebAssembly.instantiate(new WebAssembly.Module(AOT_PROBE_WASM), { env: { memory: m.memory } });
-  assert.is((local.exports.load as (a: number) => number)(addr), 0xa5);
-  const r = await (await fetch(new URL('/aot', base))).json() as { byte: number; addr: number };
-  assert.equal(r, { byte: 0xa5, addr });
+  const info = await (await fetch(new URL('/aot/info', base))).json() as { engine: { version: string }; runtime: string; programs: { name: string; sha256: string }[] };
+  assert.is(info.engine.version, info.runtime);
+  assert.equal(info.programs.map((p) => [p.name, p.sha256]), fx.aot.manifest.programs.map((p) => [p.name, p.sha256]));
+  const body = JSON.stringify({ packets: fx.aot.packets.map((p) => p.hex), blocklist: fx.aot.blocklist });
+  const t0 = performance.now();
+  const r = await post('/aot/run', body, 'application/json');
+  const firstMs = performance.now() - t0;
+  assert.is(r.status, 200, JSON.stringify(r.body));
+  const ref = await aotReferences(fx.aot);
+  const got = aotComparable(r.body);
+  assert.equal(got, ref.nodeAot);
+  assert.equal(got, ref.jit);
+  assert.equal(got, ref.interpreter);
+  assert.ok(got.maps.blocklist!.length === 3 && got.maps.verdicts!.length === 5);
+  note('NOTE', `workerd AOT: first /aot/run (load set + ${fx.aot.packets.length} packets, round trip) ${firstMs.toFixed(1)} ms`);
+});
+
+test('a module that does not match the manifest is a typed error in workerd too (EW7024)', async () => {
+  if (blocked) return;
+  const r = await fetch(new URL('/aot/wrong-module', base));
+  assert.is(r.status, 422);
+  const body = await r.json() as { error: string; code: string };
+  assert.is(body.code, 'AotModuleMismatch');
+  assert.match(body.error, /^EW7024: program xdp_firewall, file xdp_firewall\.wasm: imports differ from the manifest/);
 });
 
 test('a whole capture (examples/sample.pcap) POSTed as one body: same outcomes as Node', async () => {

@@ -20,6 +20,7 @@ import { mapDump } from './commands/map-dump.js';
 import { verifyCommand, VERIFY_USAGE, parseProgramType, parseMapArg } from './commands/verify.js';
 import { verifyForLoad } from '../runtime/verify-load.js';
 import { benchCommand, BENCH_USAGE } from './commands/bench.js';
+import { compileCommand, COMPILE_USAGE } from './commands/compile.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 function isElf(b: Uint8Array): boolean {
@@ -62,7 +63,7 @@ commands:
       with --type the program is verified as that type first (rejection: exit 1)
 ${VERIFY_USAGE}
 ${BENCH_USAGE}
-`;
+${COMPILE_USAGE}`;
 
 type Handler = (argv: string[]) => Promise<number>;
 
@@ -145,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'run-pcap') return runObject(rest, true);
   if (cmd === 'map') return mapDump(rest);
   if (cmd === 'bench') return benchCommand(rest);
+  if (cmd === 'compile') return compileCommand(rest);
   const handler = commands[cmd];
   if (!handler) { process.stderr.write(`ebpf-wasm: unknown command '${cmd}'\n${USAGE}`); return 2; }
   return handler(rest);

@@ -63,6 +63,14 @@ export const DiagnosticCode = {
   // JIT
   JitUnsupported: 7001,
   JitTooLarge: 7002,
+  // ahead-of-time modules (src/aot): a precompiled set that does not fit this engine or itself
+  AotManifest: 7020,
+  AotEngineVersion: 7021,
+  AotChecksum: 7022,
+  AotModuleInvalid: 7023,
+  AotModuleMismatch: 7024,
+  AotModuleMissing: 7025,
+  AotLayoutMismatch: 7026,
   // host input
   BadInput: 8001,
   BadCapture: 8002,
@@ -175,5 +183,24 @@ export class VerifierError extends ProgramError {
     this.name = 'VerifierError';
     this.kernelMessage = message;
     this.log = log;
+  }
+}
+
+/**
+ * A precompiled (AOT) set that cannot be loaded: names the manifest entry
+ * (program or map) and, for modules, the file.
+ */
+export class AotError extends EbpfError {
+  readonly program?: string;
+  readonly file?: string;
+  constructor(codeName: DiagnosticCodeName, place: { program?: string; file?: string; map?: string }, message: string) {
+    const where: string[] = [];
+    if (place.program !== undefined) where.push(`program ${place.program}`);
+    if (place.map !== undefined) where.push(`map ${place.map}`);
+    if (place.file !== undefined) where.push(`file ${place.file}`);
+    super(codeName, `${where.length ? where.join(', ') + ': ' : ''}${message}`);
+    this.name = 'AotError';
+    if (place.program !== undefined) this.program = place.program;
+    if (place.file !== undefined) this.file = place.file;
   }
 }

@@ -4,3 +4,4 @@ export { JitInstance, instantiate, type InstanceOptions } from './runtime.js';
 export { runRawJit } from './conformance.js';
 export { CompiledExecutor } from './executor.js';
 export { jitExecutor } from './tier.js';
+export { compileObject, manifestJson, type CompileObjectOptions, type CompiledSet } from '../aot/compile.js';

@@ -5,8 +5,8 @@
  * No Binaryen (14.8 MB, top-level await) and no Node built-ins: this entry
  * must load where `WebAssembly.compile` of run-time bytes is refused
  * (Cloudflare Workers, Vercel Edge, pages whose CSP lacks 'wasm-unsafe-eval').
- * Programs run on the interpreter tier; ahead-of-time JIT modules plug in here
- * once their runtime side exists. `scripts/bundle-runtime.mjs` turns this entry
+ * Programs run on the interpreter tier, or as JIT modules compiled ahead of
+ * time (`ebpf-wasm compile`, loaded by loadPrecompiled). `scripts/bundle-runtime.mjs` turns this entry
  * into one ES module file and fails if anything else sneaks in.
  *
  * The ELF loader (src/loader) is left out on purpose: it doubles the bundle
@@ -35,6 +35,8 @@ export {
 export {
   runCapture, verdictName, CaptureRunError, type CaptureRunOptions, type CaptureRunResult, type PacketOutcome,
 } from '../runtime/capture-run.js';
+// ahead-of-time JIT modules (`ebpf-wasm compile`): loaded from WebAssembly.Module objects, no code generation
+export * from '../aot/runtime.js';
 export {
   readCapture, writePcap, PcapError, type Capture, type CapturedPacket, type ReadOptions, type WritePacket,
 } from '../pcap/pcap.js';
@@ -43,8 +45,8 @@ import { decode } from '../isa/decode.js';
 import { LoadedProgram, type LoadedProgramOptions } from '../runtime/test-run.js';
 import type { Machine } from '../runtime/machine.js';
 
-/** Which tiers this entry can run: the interpreter everywhere; AOT modules once the JIT's runtime side lands. */
-export const RUNTIME_TIERS = ['interpreter'] as const;
+/** Which tiers this entry can run: the interpreter, and JIT modules compiled ahead of time (loadPrecompiled). */
+export const RUNTIME_TIERS = ['interpreter', 'aot'] as const;
 
 /** Decodes raw program bytes (8-byte slots, little-endian) and binds them to a machine. */
 export function loadProgram(bytes: Uint8Array, options: LoadedProgramOptions, machine?: Machine): LoadedProgram {
