@@ -7,6 +7,7 @@ import { socketFilterRuntime } from './socket-filter.js';
 import { schedActRuntime, schedClsRuntime } from './tc.js';
 import { cgroupSkbRuntime } from './cgroup-skb.js';
 import { lwtInRuntime, lwtOutRuntime, lwtXmitRuntime } from './lwt.js';
+import { rawTracepointRuntime } from './raw-tracepoint.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
   raw: rawRuntime,
@@ -18,6 +19,7 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   lwt_in: lwtInRuntime,
   lwt_out: lwtOutRuntime,
   lwt_xmit: lwtXmitRuntime,
+  raw_tracepoint: rawTracepointRuntime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {
