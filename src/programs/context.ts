@@ -15,6 +15,7 @@ export type ContextFieldKind =
   | 'packet_end'    // PTR_TO_PACKET_END
   | 'packet_meta'   // PTR_TO_PACKET_META
   | 'sock'          // PTR_TO_SOCK_COMMON etc. (per type)
+  | 'flow_keys'     // PTR_TO_FLOW_KEYS (flow dissector's __sk_buff.flow_keys)
   | 'btf_ptr';
 
 export interface ContextField {
@@ -142,6 +143,28 @@ export const RAW_TRACEPOINT_ARGS: ContextSpec = {
   fields: [{ name: 'args', offset: 0, size: 8, kind: 'scalar', writable: false, anySize: true }],
 };
 
+/**
+ * The flow dissector's view of __sk_buff (flow_dissector_is_valid_access):
+ * data and data_end (4-byte reads only), flow_keys (8-byte read); no writes.
+ */
+export const SK_BUFF_FLOW_DISSECTOR: ContextSpec = {
+  struct: '__sk_buff', size: 192,
+  fields: [
+    { name: 'data', offset: 76, size: 4, kind: 'packet', writable: false },
+    { name: 'data_end', offset: 80, size: 4, kind: 'packet_end', writable: false },
+    { name: 'flow_keys', offset: 144, size: 8, kind: 'flow_keys', writable: false },
+  ],
+};
+
+/**
+ * A syscall program's context is the caller's buffer: any aligned offset
+ * below U16_MAX, read or written (syscall_prog_is_valid_access).
+ */
+export const SYSCALL_CTX: ContextSpec = {
+  struct: 'syscall_ctx', size: 0xffff,
+  fields: [{ name: 'buf', offset: 0, size: 8, kind: 'scalar', writable: true, anySize: true }],
+};
+
 /** Byte span of a field: raw areas extend to the next field or the end of the struct. */
 export function contextFieldSpan(ctx: ContextSpec, field: ContextField): number {
   if (!field.anySize) return field.size;
@@ -170,4 +193,6 @@ export const VERIFIER_CONTEXTS: Partial<Record<ProgramTypeName, { readonly ctx: 
   perf_event: { ctx: PT_REGS, packetWrite: false },
   tracepoint: { ctx: TRACEPOINT_CTX, packetWrite: false },
   raw_tracepoint: { ctx: RAW_TRACEPOINT_ARGS, packetWrite: false },
+  syscall: { ctx: SYSCALL_CTX, packetWrite: false },
+  flow_dissector: { ctx: SK_BUFF_FLOW_DISSECTOR, packetWrite: false },
 };

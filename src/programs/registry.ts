@@ -8,6 +8,8 @@ import { schedActRuntime, schedClsRuntime } from './tc.js';
 import { cgroupSkbRuntime } from './cgroup-skb.js';
 import { lwtInRuntime, lwtOutRuntime, lwtXmitRuntime } from './lwt.js';
 import { rawTracepointRuntime } from './raw-tracepoint.js';
+import { syscallRuntime } from './syscall.js';
+import { flowDissectorRuntime } from './flow-dissector.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
   raw: rawRuntime,
@@ -20,6 +22,8 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   lwt_out: lwtOutRuntime,
   lwt_xmit: lwtXmitRuntime,
   raw_tracepoint: rawTracepointRuntime,
+  syscall: syscallRuntime,
+  flow_dissector: flowDissectorRuntime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {
