@@ -165,6 +165,23 @@ export const SYSCALL_CTX: ContextSpec = {
   fields: [{ name: 'buf', offset: 0, size: 8, kind: 'scalar', writable: true, anySize: true }],
 };
 
+/**
+ * struct bpf_sk_lookup (sk_lookup_is_valid_access): read-only; sk is the
+ * selected socket or NULL; the u32 fields allow narrow loads; remote_port is
+ * a __be16 that may also be read as a u32 together with its zero padding.
+ */
+export const BPF_SK_LOOKUP_CTX: ContextSpec = {
+  struct: 'bpf_sk_lookup', size: 72,
+  fields: [
+    { name: 'sk', offset: 0, size: 8, kind: 'sock', writable: false, maybeNull: true },
+    ...['family', 'protocol', 'remote_ip4', 'remote_ip6[0]', 'remote_ip6[1]', 'remote_ip6[2]', 'remote_ip6[3]']
+      .map((n, i) => u32Field(n, 8 + 4 * i)),
+    u32Field('remote_port', 36),
+    ...['local_ip4', 'local_ip6[0]', 'local_ip6[1]', 'local_ip6[2]', 'local_ip6[3]', 'local_port', 'ingress_ifindex']
+      .map((n, i) => u32Field(n, 40 + 4 * i)),
+  ],
+};
+
 /** Byte span of a field: raw areas extend to the next field or the end of the struct. */
 export function contextFieldSpan(ctx: ContextSpec, field: ContextField): number {
   if (!field.anySize) return field.size;
@@ -195,4 +212,5 @@ export const VERIFIER_CONTEXTS: Partial<Record<ProgramTypeName, { readonly ctx: 
   raw_tracepoint: { ctx: RAW_TRACEPOINT_ARGS, packetWrite: false },
   syscall: { ctx: SYSCALL_CTX, packetWrite: false },
   flow_dissector: { ctx: SK_BUFF_FLOW_DISSECTOR, packetWrite: false },
+  sk_lookup: { ctx: BPF_SK_LOOKUP_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
 };

@@ -10,6 +10,7 @@ import { lwtInRuntime, lwtOutRuntime, lwtXmitRuntime } from './lwt.js';
 import { rawTracepointRuntime } from './raw-tracepoint.js';
 import { syscallRuntime } from './syscall.js';
 import { flowDissectorRuntime } from './flow-dissector.js';
+import { skLookupRuntime } from './sk-lookup.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
   raw: rawRuntime,
@@ -24,6 +25,7 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   raw_tracepoint: rawTracepointRuntime,
   syscall: syscallRuntime,
   flow_dissector: flowDissectorRuntime,
+  sk_lookup: skLookupRuntime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {

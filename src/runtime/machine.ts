@@ -9,6 +9,7 @@ import { registerCoreHelpers } from '../helpers/core.js';
 import { registerXdpHelpers } from '../programs/xdp.js';
 import { registerSkbHelpers } from '../helpers/skb.js';
 import { registerTracingHelpers } from '../helpers/tracing.js';
+import { registerSkLookupHelpers } from '../programs/sk-lookup.js';
 
 export interface MachineOptions extends LayoutOptions {
   /** Seed of bpf_get_prandom_u32 and anything else random. */
@@ -52,6 +53,7 @@ export function defaultHelpers(): HelperRegistry {
   registerXdpHelpers(registry);
   registerSkbHelpers(registry);
   registerTracingHelpers(registry);
+  registerSkLookupHelpers(registry);
   return registry;
 }
 
