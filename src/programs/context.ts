@@ -132,6 +132,18 @@ export const PT_REGS: ContextSpec = {
   struct: 'pt_regs', size: 168,
   fields: [{ name: 'regs', offset: 0, size: 8, kind: 'scalar', writable: false, anySize: true }],
 };
+/**
+ * struct bpf_perf_event_data (pe_prog_is_valid_access): the pt_regs are read
+ * 8 bytes at a time, sample_period and addr also narrower; read-only.
+ */
+export const BPF_PERF_EVENT_DATA: ContextSpec = {
+  struct: 'bpf_perf_event_data', size: 184,
+  fields: [
+    ...[...Array(21).keys()].map((i): ContextField => ({ name: `regs[${i}]`, offset: 8 * i, size: 8, kind: 'scalar', writable: false })),
+    { name: 'sample_period', offset: 168, size: 8, kind: 'scalar', writable: false, narrowLoads: true },
+    { name: 'addr', offset: 176, size: 8, kind: 'scalar', writable: false, narrowLoads: true },
+  ],
+};
 /** A tracepoint record; the first 8 bytes (common fields) are not readable. */
 export const TRACEPOINT_CTX: ContextSpec = {
   struct: 'trace_entry', size: 8192, negativeOffsetsReadable: true,
@@ -207,7 +219,7 @@ export const VERIFIER_CONTEXTS: Partial<Record<ProgramTypeName, { readonly ctx: 
   cgroup_skb: { ctx: SK_BUFF_CGROUP, ret: { min: 0, max: 1 }, packetWrite: false },
   xdp: { ctx: XDP_MD_VERIFIER, packetWrite: true },
   kprobe: { ctx: PT_REGS, packetWrite: false },
-  perf_event: { ctx: PT_REGS, packetWrite: false },
+  perf_event: { ctx: BPF_PERF_EVENT_DATA, packetWrite: false },
   tracepoint: { ctx: TRACEPOINT_CTX, packetWrite: false },
   raw_tracepoint: { ctx: RAW_TRACEPOINT_ARGS, packetWrite: false },
   syscall: { ctx: SYSCALL_CTX, packetWrite: false },

@@ -11,6 +11,7 @@ import { rawTracepointRuntime } from './raw-tracepoint.js';
 import { syscallRuntime } from './syscall.js';
 import { flowDissectorRuntime } from './flow-dissector.js';
 import { skLookupRuntime } from './sk-lookup.js';
+import { kprobeRuntime, perfEventRuntime, tracepointRuntime } from './tracing-ctx.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
   raw: rawRuntime,
@@ -26,6 +27,9 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   syscall: syscallRuntime,
   flow_dissector: flowDissectorRuntime,
   sk_lookup: skLookupRuntime,
+  kprobe: kprobeRuntime,
+  tracepoint: tracepointRuntime,
+  perf_event: perfEventRuntime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {
