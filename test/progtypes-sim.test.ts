@@ -14,7 +14,7 @@ import { MAP_KERNELS_WASM_URL } from '../src/maps/kernels.js';
 import { loadTier, type TierName } from '../src/runtime/tier.js';
 import { LoadedProgram } from '../src/runtime/test-run.js';
 import { assemble, decode, encode } from '../src/isa/index.js';
-import { PT_REGS } from '../src/programs/tracing-ctx.js';
+import { BPF_DEVCG, PT_REGS } from '../src/programs/tracing-ctx.js';
 import { setUserMemory, USER_SPACE_BASE, taskStructAddress, SIM_TASK_STRUCT } from '../src/programs/task.js';
 import { registerSocket, SOCK_STATE } from '../src/programs/sockets.js';
 import { TestRunError } from '../src/programs/skb.js';
@@ -158,6 +158,29 @@ for (const tier of TIERS) {
     // reuseport group without BPF_SK_LOOKUP_F_NO_REUSEPORT: test_run fails with EOPNOTSUPP
     assert.throws(() => run({ ...listener, reuseport: true }).testRun({ ctx }), (e: unknown) => e instanceof TestRunError && e.errno === 95);
     assert.is(run({ ...listener, reuseport: true }, 2).testRun({ ctx }).retval, 1n);
+  });
+}
+
+// __cgroup_bpf_check_dev_permission (kernel/bpf/cgroup.c): r0 = 1 allows, 0 refuses (EPERM to the caller)
+for (const tier of TIERS) {
+  test(`${tier}: cgroup_device decides per access type and device`, () => {
+    const obj = loadObject(new Uint8Array(readFileSync(join(DIR, 'cgroup_dev.o'))), { name: 'cgroup_dev', kernels, tier });
+    const p = obj.program('dev_policy').loaded;
+    const dev = (access: number, type: number, major: number, minor: number) => {
+      const b = new Uint8Array(12);
+      const dv = new DataView(b.buffer);
+      dv.setUint32(0, (access << 16) | type, true); dv.setUint32(4, major, true); dv.setUint32(8, minor, true);
+      return p.testRun({ ctx: b }).retval;
+    };
+    const { ACC_MKNOD, ACC_READ, ACC_WRITE, DEV_BLOCK, DEV_CHAR } = BPF_DEVCG;
+    assert.is(dev(ACC_READ | ACC_WRITE, DEV_CHAR, 1, 3), 1n);
+    assert.is(dev(ACC_READ, DEV_CHAR, 1, 5), 1n);
+    assert.is(dev(ACC_MKNOD, DEV_CHAR, 1, 3), 0n);
+    assert.is(dev(ACC_READ, DEV_BLOCK, 1, 3), 0n);
+    assert.is(dev(ACC_READ, DEV_CHAR, 4, 1), 0n);
+    assert.is(dev(ACC_WRITE, DEV_CHAR, 4, 2), 0n);
+    const entries = obj.map('denied').entries().map(([k, v]) => [new DataView(k.buffer, k.byteOffset).getUint32(0, true), new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)]);
+    assert.equal(entries.sort((a, b) => Number(a[0]) - Number(b[0])), [[1, 2n], [4, 2n]]);
   });
 }
 

@@ -194,6 +194,16 @@ export const BPF_SK_LOOKUP_CTX: ContextSpec = {
   ],
 };
 
+/** struct bpf_cgroup_dev_ctx (cgroup_dev_is_valid_access): read-only; access_type also narrower. */
+export const BPF_CGROUP_DEV_CTX: ContextSpec = {
+  struct: 'bpf_cgroup_dev_ctx', size: 12,
+  fields: [
+    u32Field('access_type', 0),
+    { name: 'major', offset: 4, size: 4, kind: 'scalar', writable: false },
+    { name: 'minor', offset: 8, size: 4, kind: 'scalar', writable: false },
+  ],
+};
+
 /** Byte span of a field: raw areas extend to the next field or the end of the struct. */
 export function contextFieldSpan(ctx: ContextSpec, field: ContextField): number {
   if (!field.anySize) return field.size;
@@ -225,4 +235,5 @@ export const VERIFIER_CONTEXTS: Partial<Record<ProgramTypeName, { readonly ctx: 
   syscall: { ctx: SYSCALL_CTX, packetWrite: false },
   flow_dissector: { ctx: SK_BUFF_FLOW_DISSECTOR, packetWrite: false },
   sk_lookup: { ctx: BPF_SK_LOOKUP_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
+  cgroup_device: { ctx: BPF_CGROUP_DEV_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
 };

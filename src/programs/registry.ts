@@ -11,7 +11,7 @@ import { rawTracepointRuntime } from './raw-tracepoint.js';
 import { syscallRuntime } from './syscall.js';
 import { flowDissectorRuntime } from './flow-dissector.js';
 import { skLookupRuntime } from './sk-lookup.js';
-import { kprobeRuntime, perfEventRuntime, tracepointRuntime } from './tracing-ctx.js';
+import { cgroupDeviceRuntime, kprobeRuntime, perfEventRuntime, tracepointRuntime } from './tracing-ctx.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
   raw: rawRuntime,
@@ -30,6 +30,7 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   kprobe: kprobeRuntime,
   tracepoint: tracepointRuntime,
   perf_event: perfEventRuntime,
+  cgroup_device: cgroupDeviceRuntime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {

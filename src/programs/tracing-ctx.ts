@@ -67,3 +67,14 @@ function bytesContextRuntime(name: ProgramTypeName, what: string, size: number, 
 export const kprobeRuntime = bytesContextRuntime('kprobe', 'kprobe', PT_REGS_SIZE, false);
 export const tracepointRuntime = bytesContextRuntime('tracepoint', 'tracepoint', PERF_MAX_TRACE_SIZE, true);
 export const perfEventRuntime = bytesContextRuntime('perf_event', 'perf_event', PERF_EVENT_DATA_SIZE, false);
+
+/**
+ * BPF_PROG_TYPE_CGROUP_DEVICE: r1 points to struct bpf_cgroup_dev_ctx
+ * {access_type = (BPF_DEVCG_ACC_* << 16) | BPF_DEVCG_DEV_*, major, minor};
+ * r0 = 1 allows the device access, 0 refuses it (the kernel's
+ * __cgroup_bpf_check_dev_permission then fails with EPERM). No kernel
+ * test_run: testRun simulates one access check with ctx as the struct.
+ */
+export const BPF_CGROUP_DEV_CTX_SIZE = 12;
+export const BPF_DEVCG = { ACC_MKNOD: 1, ACC_READ: 2, ACC_WRITE: 4, DEV_BLOCK: 1, DEV_CHAR: 2 } as const;
+export const cgroupDeviceRuntime = bytesContextRuntime('cgroup_device', 'cgroup_device', BPF_CGROUP_DEV_CTX_SIZE, false);
