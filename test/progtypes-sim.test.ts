@@ -184,6 +184,16 @@ for (const tier of TIERS) {
   });
 }
 
+// unverified code in the sandbox: helper destinations outside the run's memory fail instead of writing
+test('tracing helpers refuse destinations outside the sandbox (unverified code)', () => {
+  // retval is r0's low 32 bits: -EINVAL = 4294967274, -EFAULT = 4294967282
+  const run = (asm: string) => new LoadedProgram(decode(encode(assemble(asm))), { type: 'raw_tracepoint', unverified: true }).testRun({}).retval;
+  assert.is(run('mov %r1, 0\nmov %r2, 16\ncall 16\nexit'), 4294967274n);
+  assert.is(run('mov %r1, 16\nmov %r2, 8\nmov %r3, %r10\ncall 113\nexit'), 4294967282n); // -EFAULT
+  assert.is(run('mov %r1, 0\nmov %r2, 5\ncall 6\nexit'), 4294967282n);
+  assert.is(run('mov %r1, 0x1000\nmov %r2, 0x7fffffff\nmov %r3, 0\ncall 114\nexit'), 4294967282n);
+});
+
 test('the simulated task_struct holds the current task at its documented offsets', () => {
   const obj = tracing('interpreter');
   obj.program('kp_openat2').loaded.testRun({ ctx: regs({}), task: TASK });

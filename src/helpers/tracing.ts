@@ -8,14 +8,17 @@ import type { Machine } from '../runtime/machine.js';
 import type { HelperRegistry, HelperRuntime } from './table.js';
 import { NULL_GUARD_BYTES } from '../runtime/layout.js';
 import {
-  commBytes, currentTask, kernelReadable, readUser, readUserPrefix, taskStructAddress, USER_SPACE_BASE,
+  commBytes, currentTask, helperWritable, kernelReadable, readUser, readUserPrefix, taskStructAddress, USER_SPACE_BASE,
 } from '../programs/task.js';
 import { formatTracePrintk } from './printk.js';
 
-const EFAULT = 14, ERANGE = 34;
+const EFAULT = 14, ERANGE = 34, EINVAL = 22;
 const neg = (e: number): bigint => BigInt.asUintN(64, BigInt(-e));
 const bytesAt = (rt: HelperRuntime, addr: bigint, size: number): Uint8Array =>
   new Uint8Array(rt.memory.buffer, Number(addr), size);
+
+/** A destination the verifier would have refused (unverified code only): the helper fails without writing. */
+const badDst = (rt: HelperRuntime, dst: bigint, size: number): boolean => !helperWritable(rt as Machine, rt.cpu, dst, size);
 
 /**
  * copy_from_kernel_nofault_allowed on x86-64 refuses user addresses (below
@@ -43,7 +46,9 @@ export function registerTracingHelpers(registry: HelperRegistry): HelperRegistry
   // strscpy_pad: the comm cut to size - 1 bytes, NUL-padded to size
   registry.register('bpf_get_current_comm', {
     js: (rt, buf, size) => {
-      const n = Number(size), dst = bytesAt(rt, buf, n);
+      const n = Number(size);
+      if (n === 0 || badDst(rt, buf, n)) return neg(EINVAL);
+      const dst = bytesAt(rt, buf, n);
       const comm = commBytes(currentTask(rt as Machine).comm);
       dst.fill(0);
       dst.set(comm.subarray(0, Math.min(n - 1, comm.indexOf(0) < 0 ? comm.length : comm.indexOf(0))));
@@ -57,6 +62,7 @@ export function registerTracingHelpers(registry: HelperRegistry): HelperRegistry
   const probeKernel = (rt: HelperRuntime, dst: bigint, size: bigint, src: bigint): bigint => {
     const n = Number(size);
     if (n === 0) return 0n;
+    if (badDst(rt, dst, n)) return neg(EFAULT);
     const out = bytesAt(rt, dst, n);
     const got = readKernel(rt as Machine, src, n);
     if (typeof got === 'number') { out.fill(0); return neg(got); }
@@ -66,6 +72,7 @@ export function registerTracingHelpers(registry: HelperRegistry): HelperRegistry
   const probeUser = (rt: HelperRuntime, dst: bigint, size: bigint, src: bigint): bigint => {
     const n = Number(size);
     if (n === 0) return 0n;
+    if (badDst(rt, dst, n)) return neg(EFAULT);
     const out = bytesAt(rt, dst, n);
     const got = readUser(rt as Machine, src, n);
     if (!got) { out.fill(0); return neg(EFAULT); }
@@ -76,6 +83,7 @@ export function registerTracingHelpers(registry: HelperRegistry): HelperRegistry
   const probeKernelStr = (rt: HelperRuntime, dst: bigint, size: bigint, src: bigint): bigint => {
     const n = Number(size);
     if (n === 0) return 0n;
+    if (badDst(rt, dst, n)) return neg(EFAULT);
     const out = bytesAt(rt, dst, n);
     if (!kernelAddressAllowed(src)) { out.fill(0); return neg(ERANGE); }
     let i = 0;
@@ -92,6 +100,7 @@ export function registerTracingHelpers(registry: HelperRegistry): HelperRegistry
   const probeUserStr = (rt: HelperRuntime, dst: bigint, size: bigint, src: bigint): bigint => {
     const n = Number(size);
     if (n === 0) return 0n;
+    if (badDst(rt, dst, n)) return neg(EFAULT);
     const out = bytesAt(rt, dst, n);
     const avail = readUserPrefix(rt as Machine, src, n);
     const nul = avail.indexOf(0);
@@ -112,6 +121,7 @@ export function registerTracingHelpers(registry: HelperRegistry): HelperRegistry
   registry.register('bpf_trace_printk', {
     js: (rt, fmt, fmtSize, a1, a2, a3) => {
       const m = rt as Machine;
+      if (badDst(rt, fmt, Number(fmtSize))) return neg(EFAULT);
       const r = formatTracePrintk(bytesAt(rt, fmt, Number(fmtSize)), [a1, a2, a3], (addr, max) => readStr(m, addr, max),
         (addr, size) => { const got = readKernel(m, addr, size); return typeof got === 'number' ? undefined : got; });
       if (typeof r === 'number') return neg(r);

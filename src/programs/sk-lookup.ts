@@ -96,8 +96,9 @@ export function registerSkLookupHelpers(registry: HelperRegistry): void {
     js: (rt, _ctx, skArg, flagsArg) => {
       const m = rt as Machine;
       const l = lookups.get(m)?.[m.cpu];
-      if (!l) throw new Error('bpf_sk_assign called outside an sk_lookup run');
       const neg = (e: number): bigint => BigInt.asUintN(64, BigInt(-e));
+      // tc's bpf_sk_assign (same id) is not modelled; only unverified code gets here outside sk_lookup
+      if (!l) return neg(EOPNOTSUPP);
       const flags = flagsArg;
       if (flags & ~BigInt(SK_LOOKUP_FLAGS.BPF_SK_LOOKUP_F_REPLACE | SK_LOOKUP_FLAGS.BPF_SK_LOOKUP_F_NO_REUSEPORT)) return neg(EINVAL);
       if (l.selected && !(flags & BigInt(SK_LOOKUP_FLAGS.BPF_SK_LOOKUP_F_REPLACE))) return neg(EEXIST);

@@ -123,6 +123,21 @@ export function enterTaskContext(machine: Machine, cpu: number, regions: RunRegi
   ];
 }
 
+/**
+ * Whether a helper may write [addr, addr+size): inside CPU `cpu`'s stack,
+ * context or packet areas or the map heap. The verifier proves this for
+ * verified programs; for unverified ones it keeps helpers inside the sandbox.
+ */
+export function helperWritable(machine: Machine, cpu: number, addr: bigint, size: number): boolean {
+  if (addr >= USER_SPACE_BASE || size < 0) return false;
+  const a = Number(addr), area = machine.area(cpu);
+  const ranges: Array<readonly [number, number]> = [
+    [area.stackBase, area.stackTop], [area.ctx, area.kobj], [area.packetBase, area.packetLimit],
+    [machine.layout.heapBase, machine.memory.buffer.byteLength],
+  ];
+  return ranges.some(([lo, hi]) => a >= lo && a + size <= hi);
+}
+
 /** Whether [addr, addr+size) lies inside one kernel object of the current run on `cpu`. */
 export function kernelReadable(machine: Machine, cpu: number, addr: bigint, size: number): boolean {
   const ranges = stateOf(machine).kernelRanges[cpu] ?? [];
