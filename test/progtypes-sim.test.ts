@@ -184,6 +184,40 @@ for (const tier of TIERS) {
   });
 }
 
+// __cgroup_bpf_run_filter_sock_addr (kernel/bpf/cgroup.c): r0 = 1 lets the call go on with the
+// (possibly rewritten) address, 0 fails it with EPERM
+for (const tier of TIERS) {
+  test(`${tier}: cgroup_sock_addr rewrites connect addresses and checks bind ports against the task's uid`, () => {
+    const obj = loadObject(new Uint8Array(readFileSync(join(DIR, 'sock_addr.o'))), { name: 'sock_addr', kernels, tier });
+    const addr = (ip4: number, port: number, protocol = 6) => {
+      const b = new Uint8Array(72);
+      const dv = new DataView(b.buffer);
+      dv.setUint32(0, 2, true); dv.setUint32(4, ip4, false); dv.setUint16(24, port, false);
+      dv.setUint32(28, 2, true); dv.setUint32(32, protocol === 6 ? 1 : 2, true); dv.setUint32(36, protocol, true);
+      return b;
+    };
+    const connect = obj.program('connect_redirect').loaded;
+    let r = connect.testRun({ ctx: addr(0x0a000001, 80) });
+    assert.is(r.retval, 1n);
+    let dv = new DataView(r.ctxOut!.buffer);
+    assert.equal([dv.getUint32(4, false), dv.getUint16(24, false)], [0x7f000001, 8080]);
+    r = connect.testRun({ ctx: addr(0x0a000001, 80, 17) }); // UDP: left alone
+    dv = new DataView(r.ctxOut!.buffer);
+    assert.equal([r.retval, dv.getUint32(4, false), dv.getUint16(24, false)], [1n, 0x0a000001, 80]);
+    assert.is(connect.testRun({ ctx: addr(0x0a000002, 25) }).retval, 0n);
+    const count = (proto: number) => {
+      const k = new Uint8Array(4); new DataView(k.buffer).setUint32(0, proto, true);
+      const v = obj.map('calls').lookup(k)!;
+      return new DataView(v.buffer, v.byteOffset).getBigUint64(0, true);
+    };
+    assert.equal([count(6), count(17)], [2n, 1n]); // ctx->sk is the calling socket
+    const bind = obj.program('bind_privileged').loaded;
+    assert.is(bind.testRun({ ctx: addr(0, 80), task: { uid: 1000 } }).retval, 0n);
+    assert.is(bind.testRun({ ctx: addr(0, 8080), task: { uid: 1000 } }).retval, 1n);
+    assert.is(bind.testRun({ ctx: addr(0, 80), task: { uid: 0 } }).retval, 1n);
+  });
+}
+
 // unverified code in the sandbox: helper destinations outside the run's memory fail instead of writing
 test('tracing helpers refuse destinations outside the sandbox (unverified code)', () => {
   // retval is r0's low 32 bits: -EINVAL = 4294967274, -EFAULT = 4294967282

@@ -204,6 +204,24 @@ export const BPF_CGROUP_DEV_CTX: ContextSpec = {
   ],
 };
 
+/**
+ * struct bpf_sock_addr (sock_addr_is_valid_access), for every attach type at
+ * once (see sock-addr.ts): the addresses and user_port are read (narrower
+ * too) and written (4 bytes); the rest is read-only, 4 bytes; sk is the socket.
+ */
+export const BPF_SOCK_ADDR_CTX: ContextSpec = {
+  struct: 'bpf_sock_addr', size: 72,
+  fields: [
+    { name: 'user_family', offset: 0, size: 4, kind: 'scalar', writable: false },
+    ...['user_ip4', 'user_ip6[0]', 'user_ip6[1]', 'user_ip6[2]', 'user_ip6[3]', 'user_port']
+      .map((n, i): ContextField => ({ ...u32Field(n, 4 + 4 * i), writable: true })),
+    ...['family', 'type', 'protocol'].map((n, i): ContextField => ({ name: n, offset: 28 + 4 * i, size: 4, kind: 'scalar', writable: false })),
+    ...['msg_src_ip4', 'msg_src_ip6[0]', 'msg_src_ip6[1]', 'msg_src_ip6[2]', 'msg_src_ip6[3]']
+      .map((n, i): ContextField => ({ ...u32Field(n, 40 + 4 * i), writable: true })),
+    { name: 'sk', offset: 64, size: 8, kind: 'sock', writable: false },
+  ],
+};
+
 /** Byte span of a field: raw areas extend to the next field or the end of the struct. */
 export function contextFieldSpan(ctx: ContextSpec, field: ContextField): number {
   if (!field.anySize) return field.size;
@@ -236,4 +254,5 @@ export const VERIFIER_CONTEXTS: Partial<Record<ProgramTypeName, { readonly ctx: 
   flow_dissector: { ctx: SK_BUFF_FLOW_DISSECTOR, packetWrite: false },
   sk_lookup: { ctx: BPF_SK_LOOKUP_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
   cgroup_device: { ctx: BPF_CGROUP_DEV_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
+  cgroup_sock_addr: { ctx: BPF_SOCK_ADDR_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
 };

@@ -11,6 +11,7 @@ import { rawTracepointRuntime } from './raw-tracepoint.js';
 import { syscallRuntime } from './syscall.js';
 import { flowDissectorRuntime } from './flow-dissector.js';
 import { skLookupRuntime } from './sk-lookup.js';
+import { cgroupSockAddrRuntime } from './sock-addr.js';
 import { cgroupDeviceRuntime, kprobeRuntime, perfEventRuntime, tracepointRuntime } from './tracing-ctx.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
@@ -31,6 +32,7 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   tracepoint: tracepointRuntime,
   perf_event: perfEventRuntime,
   cgroup_device: cgroupDeviceRuntime,
+  cgroup_sock_addr: cgroupSockAddrRuntime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {
