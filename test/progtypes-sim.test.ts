@@ -216,6 +216,24 @@ for (const tier of TIERS) {
     assert.is(bind.testRun({ ctx: addr(0, 8080), task: { uid: 1000 } }).retval, 1n);
     assert.is(bind.testRun({ ctx: addr(0, 80), task: { uid: 0 } }).retval, 1n);
   });
+
+  // __cgroup_bpf_run_filter_sk: sock_create may set mark/priority/bound_dev_if; 0 fails socket() with EPERM
+  test(`${tier}: cgroup_sock sets mark and priority at socket creation and refuses raw sockets to non-root`, () => {
+    const obj = loadObject(new Uint8Array(readFileSync(join(DIR, 'sock_addr.o'))), { name: 'sock_addr', kernels, tier });
+    const p = obj.program('sock_policy').loaded;
+    const sock = (type: number, protocol: number) => {
+      const b = new Uint8Array(80);
+      const dv = new DataView(b.buffer);
+      dv.setUint32(4, 2, true); dv.setUint32(8, type, true); dv.setUint32(12, protocol, true);
+      return b;
+    };
+    let r = p.testRun({ ctx: sock(2, 17), task: { uid: 1000 } });
+    assert.equal([r.retval, new DataView(r.ctxOut!.buffer).getUint32(16, true)], [1n, 0x42]);
+    r = p.testRun({ ctx: sock(1, 6) });
+    assert.equal([r.retval, new DataView(r.ctxOut!.buffer).getUint32(20, true)], [1n, 6]);
+    assert.is(p.testRun({ ctx: sock(3, 1), task: { uid: 1000 } }).retval, 0n);
+    assert.is(p.testRun({ ctx: sock(3, 1), task: { uid: 0 } }).retval, 1n);
+  });
 }
 
 // unverified code in the sandbox: helper destinations outside the run's memory fail instead of writing

@@ -222,6 +222,22 @@ export const BPF_SOCK_ADDR_CTX: ContextSpec = {
   ],
 };
 
+/**
+ * struct bpf_sock as cgroup/sock programs see it (sock_filter_is_valid_access),
+ * for every attach type at once: bound_dev_if, mark and priority are written
+ * (4 bytes; sock_create/release only in the kernel); the rest is read-only
+ * with narrow loads; dst_port is a __be16 followed by zero padding.
+ */
+export const BPF_SOCK_CTX: ContextSpec = {
+  struct: 'bpf_sock', size: 80,
+  fields: [
+    ...['bound_dev_if', 'family', 'type', 'protocol', 'mark', 'priority'].map((n, i): ContextField =>
+      ({ name: n, offset: 4 * i, size: 4, kind: 'scalar', writable: ['bound_dev_if', 'mark', 'priority'].includes(n), narrowLoads: !['bound_dev_if', 'mark', 'priority'].includes(n) })),
+    ...['src_ip4', 'src_ip6[0]', 'src_ip6[1]', 'src_ip6[2]', 'src_ip6[3]', 'src_port', 'dst_port', 'dst_ip4',
+      'dst_ip6[0]', 'dst_ip6[1]', 'dst_ip6[2]', 'dst_ip6[3]', 'state', 'rx_queue_mapping'].map((n, i) => u32Field(n, 24 + 4 * i)),
+  ],
+};
+
 /** Byte span of a field: raw areas extend to the next field or the end of the struct. */
 export function contextFieldSpan(ctx: ContextSpec, field: ContextField): number {
   if (!field.anySize) return field.size;
@@ -255,4 +271,5 @@ export const VERIFIER_CONTEXTS: Partial<Record<ProgramTypeName, { readonly ctx: 
   sk_lookup: { ctx: BPF_SK_LOOKUP_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
   cgroup_device: { ctx: BPF_CGROUP_DEV_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
   cgroup_sock_addr: { ctx: BPF_SOCK_ADDR_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
+  cgroup_sock: { ctx: BPF_SOCK_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
 };

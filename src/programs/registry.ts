@@ -11,7 +11,7 @@ import { rawTracepointRuntime } from './raw-tracepoint.js';
 import { syscallRuntime } from './syscall.js';
 import { flowDissectorRuntime } from './flow-dissector.js';
 import { skLookupRuntime } from './sk-lookup.js';
-import { cgroupSockAddrRuntime } from './sock-addr.js';
+import { cgroupSockAddrRuntime, cgroupSockRuntime } from './sock-addr.js';
 import { cgroupDeviceRuntime, kprobeRuntime, perfEventRuntime, tracepointRuntime } from './tracing-ctx.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
@@ -33,6 +33,7 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   perf_event: perfEventRuntime,
   cgroup_device: cgroupDeviceRuntime,
   cgroup_sock_addr: cgroupSockAddrRuntime,
+  cgroup_sock: cgroupSockRuntime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {

@@ -58,3 +58,34 @@ export const cgroupSockAddrRuntime: ProgramTypeRuntime = {
     return { retval: BigInt(r0lo >>> 0), dataOut: new Uint8Array(0), ctxOut };
   },
 };
+
+/**
+ * BPF_PROG_TYPE_CGROUP_SOCK (cgroup/sock_create, sock_release, post_bind4|6):
+ * r1 points to the socket's struct bpf_sock; sock_create/release programs
+ * may set bound_dev_if, mark and priority; r0 = 1 lets the call go on, 0
+ * fails it with EPERM (__cgroup_bpf_run_filter_sk). No kernel test_run:
+ * testRun simulates one call with ctx as the struct bpf_sock and returns
+ * it, with the program's writes, in ctxOut. As for sock_addr, the
+ * verifier's rules are the union over the attach types.
+ */
+export const cgroupSockRuntime: ProgramTypeRuntime = {
+  name: 'cgroup_sock',
+  prepare(machine, cpu, input) {
+    if (input.data) throw new TestRunError(EINVAL, 'cgroup_sock: takes a struct bpf_sock, not data_in');
+    if (input.flags) throw new TestRunError(EINVAL, `cgroup_sock: takes no flags (0x${input.flags.toString(16)})`);
+    const ctxIn = input.ctx ?? new Uint8Array(0);
+    if (ctxIn.length > BPF_SOCK_SIZE) throw new TestRunError(EINVAL, `cgroup_sock: a context of ${ctxIn.length} bytes, at most ${BPF_SOCK_SIZE}`);
+    if (input.task) setCurrentTask(machine, input.task);
+    const area = machine.area(cpu);
+    const mem = new Uint8Array(machine.memory.buffer);
+    mem.fill(0, area.ctx, area.ctx + BPF_SOCK_SIZE);
+    mem.set(ctxIn, area.ctx);
+    const regions = machine.regions(cpu, area.packetData, area.packetData, BPF_SOCK_SIZE);
+    enterTaskContext(machine, cpu, regions);
+    return { r1: area.ctx, regions };
+  },
+  finish(machine, cpu, r0lo) {
+    const ctx = machine.area(cpu).ctx;
+    return { retval: BigInt(r0lo >>> 0), dataOut: new Uint8Array(0), ctxOut: new Uint8Array(machine.memory.buffer.slice(ctx, ctx + BPF_SOCK_SIZE)) };
+  },
+};
