@@ -236,6 +236,36 @@ for (const tier of TIERS) {
   });
 }
 
+// __cgroup_bpf_run_filter_sysctl and the bpf_sysctl_* helpers (kernel/bpf/cgroup.c)
+for (const tier of TIERS) {
+  test(`${tier}: cgroup_sysctl sees names and values, refuses a write and rewrites another`, () => {
+    const obj = loadObject(new Uint8Array(readFileSync(join(DIR, 'sysctl.o'))), { name: 'sysctl', kernels, tier });
+    const p = obj.program('sysctl_policy').loaded;
+    const last = () => {
+      const v = obj.map('last').lookup(new Uint8Array(4))!;
+      const dv = new DataView(v.buffer, v.byteOffset);
+      const str = (o: number, n: number) => { const b = v.subarray(o, o + n); const z = b.indexOf(0); return new TextDecoder().decode(b.subarray(0, z < 0 ? n : z)); };
+      return { name: str(0, 32), base: str(32, 16), cur: str(48, 16), newv: str(64, 16), rets: [0, 1, 2, 3, 4].map((i) => dv.getBigInt64(80 + 8 * i, true)) };
+    };
+    // a read of ip_forward: allowed; no new value (-EINVAL, buffer zeroed); strscpy lengths without the NUL
+    let r = p.testRun({ sysctl: { name: 'net/ipv4/ip_forward', current: '1\n' } });
+    assert.is(r.retval, 1n);
+    assert.is(r.sysctlNewValue, undefined);
+    assert.equal(last(), { name: 'net/ipv4/ip_forward', base: 'ip_forward', cur: '1\n', newv: '', rets: [19n, 10n, 2n, -22n, 0n] });
+    // a write of ip_forward: refused (EPERM for the writer)
+    r = p.testRun({ sysctl: { name: 'net/ipv4/ip_forward', current: '1\n', newValue: '0\n' } });
+    assert.is(r.retval, 0n);
+    assert.is(last().newv, '0\n');
+    // a write of kernel/hostname: allowed with the value replaced
+    r = p.testRun({ sysctl: { name: 'kernel/hostname', current: 'box\n', newValue: 'attacker\n' } });
+    assert.equal([r.retval, r.sysctlNewValue], [1n, 'sandbox']);
+    // a value longer than the buffer: cut, NUL-terminated, -E2BIG
+    p.testRun({ sysctl: { name: 'kernel/a_very_long_sysctl_name_here', current: 'x'.repeat(20) } });
+    const l = last();
+    assert.equal([l.cur, l.rets[0], l.rets[2]], ['x'.repeat(15), -7n, -7n]);
+  });
+}
+
 // unverified code in the sandbox: helper destinations outside the run's memory fail instead of writing
 test('tracing helpers refuse destinations outside the sandbox (unverified code)', () => {
   // retval is r0's low 32 bits: -EINVAL = 4294967274, -EFAULT = 4294967282

@@ -238,6 +238,12 @@ export const BPF_SOCK_CTX: ContextSpec = {
   ],
 };
 
+/** struct bpf_sysctl (sysctl_is_valid_access): write is read-only, file_pos read (narrower too) and written (4 bytes). */
+export const BPF_SYSCTL_CTX: ContextSpec = {
+  struct: 'bpf_sysctl', size: 8,
+  fields: [u32Field('write', 0), { ...u32Field('file_pos', 4), writable: true }],
+};
+
 /** Byte span of a field: raw areas extend to the next field or the end of the struct. */
 export function contextFieldSpan(ctx: ContextSpec, field: ContextField): number {
   if (!field.anySize) return field.size;
@@ -272,4 +278,5 @@ export const VERIFIER_CONTEXTS: Partial<Record<ProgramTypeName, { readonly ctx: 
   cgroup_device: { ctx: BPF_CGROUP_DEV_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
   cgroup_sock_addr: { ctx: BPF_SOCK_ADDR_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
   cgroup_sock: { ctx: BPF_SOCK_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
+  cgroup_sysctl: { ctx: BPF_SYSCTL_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
 };

@@ -12,6 +12,7 @@ import { syscallRuntime } from './syscall.js';
 import { flowDissectorRuntime } from './flow-dissector.js';
 import { skLookupRuntime } from './sk-lookup.js';
 import { cgroupSockAddrRuntime, cgroupSockRuntime } from './sock-addr.js';
+import { cgroupSysctlRuntime } from './sysctl.js';
 import { cgroupDeviceRuntime, kprobeRuntime, perfEventRuntime, tracepointRuntime } from './tracing-ctx.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
@@ -34,6 +35,7 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   cgroup_device: cgroupDeviceRuntime,
   cgroup_sock_addr: cgroupSockAddrRuntime,
   cgroup_sock: cgroupSockRuntime,
+  cgroup_sysctl: cgroupSysctlRuntime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {

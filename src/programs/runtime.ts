@@ -22,6 +22,8 @@ export interface TestRunInput {
   repeat?: number;
   /** The current task for this and later runs (tracing and syscall types; see task.ts). */
   task?: Partial<CurrentTask>;
+  /** cgroup_sysctl: the sysctl being accessed (name relative to /proc/sys, e.g. "net/ipv4/ip_forward"). */
+  sysctl?: { name: string; current: string; newValue?: string };
 }
 
 /** BPF_PROG_TEST_RUN flags (include/uapi/linux/bpf.h). */
@@ -36,6 +38,8 @@ export interface TestRunOutput {
   retval: bigint;
   dataOut: Uint8Array;
   ctxOut?: Uint8Array;
+  /** cgroup_sysctl: the value a write will store (after bpf_sysctl_set_new_value), for writes. */
+  sysctlNewValue?: string;
 }
 
 export interface ProgramTypeRuntime {

@@ -10,6 +10,7 @@ import { registerXdpHelpers } from '../programs/xdp.js';
 import { registerSkbHelpers } from '../helpers/skb.js';
 import { registerTracingHelpers } from '../helpers/tracing.js';
 import { registerSkLookupHelpers } from '../programs/sk-lookup.js';
+import { registerSysctlHelpers } from '../programs/sysctl.js';
 
 export interface MachineOptions extends LayoutOptions {
   /** Seed of bpf_get_prandom_u32 and anything else random. */
@@ -54,6 +55,7 @@ export function defaultHelpers(): HelperRegistry {
   registerSkbHelpers(registry);
   registerTracingHelpers(registry);
   registerSkLookupHelpers(registry);
+  registerSysctlHelpers(registry);
   return registry;
 }
 
