@@ -78,10 +78,11 @@ export async function testRunObject(argv: string[]): Promise<number> {
     args: argv, allowPositionals: true,
     options: {
       prog: { type: 'string' }, data: { type: 'string' }, 'data-hex': { type: 'string' },
+      pid: { type: 'string' }, // the current task of tracing programs (see below)
       ctx: { type: 'string' }, 'ctx-hex': { type: 'string' }, repeat: { type: 'string' },
       'map-init': { type: 'string', multiple: true }, 'dump-maps': { type: 'boolean' },
       json: { type: 'boolean' }, unverified: { type: 'boolean' }, seed: { type: 'string' }, budget: { type: 'string' },
-      cpus: { type: 'string' }, pid: { type: 'string' },
+      cpus: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new ObjectUsageError('test-run takes one object file');
