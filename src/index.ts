@@ -26,7 +26,7 @@ export { verifierErrno } from './verifier/errno.js';
 export { scanCapture, timestampNs, type PacketTable } from './pcap/scan.js';
 export { PcapWriter, PcapngWriter, type CaptureWriter, type WriterInterface, type Direction } from './pcap/writer.js';
 export { parseWorld, EMPTY_WORLD, WorldError, type World, type WorldInterface, type WorldRoute, type WorldNeighbour } from './runtime/world.js';
-export { setWorld, fibLookup, tracePrintk, BPF_FIB_LKUP_RET } from './runtime/world-helpers.js';
+export { setWorld, fibLookup, BPF_FIB_LKUP_RET } from './runtime/world-helpers.js';
 export { runTable, CaptureRunStopped, type TableRunSpec, type TableRunResult } from './runtime/workers/run-table.js';
 export { flowHash, type Spread, type CaptureEvent } from './runtime/capture-engine.js';
 export { formatBtf, mapBtf, type Formatted } from './btf/format.js';

@@ -14,8 +14,10 @@ let fx: Fixture;
 let text = '';
 // budgets with headroom over today's size, so growth is a decision, not an accident: 182 KB / 58.6 KB gzip
 // since LoadedProgram verifies on load (the verifier, ~55 KB raw) and the AOT loader brought the
-// maps API and the JIT runtime (~35 KB raw); the goal is < 100 KB gzip of JS + wasm
-const RAW_BUDGET = 200_000, GZIP_BUDGET = 64_000;
+// maps API and the JIT runtime (~35 KB raw); 239 KB / 74.6 KB gzip once the program types (tracing,
+// sk_lookup, sysctl, printk), the world helpers (fib lookup) and the new map kinds joined the machine's
+// default helpers. The goal, < 100 KB gzip of JS + wasm for a deployment, is asserted below.
+const RAW_BUDGET = 260_000, GZIP_BUDGET = 80_000;
 
 test.before(async () => {
   fx = await prepareFixture();

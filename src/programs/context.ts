@@ -15,6 +15,7 @@ export type ContextFieldKind =
   | 'packet_end'    // PTR_TO_PACKET_END
   | 'packet_meta'   // PTR_TO_PACKET_META
   | 'sock'          // PTR_TO_SOCK_COMMON etc. (per type)
+  | 'flow_keys'     // PTR_TO_FLOW_KEYS (flow dissector's __sk_buff.flow_keys)
   | 'btf_ptr';
 
 export interface ContextField {
@@ -131,6 +132,18 @@ export const PT_REGS: ContextSpec = {
   struct: 'pt_regs', size: 168,
   fields: [{ name: 'regs', offset: 0, size: 8, kind: 'scalar', writable: false, anySize: true }],
 };
+/**
+ * struct bpf_perf_event_data (pe_prog_is_valid_access): the pt_regs are read
+ * 8 bytes at a time, sample_period and addr also narrower; read-only.
+ */
+export const BPF_PERF_EVENT_DATA: ContextSpec = {
+  struct: 'bpf_perf_event_data', size: 184,
+  fields: [
+    ...[...Array(21).keys()].map((i): ContextField => ({ name: `regs[${i}]`, offset: 8 * i, size: 8, kind: 'scalar', writable: false })),
+    { name: 'sample_period', offset: 168, size: 8, kind: 'scalar', writable: false, narrowLoads: true },
+    { name: 'addr', offset: 176, size: 8, kind: 'scalar', writable: false, narrowLoads: true },
+  ],
+};
 /** A tracepoint record; the first 8 bytes (common fields) are not readable. */
 export const TRACEPOINT_CTX: ContextSpec = {
   struct: 'trace_entry', size: 8192, negativeOffsetsReadable: true,
@@ -140,6 +153,95 @@ export const TRACEPOINT_CTX: ContextSpec = {
 export const RAW_TRACEPOINT_ARGS: ContextSpec = {
   struct: 'bpf_raw_tracepoint_args', size: 96,
   fields: [{ name: 'args', offset: 0, size: 8, kind: 'scalar', writable: false, anySize: true }],
+};
+
+/**
+ * The flow dissector's view of __sk_buff (flow_dissector_is_valid_access):
+ * data and data_end (4-byte reads only), flow_keys (8-byte read); no writes.
+ */
+export const SK_BUFF_FLOW_DISSECTOR: ContextSpec = {
+  struct: '__sk_buff', size: 192,
+  fields: [
+    { name: 'data', offset: 76, size: 4, kind: 'packet', writable: false },
+    { name: 'data_end', offset: 80, size: 4, kind: 'packet_end', writable: false },
+    { name: 'flow_keys', offset: 144, size: 8, kind: 'flow_keys', writable: false },
+  ],
+};
+
+/**
+ * A syscall program's context is the caller's buffer: any aligned offset
+ * below U16_MAX, read or written (syscall_prog_is_valid_access).
+ */
+export const SYSCALL_CTX: ContextSpec = {
+  struct: 'syscall_ctx', size: 0xffff,
+  fields: [{ name: 'buf', offset: 0, size: 8, kind: 'scalar', writable: true, anySize: true }],
+};
+
+/**
+ * struct bpf_sk_lookup (sk_lookup_is_valid_access): read-only; sk is the
+ * selected socket or NULL; the u32 fields allow narrow loads; remote_port is
+ * a __be16 that may also be read as a u32 together with its zero padding.
+ */
+export const BPF_SK_LOOKUP_CTX: ContextSpec = {
+  struct: 'bpf_sk_lookup', size: 72,
+  fields: [
+    { name: 'sk', offset: 0, size: 8, kind: 'sock', writable: false, maybeNull: true },
+    ...['family', 'protocol', 'remote_ip4', 'remote_ip6[0]', 'remote_ip6[1]', 'remote_ip6[2]', 'remote_ip6[3]']
+      .map((n, i) => u32Field(n, 8 + 4 * i)),
+    u32Field('remote_port', 36),
+    ...['local_ip4', 'local_ip6[0]', 'local_ip6[1]', 'local_ip6[2]', 'local_ip6[3]', 'local_port', 'ingress_ifindex']
+      .map((n, i) => u32Field(n, 40 + 4 * i)),
+  ],
+};
+
+/** struct bpf_cgroup_dev_ctx (cgroup_dev_is_valid_access): read-only; access_type also narrower. */
+export const BPF_CGROUP_DEV_CTX: ContextSpec = {
+  struct: 'bpf_cgroup_dev_ctx', size: 12,
+  fields: [
+    u32Field('access_type', 0),
+    { name: 'major', offset: 4, size: 4, kind: 'scalar', writable: false },
+    { name: 'minor', offset: 8, size: 4, kind: 'scalar', writable: false },
+  ],
+};
+
+/**
+ * struct bpf_sock_addr (sock_addr_is_valid_access), for every attach type at
+ * once (see sock-addr.ts): the addresses and user_port are read (narrower
+ * too) and written (4 bytes); the rest is read-only, 4 bytes; sk is the socket.
+ */
+export const BPF_SOCK_ADDR_CTX: ContextSpec = {
+  struct: 'bpf_sock_addr', size: 72,
+  fields: [
+    { name: 'user_family', offset: 0, size: 4, kind: 'scalar', writable: false },
+    ...['user_ip4', 'user_ip6[0]', 'user_ip6[1]', 'user_ip6[2]', 'user_ip6[3]', 'user_port']
+      .map((n, i): ContextField => ({ ...u32Field(n, 4 + 4 * i), writable: true })),
+    ...['family', 'type', 'protocol'].map((n, i): ContextField => ({ name: n, offset: 28 + 4 * i, size: 4, kind: 'scalar', writable: false })),
+    ...['msg_src_ip4', 'msg_src_ip6[0]', 'msg_src_ip6[1]', 'msg_src_ip6[2]', 'msg_src_ip6[3]']
+      .map((n, i): ContextField => ({ ...u32Field(n, 40 + 4 * i), writable: true })),
+    { name: 'sk', offset: 64, size: 8, kind: 'sock', writable: false },
+  ],
+};
+
+/**
+ * struct bpf_sock as cgroup/sock programs see it (sock_filter_is_valid_access),
+ * for every attach type at once: bound_dev_if, mark and priority are written
+ * (4 bytes; sock_create/release only in the kernel); the rest is read-only
+ * with narrow loads; dst_port is a __be16 followed by zero padding.
+ */
+export const BPF_SOCK_CTX: ContextSpec = {
+  struct: 'bpf_sock', size: 80,
+  fields: [
+    ...['bound_dev_if', 'family', 'type', 'protocol', 'mark', 'priority'].map((n, i): ContextField =>
+      ({ name: n, offset: 4 * i, size: 4, kind: 'scalar', writable: ['bound_dev_if', 'mark', 'priority'].includes(n), narrowLoads: !['bound_dev_if', 'mark', 'priority'].includes(n) })),
+    ...['src_ip4', 'src_ip6[0]', 'src_ip6[1]', 'src_ip6[2]', 'src_ip6[3]', 'src_port', 'dst_port', 'dst_ip4',
+      'dst_ip6[0]', 'dst_ip6[1]', 'dst_ip6[2]', 'dst_ip6[3]', 'state', 'rx_queue_mapping'].map((n, i) => u32Field(n, 24 + 4 * i)),
+  ],
+};
+
+/** struct bpf_sysctl (sysctl_is_valid_access): write is read-only, file_pos read (narrower too) and written (4 bytes). */
+export const BPF_SYSCTL_CTX: ContextSpec = {
+  struct: 'bpf_sysctl', size: 8,
+  fields: [u32Field('write', 0), { ...u32Field('file_pos', 4), writable: true }],
 };
 
 /** Byte span of a field: raw areas extend to the next field or the end of the struct. */
@@ -167,7 +269,14 @@ export const VERIFIER_CONTEXTS: Partial<Record<ProgramTypeName, { readonly ctx: 
   cgroup_skb: { ctx: SK_BUFF_CGROUP, ret: { min: 0, max: 1 }, packetWrite: false },
   xdp: { ctx: XDP_MD_VERIFIER, packetWrite: true },
   kprobe: { ctx: PT_REGS, packetWrite: false },
-  perf_event: { ctx: PT_REGS, packetWrite: false },
+  perf_event: { ctx: BPF_PERF_EVENT_DATA, packetWrite: false },
   tracepoint: { ctx: TRACEPOINT_CTX, packetWrite: false },
   raw_tracepoint: { ctx: RAW_TRACEPOINT_ARGS, packetWrite: false },
+  syscall: { ctx: SYSCALL_CTX, packetWrite: false },
+  flow_dissector: { ctx: SK_BUFF_FLOW_DISSECTOR, packetWrite: false },
+  sk_lookup: { ctx: BPF_SK_LOOKUP_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
+  cgroup_device: { ctx: BPF_CGROUP_DEV_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
+  cgroup_sock_addr: { ctx: BPF_SOCK_ADDR_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
+  cgroup_sock: { ctx: BPF_SOCK_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
+  cgroup_sysctl: { ctx: BPF_SYSCTL_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
 };

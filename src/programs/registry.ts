@@ -7,6 +7,13 @@ import { socketFilterRuntime } from './socket-filter.js';
 import { schedActRuntime, schedClsRuntime } from './tc.js';
 import { cgroupSkbRuntime } from './cgroup-skb.js';
 import { lwtInRuntime, lwtOutRuntime, lwtXmitRuntime } from './lwt.js';
+import { rawTracepointRuntime } from './raw-tracepoint.js';
+import { syscallRuntime } from './syscall.js';
+import { flowDissectorRuntime } from './flow-dissector.js';
+import { skLookupRuntime } from './sk-lookup.js';
+import { cgroupSockAddrRuntime, cgroupSockRuntime } from './sock-addr.js';
+import { cgroupSysctlRuntime } from './sysctl.js';
+import { cgroupDeviceRuntime, kprobeRuntime, perfEventRuntime, tracepointRuntime } from './tracing-ctx.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
   raw: rawRuntime,
@@ -18,6 +25,17 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   lwt_in: lwtInRuntime,
   lwt_out: lwtOutRuntime,
   lwt_xmit: lwtXmitRuntime,
+  raw_tracepoint: rawTracepointRuntime,
+  syscall: syscallRuntime,
+  flow_dissector: flowDissectorRuntime,
+  sk_lookup: skLookupRuntime,
+  kprobe: kprobeRuntime,
+  tracepoint: tracepointRuntime,
+  perf_event: perfEventRuntime,
+  cgroup_device: cgroupDeviceRuntime,
+  cgroup_sock_addr: cgroupSockAddrRuntime,
+  cgroup_sock: cgroupSockRuntime,
+  cgroup_sysctl: cgroupSysctlRuntime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {

@@ -6,6 +6,7 @@
 import type { Machine } from '../runtime/machine.js';
 import type { RunArgs } from '../interpreter/interpreter.js';
 import type { ProgramTypeName } from './types.js';
+import type { CurrentTask } from './task.js';
 
 export interface TestRunInput {
   /** Packet or data bytes (data_in). */
@@ -15,13 +16,30 @@ export interface TestRunInput {
   /** Interface the packet arrives on. */
   ingressIfindex?: number;
   rxQueueIndex?: number;
+  /** BPF_PROG_TEST_RUN flags (TEST_RUN_FLAGS); types that take none reject any. */
+  flags?: number;
+  /** Repetitions asked for; types the kernel does not repeat (raw_tracepoint, syscall) reject more than one. */
+  repeat?: number;
+  /** The current task for this and later runs (tracing and syscall types; see task.ts). */
+  task?: Partial<CurrentTask>;
+  /** cgroup_sysctl: the sysctl being accessed (name relative to /proc/sys, e.g. "net/ipv4/ip_forward"). */
+  sysctl?: { name: string; current: string; newValue?: string };
 }
+
+/** BPF_PROG_TEST_RUN flags (include/uapi/linux/bpf.h). */
+export const TEST_RUN_FLAGS = {
+  BPF_F_TEST_RUN_ON_CPU: 1 << 0,
+  BPF_F_TEST_XDP_LIVE_FRAMES: 1 << 1,
+  BPF_F_TEST_SKB_CHECKSUM_COMPLETE: 1 << 2,
+} as const;
 
 export interface TestRunOutput {
   /** r0 as the kernel reports it (32-bit for most types, 64-bit for raw). */
   retval: bigint;
   dataOut: Uint8Array;
   ctxOut?: Uint8Array;
+  /** cgroup_sysctl: the value a write will store (after bpf_sysctl_set_new_value), for writes. */
+  sysctlNewValue?: string;
 }
 
 export interface ProgramTypeRuntime {

@@ -8,6 +8,9 @@ import { HelperRegistry, type HelperRuntime } from '../helpers/table.js';
 import { registerCoreHelpers } from '../helpers/core.js';
 import { registerXdpHelpers } from '../programs/xdp.js';
 import { registerSkbHelpers } from '../helpers/skb.js';
+import { registerTracingHelpers } from '../helpers/tracing.js';
+import { registerSkLookupHelpers } from '../programs/sk-lookup.js';
+import { registerSysctlHelpers } from '../programs/sysctl.js';
 import { registerWorldHelpers } from './world-helpers.js';
 
 export interface MachineOptions extends LayoutOptions {
@@ -53,6 +56,9 @@ export function defaultHelpers(): HelperRegistry {
   const registry = registerCoreHelpers(new HelperRegistry());
   registerXdpHelpers(registry);
   registerSkbHelpers(registry);
+  registerTracingHelpers(registry);
+  registerSkLookupHelpers(registry);
+  registerSysctlHelpers(registry);
   registerWorldHelpers(registry);
   return registry;
 }

@@ -68,7 +68,8 @@ export class LoadedProgram {
     const rt = programTypeRuntime(this.options.type);
     let lo = 0;
     let total = 0;
-    this.executor.warm?.(cpu);
+    // instantiate outside the timed runs; a CPU the machine lacks is the runtime's error to report (ENXIO…)
+    if (cpu >= 0 && cpu < this.machine.layout.cpus) this.executor.warm?.(cpu);
     for (let i = 0; i < repeat; i++) {
       // the kernel runs every repetition on the same context (rt.again); runtimes without it start afresh
       const args = i > 0 && rt.again ? rt.again(this.machine, cpu) : rt.prepare(this.machine, cpu, opts);

@@ -101,60 +101,6 @@ export function fibLookup(world: World, mem: Uint8Array, params: number, plen: n
   return BPF_FIB_LKUP_RET.SUCCESS;
 }
 
-/**
- * bpf_trace_printk's formatting (kernel/bpf/helpers.c bpf_bprintf_prepare):
- * at most 3 arguments; %d %i %u %x %X %c %s %p with l/ll, %pI4/%pi4, %pI6/%pi6,
- * %%; the format must end in NUL inside fmt_size. Returns the text or -EINVAL.
- */
-export function tracePrintk(mem: Uint8Array, fmt: number, size: number, args: readonly bigint[]): string | number {
-  if (size <= 0 || fmt + size > mem.length || mem[fmt + size - 1] !== 0) return -EINVAL;
-  const f = new TextDecoder().decode(mem.subarray(fmt, mem.indexOf(0, fmt)));
-  let out = '', argi = 0;
-  const next = (): bigint | undefined => (argi < MAX_TRACE_ARGS ? args[argi++] : undefined);
-  for (let i = 0; i < f.length; i++) {
-    const ch = f[i]!;
-    if (ch !== '%') { out += ch; continue; }
-    if (f[i + 1] === '%') { out += '%'; i++; continue; }
-    let j = i + 1, longs = 0;
-    while (f[j] === 'l' && longs < 2) { longs++; j++; }
-    const conv = f[j];
-    const a = conv === undefined ? undefined : next();
-    if (a === undefined) return -EINVAL;
-    const width = longs === 0 ? 32 : 64;
-    switch (conv) {
-      case 'd': case 'i': out += BigInt.asIntN(width, a).toString(); break;
-      case 'u': out += BigInt.asUintN(width, a).toString(); break;
-      case 'x': out += BigInt.asUintN(width, a).toString(16); break;
-      case 'X': out += BigInt.asUintN(width, a).toString(16).toUpperCase(); break;
-      case 'c': if (longs) return -EINVAL; out += String.fromCharCode(Number(a & 0xffn)); break;
-      case 's': {
-        if (longs) return -EINVAL;
-        const p = Number(BigInt.asUintN(32, a));
-        if (p <= 0 || p >= mem.length) { out += '(null)'; break; }
-        const end = mem.indexOf(0, p);
-        out += new TextDecoder().decode(mem.subarray(p, Math.min(end < 0 ? mem.length : end, p + MAX_TRACE_STR)));
-        break;
-      }
-      case 'p': {
-        if (longs) return -EINVAL;
-        const kind = f.slice(j + 1, j + 3);
-        if (kind === 'I4' || kind === 'i4' || kind === 'I6' || kind === 'i6') {
-          const p = Number(BigInt.asUintN(32, a));
-          const n = kind[1] === '4' ? 4 : 16;
-          if (p <= 0 || p + n > mem.length) return -EINVAL;
-          const b = mem.subarray(p, p + n);
-          out += n === 4 ? [...b].join('.') : Array.from({ length: 8 }, (_, k) => ((b[2 * k]! << 8) | b[2 * k + 1]!).toString(16).padStart(kind[0] === 'i' ? 4 : 1, '0')).join(':');
-          j += 2;
-        } else out += '0x' + BigInt.asUintN(64, a).toString(16).padStart(16, '0');
-        break;
-      }
-      default: return -EINVAL;
-    }
-    i = j;
-  }
-  return out;
-}
-const MAX_TRACE_ARGS = 3;
 /** The kernel reads %s strings into a bounded buffer. */
 const MAX_TRACE_STR = 512;
 
@@ -193,15 +139,6 @@ export function takeRedirect(machine: Machine, cpu: number): number {
  * XDP_ABORTED; the target is recorded).
  */
 export function registerWorldHelpers(registry: HelperRegistry): void {
-  // the trace pipe: lines go to the machine's trace log (run reports them as events with their packet)
-  registry.register('bpf_trace_printk', {
-    js: (rt, fmt, size, a1, a2, a3) => {
-      const t = tracePrintk(new Uint8Array(rt.memory.buffer), Number(BigInt.asUintN(32, fmt)), Number(BigInt.asUintN(32, size)), [a1, a2, a3]);
-      if (typeof t === 'number') return BigInt(t);
-      rt.trace(t);
-      return BigInt(new TextEncoder().encode(t).length); // bstr_printf: characters written, without the NUL
-    },
-  }, { proto: { ret: 'integer', args: ['ptr_to_mem', 'const_size'], gplOnly: true }, programTypes: 'all' });
   registry.register('bpf_fib_lookup', {
     js: (rt, _ctx, params, plen, flags) => BigInt(fibLookup(stateOf(rt).world, new Uint8Array(rt.memory.buffer), Number(params),
       Number(BigInt.asIntN(32, plen)), Number(BigInt.asUintN(32, flags)))),

@@ -100,6 +100,7 @@ export async function testRunObject(argv: string[]): Promise<number> {
     args: argv, allowPositionals: true,
     options: {
       prog: { type: 'string' }, data: { type: 'string' }, 'data-hex': { type: 'string' },
+      pid: { type: 'string' }, // the current task of tracing programs (see below)
       ctx: { type: 'string' }, 'ctx-hex': { type: 'string' }, repeat: { type: 'string' },
       'map-init': { type: 'string', multiple: true }, 'dump-maps': { type: 'boolean' },
       json: { type: 'boolean' }, unverified: { type: 'boolean' }, seed: { type: 'string' }, budget: { type: 'string' },
@@ -123,7 +124,9 @@ export async function testRunObject(argv: string[]): Promise<number> {
   });
   const prog = selectProgram(obj, values.prog);
   const rawTp = prog.type === 'raw_tracepoint';
-  const input = { ...(data ? { data } : {}), ...(ctx ? { ctx } : {}) };
+  // --pid N: the oracle's child whose pid = tgid = N (the current task of tracing programs)
+  const pid = intOption(values.pid, '--pid', 1);
+  const input = { ...(data ? { data } : {}), ...(ctx ? { ctx } : {}), ...(pid !== undefined ? { task: { pid, tgid: pid } } : {}) };
   // the kernel does not repeat raw_tracepoint runs: the oracle makes N separate runs
   let out = prog.loaded.testRun({ ...input, repeat: rawTp ? 1 : repeat });
   for (let i = 1; rawTp && i < repeat; i++) out = prog.loaded.testRun(input);
