@@ -10,7 +10,7 @@
  *
  * Per operation = (run of the map program - run of its base_* loop without
  * the call) / N_OPS, on both sides, so the loop and the test-run overhead
- * cancel. ROUNDS (default 1) repeats everything; the table is the median of
+ * cancel. Our figures are process CPU time (kernel/kernel.ts cpuNowMs). ROUNDS (default 1) repeats everything; the table is the median of
  * the rounds' medians (each kernel figure is the median of its trials).
  */
 import { readFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { loadObject, type BpfObject } from '../src/object/object.js';
 import { loadTier } from '../src/runtime/tier.js';
 import { programTypeRuntime } from '../src/programs/registry.js';
 import { MAP_KERNELS_WASM_URL } from '../src/maps/kernels.js';
-import { kernelBench, median, ROOT } from './kernel/kernel.js';
+import { cpuNowMs, kernelBench, median, ROOT } from './kernel/kernel.js';
 
 const OBJECT = 'bench/programs/map_ops.o';
 /** Must match N_OPS, SPREAD and the LPM fill prefix in map_ops.c / kbench.c. */
@@ -112,7 +112,7 @@ const kargs = [OBJECT, ...progs.flatMap((p) => ['--prog', p]), ...CASES.flatMap(
   '--repeat', String(KERNEL_REPEAT), '--trials', String(KERNEL_TRIALS)];
 
 for (let round = 0; round < rounds; round++) {
-  const b = new Bench({ time: BENCH_MS, warmup: true, warmupTime: 100 });
+  const b = new Bench({ time: BENCH_MS, warmup: true, warmupTime: 100, now: cpuNowMs });
   for (const [n, fn] of tasks) b.add(n, fn);
   for (const [n, fn] of jsTasks) b.add(n, fn);
   await b.run();

@@ -75,3 +75,17 @@ export function median(xs: readonly number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+/**
+ * tinybench clock in CPU time (ms): user + system CPU of this process. The
+ * shared machine runs at a load of 20+ on 2 cores, so wall-clock samples of a
+ * millisecond or more mostly include time spent preempted; the kernel's
+ * test-run duration leaves out the time it yields (its timer stops around
+ * cond_resched), so CPU time is the like-for-like measure. Resolution: the
+ * scheduler's ns runtime, ~1 µs per read (a constant in every task,
+ * cancelled by the subtractions).
+ */
+export function cpuNowMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
