@@ -2,11 +2,11 @@
 /*
  * map_heavy: an XDP program whose cost is dominated by map operations, to
  * compare the tiers and the kernel per packet. Per IPv4 TCP/UDP packet it
- * does seven map operations: config (array lookup), per-protocol counters
- * (array lookup), a port ACL (hash lookup), per-flow stats (hash lookup,
- * then update on a new flow), per-source counters (LRU hash lookup or
- * update), per-destination counters (hash lookup or update). Other frames
- * do two (config and protocol counters).
+ * does six lookups: config (array), per-protocol counters (array), a port
+ * ACL (hash), per-flow stats (hash), per-source counters (LRU hash),
+ * per-destination counters (hash), plus an insert (BPF_NOEXIST) for each
+ * new flow, source or destination. Other frames do two lookups (config
+ * and protocol counters).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
