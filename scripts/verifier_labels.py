@@ -6,11 +6,19 @@ import ctypes, ctypes.util, json, os, platform, re, struct
 libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
 SYS_BPF = 321  # x86_64
 BPF_MAP_CREATE, BPF_PROG_LOAD = 0, 5
+# The kernel's enum bpf_prog_type / bpf_map_type (the same numbers as src/programs/types.ts and src/maps/constants.ts).
 PROG_TYPES = {'socket_filter': 1, 'kprobe': 2, 'sched_cls': 3, 'sched_act': 4, 'tracepoint': 5, 'xdp': 6,
-              'perf_event': 7, 'cgroup_skb': 8, 'raw_tracepoint': 17, 'tracing': 26}
+              'perf_event': 7, 'cgroup_skb': 8, 'cgroup_sock': 9, 'lwt_in': 10, 'lwt_out': 11, 'lwt_xmit': 12,
+              'sock_ops': 13, 'sk_skb': 14, 'cgroup_device': 15, 'sk_msg': 16, 'raw_tracepoint': 17,
+              'cgroup_sock_addr': 18, 'lwt_seg6local': 19, 'lirc_mode2': 20, 'sk_reuseport': 21, 'flow_dissector': 22,
+              'cgroup_sysctl': 23, 'raw_tracepoint_writable': 24, 'cgroup_sockopt': 25, 'tracing': 26, 'lsm': 29,
+              'sk_lookup': 30, 'syscall': 31, 'netfilter': 32}
 MAP_TYPES = {'hash': 1, 'array': 2, 'prog_array': 3, 'perf_event_array': 4, 'percpu_hash': 5, 'percpu_array': 6,
-             'stack_trace': 7, 'lru_hash': 9, 'lru_percpu_hash': 10, 'lpm_trie': 11, 'devmap': 14, 'cpumap': 16,
-             'xskmap': 17, 'array_of_maps': 12, 'hash_of_maps': 13, 'queue': 22, 'stack': 23, 'devmap_hash': 25, 'ringbuf': 27, 'bloom_filter': 30}
+             'stack_trace': 7, 'cgroup_array': 8, 'lru_hash': 9, 'lru_percpu_hash': 10, 'lpm_trie': 11,
+             'array_of_maps': 12, 'hash_of_maps': 13, 'devmap': 14, 'sockmap': 15, 'cpumap': 16, 'xskmap': 17,
+             'sockhash': 18, 'cgroup_storage': 19, 'reuseport_sockarray': 20, 'percpu_cgroup_storage': 21, 'queue': 22,
+             'stack': 23, 'sk_storage': 24, 'devmap_hash': 25, 'ringbuf': 27, 'inode_storage': 28, 'task_storage': 29,
+             'bloom_filter': 30, 'cgrp_storage': 32}
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 LOG_SIZE = 1 << 24
 # BPF_PROG_LOAD log_level (1: the labels; 4: statistics for timing).
@@ -25,11 +33,24 @@ def bpf(cmd, attr):
     return r, ctypes.get_errno()
 
 
+BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4
+BPF_F_SLEEPABLE = 1 << 4
+
+
+def possible_cpus():
+    # libbpf_num_possible_cpus: /sys/devices/system/cpu/possible, e.g. "0-3"
+    with open('/sys/devices/system/cpu/possible') as f:
+        return sum(int(b) - int(a) + 1 if '-' in r else 1 for r in f.read().strip().split(',') for a, _, b in [r.partition('-')])
+
+
 def map_create(m):
     t = m['type'] if isinstance(m['type'], int) else MAP_TYPES[m['type']]
     inner = map_create(m['inner']) if m.get('inner') else 0  # map-in-map: the inner template
+    max_entries = m['maxEntries']
+    if t == BPF_MAP_TYPE_PERF_EVENT_ARRAY and max_entries == 0:
+        max_entries = possible_cpus()  # libbpf sizes an unsized perf event array to the possible CPUs
     try:
-        attr = struct.pack('<IIIIII', t, m['keySize'], m['valueSize'], m['maxEntries'], m.get('flags', 0), inner)
+        attr = struct.pack('<IIIIII', t, m['keySize'], m['valueSize'], max_entries, m.get('flags', 0), inner)
         attr += bytes(128 - len(attr))
         fd, err = bpf(BPF_MAP_CREATE, attr)
     finally:
@@ -93,8 +114,10 @@ def load(prog, patch_srcs):
         ibuf = ctypes.create_string_buffer(bytes(insns), max(len(insns), 1))
         lic = ctypes.create_string_buffer(prog['license'].encode() + b'\0')
         log = ctypes.create_string_buffer(LOG_SIZE)
+        # libbpf loads SEC("syscall") programs sleepable (SEC_SLEEPABLE); the kernel requires it
+        flags = prog.get('progFlags', 0) | (BPF_F_SLEEPABLE if prog['type'] == 'syscall' else 0)
         attr = struct.pack('<IIQQIIQII', PROG_TYPES[prog['type']], len(insns) // 8, ctypes.addressof(ibuf),
-                           ctypes.addressof(lic), LOG_LEVEL, LOG_SIZE, ctypes.addressof(log), 0, 0)
+                           ctypes.addressof(lic), LOG_LEVEL, LOG_SIZE, ctypes.addressof(log), 0, flags)
         attr += bytes(16 + 4)  # prog_name, prog_ifindex
         funcs = prog.get('funcInfo') or []
         btf = func_btf(len(funcs)) if funcs else 0
