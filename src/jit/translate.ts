@@ -20,8 +20,12 @@ import {
   TAIL_SHARED_GLOBALS, TAIL_TABLE_IMPORT, TRAP_IMPORT, TRAP_RETURN_ZERO, type HelperImportInfo,
 } from './abi.js';
 import { SKF_LL_OFF, SKF_NET_OFF } from '../runtime/layout.js';
+import { MAP_HEADER } from '../maps/header.js';
+import { MAP_TYPE } from '../maps/constants.js';
 import { MAP_MAX_ENTRIES_OFFSET, MAX_TAIL_CALLS, TAIL_CALL_FAILED, TAIL_CALL_HELPER } from '../runtime/tail-calls.js';
 
+/** The map kernels' export behind bpf_map_lookup_elem (inlined for arrays in verified code). */
+const MAP_LOOKUP_EXPORT = 'map_lookup_elem';
 /** The map kernels' export that reads a prog-array slot (program id, 0 when empty). */
 const PROG_ARRAY_GET = 'prog_array_get';
 
@@ -434,7 +438,28 @@ class Translator {
     const r = ir.call(`h${spec.id}`, args, info.result);
     // An i32 result is a C int/long: sign-extend (pointers stay below 2 GiB, so they are unaffected).
     const set = this.setReg(0, info.result === 'i32' ? ir.extendS(r) : r);
+    if (!this.opts.sandbox && impl.kernel?.export === MAP_LOOKUP_EXPORT) return this.inlineArrayLookup(set);
     return this.opts.sandbox ? ir.block(null, [set, ...this.loadDataWindow()]) : set;
+  }
+
+  /**
+   * bpf_map_lookup_elem on a plain array without a call, as the kernel's
+   * array_map_gen_lookup does: verified code holds a valid map pointer in r1
+   * and a readable key in r2, so the index check and the stride multiply run
+   * inline; every other map type takes the kernels' call (`viaCall`).
+   */
+  inlineArrayLookup(viaCall: Expr): Expr {
+    const ir = this.ir;
+    const field = (off: number): Expr => this.zext(ir.load32(4, ir.bin32('add', this.low(1), ir.i32(off))));
+    const index = (): Expr => ir.get(T64A, 'i64');
+    return ir.if(ir.bin32('eq', ir.load32(4, ir.bin32('add', this.low(1), ir.i32(MAP_HEADER.type))), ir.i32(MAP_TYPE.array)),
+      ir.block(null, [
+        ir.set(T64A, this.zext(ir.load32(4, this.low(2)))),
+        this.setReg(0, ir.select(ir.bin64('lt_u', index(), field(MAP_HEADER.maxEntries)),
+          ir.bin64('add', field(MAP_HEADER.arrayData), ir.bin64('mul', index(), field(MAP_HEADER.valueStride))),
+          ir.i64(0n))),
+      ]),
+      viaCall);
   }
 
   localCall(insn: Instruction, target: number): Expr {

@@ -13,6 +13,7 @@
 import { MAX_TAIL_CALLS } from '../isa/opcodes.js';
 import type { Machine } from './machine.js';
 
+import { MAP_HEADER } from '../maps/header.js';
 export { MAX_TAIL_CALLS };
 /** Helper id of bpf_tail_call (include/uapi/linux/bpf.h). */
 export const TAIL_CALL_HELPER = 12;
@@ -22,7 +23,7 @@ export const TAIL_CALL_FAILED = -22; // -EINVAL
  * Byte offset of max_entries in a map's header in linear memory (assembly/common.ts M_MAX): the tail
  * call reads it as the kernel's JIT reads array->map.max_entries. test/tailcall.test.ts checks it.
  */
-export const MAP_MAX_ENTRIES_OFFSET = 12;
+export const MAP_MAX_ENTRIES_OFFSET = MAP_HEADER.maxEntries;
 
 /** What a tier runs under a program id (unknown here to keep this module free of tier imports). */
 export interface TailCallPeers {
