@@ -1250,7 +1250,8 @@ export class Checker {
         break;
       case 'ptr_to_socket_or_null': {
         // RET_PTR_TO_SOCKET_OR_NULL (bpf_sk_lookup_tcp/udp): an acquired reference until released
-        // or found NULL
+        // or found NULL; as in check_helper_call, the NULL-check id comes first, then the reference's
+        this.newId();
         const ref = this.newId();
         this.cur.refs.push({ id: ref, insn: insn.pc });
         regs[0] = pointer('sock', { maybeNull: true, id: ref, refObjId: ref });
