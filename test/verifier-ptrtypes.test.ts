@@ -43,6 +43,8 @@ test('flow_keys: reads and writes inside struct bpf_flow_keys are accepted', () 
   assert.is(run('flow_dissector', `${KEYS}ldxh %r3, [%r2+10]\nstxh [%r2+4], %r3\nstw [%r2+48], 1\nldxw %r0, [%r2+52]\nmov %r0, 0\nexit`), null);
   // a known offset moves the pointer; the access is checked at the sum
   assert.is(run('flow_dissector', `${KEYS}add %r2, 48\nldxdw %r0, [%r2+0]\nmov %r0, 0\nexit`), null);
+  // spilled and filled, the pointer keeps its type
+  assert.is(run('flow_dissector', `${KEYS}stxdw [%r10-8], %r2\nldxdw %r3, [%r10-8]\nldxw %r0, [%r3+48]\nmov %r0, 0\nexit`), null);
 });
 
 test('flow_keys: accesses outside the struct are refused with the kernel message', () => {
@@ -82,6 +84,10 @@ test('sock: bpf_sock reads as bpf_sock_is_valid_access allows, no writes, no ari
   assert.is(sk('ldxh %r0, [%r2+50]'), 'R2 invalid sock access off=50 size=2');
   assert.is(sk('ldxh %r0, [%r2+16]'), 'R2 invalid sock access off=16 size=2'); // mark: 4 bytes only
   assert.is(sk('ldxw %r0, [%r2+80]'), 'R2 invalid sock access off=80 size=4');
+  assert.is(sk('ldxb %r0, [%r2+76]'), null);             // rx_queue_mapping from its first byte
+  assert.is(sk('ldxb %r0, [%r2+77]'), 'R2 invalid sock access off=77 size=1');
+  assert.is(sk('ldxb %r0, [%r2+27]'), null);             // src_ip4: any byte
+  assert.is(sk('ldxdw %r0, [%r2+0]'), 'R2 invalid sock access off=0 size=8');
   assert.is(sk('stw [%r2+16], 1'), 'R2 cannot write into sock');
   assert.is(sk('add %r2, 4'), 'R2 pointer arithmetic on sock prohibited');
   // bpf_sock_addr.sk is a sock (never NULL)

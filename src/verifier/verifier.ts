@@ -39,7 +39,7 @@ const BPF_SOCK_BYTES = 80;
 /**
  * bpf_sock_is_valid_access: what a PTR_TO_SOCKET may read. The u32 fields
  * (state, family, type, protocol, src_port, rx_queue_mapping, the addresses)
- * also narrower; dst_port is a __be16 read as 2 bytes, 1 byte or, with its
+ * also narrower (the scalar ones from their first byte only); dst_port is a __be16 read as 2 bytes, 1 byte or, with its
  * zero padding, 4; the rest of the padding after it never; anything else
  * 4 bytes exactly.
  */
@@ -49,8 +49,10 @@ function bpfSockReadOk(off: number, size: number): boolean {
     off >= fieldOff && off + size <= fieldOff + fieldSize && size <= fieldSize;
   // bpf_sock: bound_dev_if 0, family 4, type 8, protocol 12, mark 16, priority 20, src_ip4 24, src_ip6 28..44,
   // src_port 44, dst_port 48 (+2 padding), dst_ip4 52, dst_ip6 56..72, state 72, rx_queue_mapping 76
-  const u32Fields = [4, 8, 12, 24, 28, 32, 36, 40, 44, 52, 56, 60, 64, 68, 72, 76];
-  for (const f of u32Fields) if (off >= f && off < f + 4) return narrowOk(f, 4);
+  // the addresses are ctx ranges (any byte); family, type, protocol, src_port, state and
+  // rx_queue_mapping are matched at their first byte only
+  for (const f of [24, 28, 32, 36, 40, 52, 56, 60, 64, 68]) if (off >= f && off < f + 4) return narrowOk(f, 4);
+  if ([4, 8, 12, 44, 72, 76].includes(off)) return size <= 4;
   if (off >= 48 && off < 50) return size === 4 ? off === 48 : narrowOk(48, 2);
   if (off >= 50 && off < 52) return false;
   return size === 4;
