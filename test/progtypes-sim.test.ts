@@ -130,7 +130,8 @@ for (const tier of TIERS) {
     assert.throws(() => p.testRun({ ctx: new Uint8Array(169) }), (e: unknown) => e instanceof TestRunError && e.errno === 22);
   });
 
-  // bpf_sk_lookup_assign (net/core/filter.c) on sockets of the model in sockets.ts
+  // bpf_sk_lookup_assign (net/core/filter.c) on sockets of the model in sockets.ts; the socket is a plain
+  // address here, which only unverified code may pass (the verifier wants a sock pointer, from a sockmap lookup)
   test(`${tier}: sk_lookup selects a modelled socket; the kernel's refusals`, () => {
     const SOCK = 0x20000;
     const asm = (flags: number) => `mov %r6, %r1\nmov %r2, ${SOCK}\nmov %r3, ${flags}\ncall 124\nstxdw [%r10-8], %r0\nmov %r0, 1\nexit`;

@@ -14,7 +14,7 @@ export type ContextFieldKind =
   | 'packet'        // PTR_TO_PACKET
   | 'packet_end'    // PTR_TO_PACKET_END
   | 'packet_meta'   // PTR_TO_PACKET_META
-  | 'sock'          // PTR_TO_SOCK_COMMON etc. (per type)
+  | 'sock'          // PTR_TO_SOCK_COMMON, or PTR_TO_SOCKET with sockType 'sock'
   | 'flow_keys'     // PTR_TO_FLOW_KEYS (flow dissector's __sk_buff.flow_keys)
   | 'btf_ptr';
 
@@ -33,6 +33,8 @@ export interface ContextField {
   readonly anySize?: boolean;
   /** A pointer field that may be NULL (e.g. __sk_buff.sk). */
   readonly maybeNull?: boolean;
+  /** kind 'sock': PTR_TO_SOCKET ('sock') rather than PTR_TO_SOCK_COMMON (the default). */
+  readonly sockType?: 'sock_common' | 'sock';
 }
 
 export interface ContextSpec {
@@ -185,7 +187,7 @@ export const SYSCALL_CTX: ContextSpec = {
 export const BPF_SK_LOOKUP_CTX: ContextSpec = {
   struct: 'bpf_sk_lookup', size: 72,
   fields: [
-    { name: 'sk', offset: 0, size: 8, kind: 'sock', writable: false, maybeNull: true },
+    { name: 'sk', offset: 0, size: 8, kind: 'sock', sockType: 'sock', writable: false, maybeNull: true },
     ...['family', 'protocol', 'remote_ip4', 'remote_ip6[0]', 'remote_ip6[1]', 'remote_ip6[2]', 'remote_ip6[3]']
       .map((n, i) => u32Field(n, 8 + 4 * i)),
     u32Field('remote_port', 36),
@@ -218,7 +220,7 @@ export const BPF_SOCK_ADDR_CTX: ContextSpec = {
     ...['family', 'type', 'protocol'].map((n, i): ContextField => ({ name: n, offset: 28 + 4 * i, size: 4, kind: 'scalar', writable: false })),
     ...['msg_src_ip4', 'msg_src_ip6[0]', 'msg_src_ip6[1]', 'msg_src_ip6[2]', 'msg_src_ip6[3]']
       .map((n, i): ContextField => ({ ...u32Field(n, 40 + 4 * i), writable: true })),
-    { name: 'sk', offset: 64, size: 8, kind: 'sock', writable: false },
+    { name: 'sk', offset: 64, size: 8, kind: 'sock', sockType: 'sock', writable: false },
   ],
 };
 

@@ -10,7 +10,7 @@ import {
 
 export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'map_ptr' | 'map_value' | 'map_key' | 'fp' | 'pkt' | 'pkt_meta' | 'pkt_end'
-  | 'mem' | 'sock_common' | 'func';
+  | 'mem' | 'sock_common' | 'sock' | 'flow_keys' | 'func';
 
 export interface Reg {
   type: RegType;
@@ -22,7 +22,7 @@ export interface Reg {
   s32min: bigint; s32max: bigint; u32min: bigint; u32max: bigint;
   /** Shared by copies: NULL checks and scalar bounds propagate through it. */
   id: number;
-  /** Reference this pointer holds (ringbuf records). */
+  /** Reference this pointer holds (ringbuf records, sockets from bpf_sk_lookup_*). */
   refObjId: number;
   /** Packet pointers: bytes known to be in bounds after off. */
   range: number;

@@ -31,6 +31,32 @@ const MAX_PACKET_OFF = 0xffff;
 const STACK_ROUND = 32;
 /** Bytes of struct bpf_sock the verifier lets a sock_common pointer read. */
 const SOCK_COMMON_READ_BYTES = 80;
+/** sizeof(struct bpf_flow_keys): the bound of PTR_TO_FLOW_KEYS accesses (check_flow_keys_access). */
+const FLOW_KEYS_BYTES = 56;
+/** sizeof(struct bpf_sock). */
+const BPF_SOCK_BYTES = 80;
+
+/**
+ * bpf_sock_is_valid_access: what a PTR_TO_SOCKET may read. The u32 fields
+ * (state, family, type, protocol, src_port, rx_queue_mapping, the addresses)
+ * also narrower (the scalar ones from their first byte only); dst_port is a __be16 read as 2 bytes, 1 byte or, with its
+ * zero padding, 4; the rest of the padding after it never; anything else
+ * 4 bytes exactly.
+ */
+function bpfSockReadOk(off: number, size: number): boolean {
+  if (off < 0 || off >= BPF_SOCK_BYTES || off % size !== 0) return false;
+  const narrowOk = (fieldOff: number, fieldSize: number): boolean =>
+    off >= fieldOff && off + size <= fieldOff + fieldSize && size <= fieldSize;
+  // bpf_sock: bound_dev_if 0, family 4, type 8, protocol 12, mark 16, priority 20, src_ip4 24, src_ip6 28..44,
+  // src_port 44, dst_port 48 (+2 padding), dst_ip4 52, dst_ip6 56..72, state 72, rx_queue_mapping 76
+  // the addresses are ctx ranges (any byte); family, type, protocol, src_port, state and
+  // rx_queue_mapping are matched at their first byte only
+  for (const f of [24, 28, 32, 36, 40, 52, 56, 60, 64, 68]) if (off >= f && off < f + 4) return narrowOk(f, 4);
+  if ([4, 8, 12, 44, 72, 76].includes(off)) return size <= 4;
+  if (off >= 48 && off < 50) return size === 4 ? off === 48 : narrowOk(48, 2);
+  if (off >= 50 && off < 52) return false;
+  return size === 4;
+}
 
 export class Reject extends Error {
   constructor(readonly pc: number, message: string) { super(message); }
@@ -92,12 +118,15 @@ export function regTypeStr(r: Reg): string {
 }
 
 const MEM_TYPES_MSG = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+/** The types ARG_PTR_TO_BTF_ID_SOCK_COMMON accepts (btf_id_sock_common_types), as check_reg_type lists them. */
+const SOCK_COMMON_ARG_TYPES: readonly RegType[] = ['sock_common', 'sock'];
+const SOCK_COMMON_ARG_MSG = 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_';
 const MEM_ARG_TYPES: readonly RegType[] = ['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'];
 
 interface Pending { state: State; pc: number; from: number }
 
 /** reg_not_null: only these pointers are known non-NULL (not fp, ctx or packet pointers). */
-const NOT_NULL_TYPES: ReadonlySet<RegType> = new Set<RegType>(['map_value', 'map_key', 'sock_common', 'mem', 'map_ptr']);
+const NOT_NULL_TYPES: ReadonlySet<RegType> = new Set<RegType>(['map_value', 'map_key', 'sock_common', 'sock', 'mem', 'map_ptr']);
 const regNotNull = (r: Reg): boolean => !r.maybeNull && NOT_NULL_TYPES.has(r.type);
 
 /** Packet ranges below zero: the pointer is known to be at or past pkt_end (mark_pkt_end). */
@@ -469,6 +498,7 @@ export class Checker {
     const known = isConst(off);
     const smin = off.smin, smax = off.smax, umin = off.umin, umax = off.umax;
     const arithOk = ['ctx', 'map_value', 'map_key', 'fp', 'pkt_meta', 'pkt', 'mem'].includes(ptr.type) ||
+      (ptr.type === 'flow_keys' && known) ||
       (ptr.type === 'map_ptr' && known && smin === 0n && op === AluOp.ADD);
     if (!arithOk) this.fail(`R${dstno} pointer arithmetic on ${regTypeStr(ptr)} prohibited`);
     const dst = this.regs[dstno]!;
@@ -633,6 +663,19 @@ export class Checker {
         if (reg.maybeNull || t === 'write' || off < 0 || off + size > SOCK_COMMON_READ_BYTES) this.fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
         result = unknownScalar();
         break;
+      case 'sock':
+        // type_is_sk_pointer does not cover sock_or_null: it falls to the generic refusal
+        if (reg.maybeNull) this.fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
+        if (t === 'write') this.fail(`R${regno} cannot write into ${regTypeStr(reg)}`);
+        if (reg.smin < 0n) this.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+        if (!bpfSockReadOk(off, size)) this.fail(`R${regno} invalid ${regTypeStr(reg)} access off=${off} size=${size}`);
+        result = unknownScalar();
+        break;
+      case 'flow_keys':
+        if (t === 'write' && value && isPointer(value) && !this.o.privileged) this.fail(`R${valueReg} leaks addr into flow keys`);
+        this.checkFlowKeysAccess(regno, reg, off, size);
+        result = unknownScalar();
+        break;
       default:
         this.fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
     }
@@ -640,6 +683,13 @@ export class Checker {
       this.regs[valueReg] = result;
       this.finishLoad(valueReg, size, signExt, result.type === 'scalar');
     }
+  }
+
+  /** check_flow_keys_access: a constant offset, the access within struct bpf_flow_keys. */
+  private checkFlowKeysAccess(regno: number, reg: Reg, off: number, size: number): void {
+    if (!tnumIsConst(reg.var)) this.fail(`R${regno} invalid variable offset to flow keys: off=${off}, var_off=${tnumStr(reg.var)}`);
+    const at = off + Number(s64(reg.var.value));
+    if (size < 0 || at < 0 || at + size > FLOW_KEYS_BYTES) this.fail(`invalid access to flow keys off=${at} size=${size}`);
   }
 
   private finishLoad(r: number, size: number, signExt: boolean, scalar: boolean): void {
@@ -707,7 +757,12 @@ export class Checker {
       case 'packet': return pointer('pkt', { id: 0 });
       case 'packet_meta': return pointer('pkt_meta');
       case 'packet_end': return pointer('pkt_end');
-      case 'sock': return pointer('sock_common', { maybeNull: true, id: this.newId() });
+      case 'sock': {
+        const r = pointer(f.sockType ?? 'sock_common', { maybeNull: !!f.maybeNull });
+        if (r.maybeNull) r.id = this.newId();
+        return r;
+      }
+      case 'flow_keys': return pointer('flow_keys');
       default: return unknownScalar();
     }
   }
@@ -872,7 +927,7 @@ export class Checker {
     const src = this.regs[insn.src]!;
     if (isPointer(src) && !this.o.privileged) this.fail(`R${insn.src} leaks addr into mem`);
     const dst = this.regs[insn.dst]!;
-    if (dst.type === 'ctx' || isPkt(dst) || dst.type === 'sock_common') {
+    if (dst.type === 'ctx' || isPkt(dst) || dst.type === 'sock_common' || dst.type === 'flow_keys' || (dst.type === 'sock' && !dst.maybeNull)) {
       this.fail(`BPF_ATOMIC stores into R${insn.dst} ${regTypeStr(dst)} is not allowed`);
     }
     const size = insn.spec.size!;
@@ -1195,6 +1250,15 @@ export class Checker {
         regs[0] = pointer('map_value', { map: meta.map, maybeNull: proto.ret.endsWith('_or_null') && !meta.keyInArray });
         if (regs[0]!.maybeNull) regs[0]!.id = this.newId();
         break;
+      case 'ptr_to_socket_or_null': {
+        // RET_PTR_TO_SOCKET_OR_NULL (bpf_sk_lookup_tcp/udp): an acquired reference until released
+        // or found NULL; as in check_helper_call, the NULL-check id comes first, then the reference's
+        this.newId();
+        const ref = this.newId();
+        this.cur.refs.push({ id: ref, insn: insn.pc });
+        regs[0] = pointer('sock', { maybeNull: true, id: ref, refObjId: ref });
+        break;
+      }
       case 'ptr_to_alloc_mem_or_null': case 'ptr_to_mem_or_null': {
         const r0 = pointer('mem', { memSize: meta.allocSize, maybeNull: true, ringbuf: name.startsWith('bpf_ringbuf') });
         r0.id = this.newId();
@@ -1281,6 +1345,22 @@ export class Checker {
       case 'ptr_to_func':
         expect(reg.type === 'func', 'func');
         meta.subprog = reg.subprog;
+        return;
+      case 'ptr_to_socket': case 'ptr_to_socket_or_null':
+        // register_is_null skips the type check of a _OR_NULL argument; a sock_or_null also
+        // matches it (check_reg_type drops PTR_MAYBE_NULL from both sides)
+        if (type === 'ptr_to_socket_or_null' && isZero) return;
+        expect(reg.type === 'sock' && (!reg.maybeNull || type === 'ptr_to_socket_or_null'), 'sock');
+        this.checkPtrOffReg(regno, reg);
+        return;
+      case 'ptr_to_btf_id_sock_common':
+        expect(SOCK_COMMON_ARG_TYPES.includes(reg.type) && !reg.maybeNull, SOCK_COMMON_ARG_MSG);
+        if (fname === 'bpf_sk_release') {
+          // OBJ_RELEASE: the argument must hold a reference, at offset zero
+          if (reg.off !== 0 || !isConst(reg) || reg.var.value !== 0n) this.fail(`R${regno} must have zero offset when passed to release func`);
+          if (!reg.refObjId) this.fail(`R${regno} must be referenced when passed to release function`);
+          meta.releaseRef = reg.refObjId;
+        } else this.checkPtrOffReg(regno, reg);
         return;
       case 'ptr_to_stack_or_null':
         if (isZero) return;
