@@ -14,6 +14,7 @@ import { loadObject, type BpfObject } from '../src/object/object.js';
 import { loadTier, type TierName } from '../src/runtime/tier.js';
 import { MAP_KERNELS_WASM_URL } from '../src/maps/kernels.js';
 import { BPF_MAX_LOOPS, callbackTable } from '../src/runtime/callbacks.js';
+import { ExecutionError } from '../src/diagnostics/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OBJECT = 'test/fixtures/callbacks/callbacks.o';
@@ -67,6 +68,41 @@ for (const [tier, unverified] of MODES) {
     console.log(`\nNOTE: ${ran} callback cases matched the stored kernel results in ${label(tier, unverified)}`);
   });
 }
+
+test('sandboxed (both tiers): bpf_loop cases as the kernel ran them; a for_each key outside the regions traps alike', () => {
+  for (const tier of ['interpreter', 'jit'] as const) {
+    const obj = load(tier, true);
+    let ran = 0;
+    for (const c of expected.cases) {
+      if (c.prog.startsWith('loop_') || c.prog === 'each_flags') { assert.is(engineOutput(obj, c), c.kernel, `${tier} ${c.name}`); ran++; continue; }
+      // the key copy lives in the CPU's helper scratch space, which is no sandbox region (see ../src/runtime/callbacks.ts)
+      try {
+        engineOutput(obj, c);
+        assert.unreachable(`${tier} ${c.name}: read the key`);
+      } catch (e) {
+        assert.instance(e, ExecutionError, `${tier} ${c.name}: ${String(e)}`);
+        assert.is((e as ExecutionError).codeName, 'MemoryAccessViolation', `${tier} ${c.name}`);
+      }
+    }
+    console.log(`\nNOTE: ${ran} callback cases matched the stored kernel results in ${label(tier, true)}`);
+  }
+});
+
+test('the instruction budget counts the callbacks\' instructions alike in both tiers', () => {
+  const c = byName('loop-count-200');
+  const trapsAt = (tier: TierName, budget: number): boolean => {
+    try { engineOutput(load(tier, true, budget), c); return false; } catch (e) {
+      assert.is((e as ExecutionError).codeName, 'InstructionBudgetExhausted', tier);
+      return true;
+    }
+  };
+  // find the smallest budget that runs to the end in the interpreter; the JIT must agree on both sides of it
+  let lo = 1, hi = 100_000;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (trapsAt('interpreter', mid)) lo = mid + 1; else hi = mid; }
+  assert.ok(lo > 200, `200 callback calls take more than 200 instructions (${lo})`);
+  assert.is(trapsAt('jit', lo - 1), true, `jit traps at ${lo - 1}`);
+  assert.is(trapsAt('jit', lo), false, `jit runs at ${lo}`);
+});
 
 test('the live kernel agrees (BPF_PROG_TEST_RUN through test/kernel/oracle.c)', () => {
   if (process.getuid?.() !== 0) { console.log('SKIP: the live kernel comparison needs root (bpf())'); return; }
