@@ -180,8 +180,9 @@ interface CallbackLoop {
   limit: number;
   ctxLo: number; ctxHi: number;
   map: number;
-  /** Key buffers (current, next) of a map iteration. */
+  /** Key buffers (two, used in turn) of a map iteration, and the previous key (0: none yet). */
   keys: number;
+  prev: number;
   keySize: number;
   /** r1..r5 at the call (lo, hi pairs): they keep their values across the helper. */
   saved: Int32Array;
@@ -694,7 +695,7 @@ export class Interpreter {
     if (entry === undefined) throw new ExecutionError('UnknownHelper', pc, `${loop ? 'bpf_loop' : 'bpf_for_each_map_elem'}: r2 is no callback`);
     const saved = new Int32Array(10);
     for (let r = 1; r <= 5; r++) { saved[(r - 1) * 2] = RL[r]!; saved[(r - 1) * 2 + 1] = RH[r]!; }
-    const st: CallbackLoop = { loop, entry, count: 0, limit: 0, ctxLo: RL[3]!, ctxHi: RH[3]!, map: 0, keys: 0, keySize: 0, saved };
+    const st: CallbackLoop = { loop, entry, count: 0, limit: 0, ctxLo: RL[3]!, ctxHi: RH[3]!, map: 0, keys: 0, prev: 0, keySize: 0, saved };
     const done = (v: number): null => { this.restoreArgs(st, RL, RH); RL[0] = v; RH[0] = v < 0 ? -1 : 0; return null; };
     if (RL[4] !== 0 || RH[4] !== 0) return done(CALLBACK_EINVAL);
     if (loop) {
@@ -732,18 +733,17 @@ export class Interpreter {
       const k = this.machine.kernelExports as Record<string, (...a: number[]) => number> | undefined;
       const nextKey = k?.[NEXT_KEY_EXPORT], lookup = k?.[LOOKUP_EXPORT];
       if (!nextKey || !lookup) throw new ExecutionError('UnknownHelper', pc, 'bpf_for_each_map_elem needs the map kernels');
-      // keys: [current, next]; the first call starts the iteration from no key
-      const cur = st.keys, next = st.keys + CALLBACK_KEY_BYTES;
+      // two key buffers, used in turn (as the JIT does): the next key goes to the one the previous is not in
       let value = 0;
       for (;;) {
-        if (nextKey(st.map, first ? 0 : cur, next) !== 0) return this.finishCallbacks(st, RL, RH);
-        new Uint8Array(this.machine.memory.buffer).copyWithin(cur, next, next + st.keySize);
-        first = false;
-        value = lookup(st.map, cur) >>> 0;
+        const next = st.prev === st.keys ? st.keys + CALLBACK_KEY_BYTES : st.keys;
+        if (nextKey(st.map, st.prev, next) !== 0) return this.finishCallbacks(st, RL, RH);
+        st.prev = next;
+        value = lookup(st.map, next) >>> 0;
         if (value !== 0) break; // deleted meanwhile: skip it
       }
       RL[1] = st.map; RH[1] = 0;
-      RL[2] = cur; RH[2] = 0;
+      RL[2] = st.prev; RH[2] = 0;
       RL[3] = value; RH[3] = 0;
       RL[4] = st.ctxLo; RH[4] = st.ctxHi;
     }
