@@ -19,6 +19,10 @@ import type { InstructionSpec } from '../isa/spec.js';
 import { SKF_LL_OFF, SKF_NET_OFF, type RunRegions } from '../runtime/layout.js';
 import type { Machine } from '../runtime/machine.js';
 import type { HelperSpec } from '../helpers/table.js';
+import {
+  BPF_LOOP_HELPER, BPF_MAX_LOOPS, CALLBACK_E2BIG, CALLBACK_EINVAL, CALLBACK_KEY_BYTES, LOOKUP_EXPORT, MAP_KEY_SIZE_OFFSET,
+  NEXT_KEY_EXPORT, callbackId, callbackKeyBuffers, callbackTable, isCallbackHelper, isFuncLddw,
+} from '../runtime/callbacks.js';
 import { MAP_MAX_ENTRIES_OFFSET, MAX_TAIL_CALLS, TAIL_CALL_FAILED, TAIL_CALL_HELPER, tailCallPeers } from '../runtime/tail-calls.js';
 
 /** Dense internal operation numbers, one per semantic operation. */
@@ -35,7 +39,7 @@ const enum Op {
   JA,
   JEQ, JGT, JGE, JSET, JNE, JSGT, JSGE, JLT, JLE, JSLT, JSLE,
   JEQ32, JGT32, JGE32, JSET32, JNE32, JSGT32, JSGE32, JLT32, JLE32, JSLT32, JSLE32,
-  MAY_GOTO, CALL_HELPER, CALL_LOCAL, CALL_KFUNC, CALLX, EXIT, TAIL_CALL,
+  MAY_GOTO, CALL_HELPER, CALL_LOCAL, CALL_KFUNC, CALLX, EXIT, TAIL_CALL, CALLBACK_HELPER,
   LDABS, LDIND,
   /** Sentinel one past the last slot: reaching it means falling off the end. */
   FELL_OFF,
@@ -165,6 +169,24 @@ function negativeLoadAddress(regions: RunRegions, off: number, size: number, tai
   else return -1;
   return ptr >= h.head && ptr + size <= tail ? ptr : -1;
 }
+/** A running bpf_loop / bpf_for_each_map_elem: the state its callback returns to. */
+interface CallbackLoop {
+  loop: boolean;
+  /** Entry pc of the callback. */
+  entry: number;
+  /** Iterations run (bpf_loop: the next index). */
+  count: number;
+  /** bpf_loop's nr_loops; for a map, an upper bound on visits (max_entries). */
+  limit: number;
+  ctxLo: number; ctxHi: number;
+  map: number;
+  /** Key buffers (two, used in turn) of a map iteration, and the previous key (0: none yet). */
+  keys: number;
+  prev: number;
+  keySize: number;
+  /** r1..r5 at the call (lo, hi pairs): they keep their values across the helper. */
+  saved: Int32Array;
+}
 function toBig(lo: number, hi: number): bigint { return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0); }
 function toBigSigned(lo: number, hi: number): bigint { return (BigInt(hi | 0) << 32n) | BigInt(lo >>> 0); }
 function bswap32(x: number): number {
@@ -188,6 +210,8 @@ export class Interpreter {
   private readonly aux: Uint8Array;
   private readonly blocks: Int32Array;
   private readonly helperAt: (HelperSpec | undefined)[];
+  /** Entry pc of each callback id (index id - 1), see ../runtime/callbacks.ts. */
+  private readonly callbacks: number[];
   private readonly bounds = new Float64Array(8);
   private readonly RL: Int32Array;
   private readonly RH: Int32Array;
@@ -212,14 +236,18 @@ export class Interpreter {
     this.RL = new Int32Array(REGISTER_COUNT + n);
     this.RH = new Int32Array(REGISTER_COUNT + n);
     this.blocks = blockLengths(program);
+    this.callbacks = callbackTable(program);
     for (const insn of program.instructions) {
       const pc = insn.pc;
-      const op = insn.spec.kind === 'call' && insn.src === CallSrc.HELPER && insn.imm === TAIL_CALL_HELPER ? Op.TAIL_CALL : opOf(insn.spec, insn.src);
+      const helperCall = insn.spec.kind === 'call' && insn.src === CallSrc.HELPER;
+      const op = helperCall && insn.imm === TAIL_CALL_HELPER ? Op.TAIL_CALL
+        : helperCall && isCallbackHelper(insn.imm) ? Op.CALLBACK_HELPER : opOf(insn.spec, insn.src);
       this.ops[pc] = op;
       this.words[pc] = op | (insn.dst << 8) | (this.blocks[pc] !== 0 ? LEADER_BIT : 0);
       this.offs[pc] = insn.off;
       const k = REGISTER_COUNT + pc;
-      if (op === Op.LDDW) { this.RL[k] = insn.imm; this.RH[k] = insn.immHi!; }
+      if (op === Op.LDDW && isFuncLddw(insn)) { this.RL[k] = callbackId(this.callbacks, insn); this.RH[k] = 0; }
+      else if (op === Op.LDDW) { this.RL[k] = insn.imm; this.RH[k] = insn.immHi!; }
       else { this.RL[k] = insn.imm; this.RH[k] = insn.imm >> 31; }
       const immediate = insn.spec.source === 'imm' || insn.spec.kind === 'lddw' || insn.spec.kind === 'ldabs';
       this.srcs[pc] = immediate ? k : insn.spec.kind === 'callx' ? insn.dst : insn.src;
@@ -273,6 +301,8 @@ export class Interpreter {
     // Saved state of callers: return pc, r6..r9 and r10 (lo/hi), may_goto counter.
     const FRAME_WORDS = 12;
     const frames = new Int32Array(MAX_CALL_FRAMES * FRAME_WORDS);
+    /** The callback loop each frame is running (by the frame's depth), if any. */
+    let loops: (CallbackLoop | undefined)[] | undefined;
     let depth = 0;
     let mayGoto = MAY_GOTO_LIMIT;
     let executed = 0;
@@ -538,6 +568,25 @@ export class Interpreter {
           RL[0] = TAIL_CALL_FAILED; RH[0] = -1;
           break;
         }
+        case Op.CALLBACK_HELPER: {
+          const st = cur.startCallbackLoop(RL, RH, pc, area.stackTop, depth);
+          if (st === null) break; // r0 holds the result (an error, or no iteration)
+          (loops ??= [])[depth] = st;
+          // the callback (its r1..r5 are set) runs as a bpf-to-bpf call that returns to this pc
+          frameProgs[depth] = cur;
+          if (depth + 1 >= MAX_CALL_FRAMES) {
+            throw new ExecutionError('CallDepthExceeded', pc, `call depth exceeds ${MAX_CALL_FRAMES} frames`);
+          }
+          const f = depth * FRAME_WORDS;
+          frames[f] = pc;
+          for (let r = 6; r <= FRAME_POINTER; r++) { frames[f + 1 + (r - 6) * 2] = RL[r]!; frames[f + 2 + (r - 6) * 2] = RH[r]!; }
+          frames[f + 11] = mayGoto;
+          depth++;
+          RL[FRAME_POINTER] = (RL[FRAME_POINTER]! - STACK_FRAME_BYTES) | 0;
+          mayGoto = MAY_GOTO_LIMIT;
+          pc = st.entry;
+          continue;
+        }
         case Op.CALL_LOCAL: {
           frameProgs[depth] = cur;
           if (depth + 1 >= MAX_CALL_FRAMES) {
@@ -574,6 +623,20 @@ export class Interpreter {
           for (let r = 6; r <= FRAME_POINTER; r++) { RL[r] = frames[f + 1 + (r - 6) * 2]!; RH[r] = frames[f + 2 + (r - 6) * 2]!; }
           mayGoto = frames[f + 11]!;
           pc = frames[f]!;
+          const st = loops?.[depth];
+          if (st !== undefined && ops[pc] === Op.CALLBACK_HELPER) {
+            // back in bpf_loop / bpf_for_each_map_elem: call again or return the count
+            if (cur.nextCallback(st, RL, RH, pc)) {
+              frames[f + 11] = mayGoto;
+              depth++;
+              RL[FRAME_POINTER] = (RL[FRAME_POINTER]! - STACK_FRAME_BYTES) | 0;
+              mayGoto = MAY_GOTO_LIMIT;
+              pc = st.entry;
+              continue;
+            }
+            loops![depth] = undefined;
+            pc++;
+          }
           continue;
         }
         // ---- legacy packet access: big-endian load from the data window; out of bounds ends the program with 0
@@ -620,6 +683,84 @@ export class Interpreter {
     }
     const target = id === 0 ? undefined : tailCallPeers(this.machine).interpreters.get(id) as Interpreter | undefined;
     return { count: count + 1, target };
+  }
+
+  /**
+   * Starts bpf_loop / bpf_for_each_map_elem at `pc` (see ../runtime/callbacks.ts): null when the callback
+   * is not called at all (r0 then holds the result), else the loop state with the first call's r1..r5 set.
+   */
+  private startCallbackLoop(RL: Int32Array, RH: Int32Array, pc: number, stackTop: number, depth: number): CallbackLoop | null {
+    const loop = RL[REGISTER_COUNT + pc] === BPF_LOOP_HELPER;
+    const id = RL[2]!, entry = RH[2] === 0 && id > 0 ? this.callbacks[id - 1] : undefined;
+    if (entry === undefined) throw new ExecutionError('UnknownHelper', pc, `${loop ? 'bpf_loop' : 'bpf_for_each_map_elem'}: r2 is no callback`);
+    const saved = new Int32Array(10);
+    for (let r = 1; r <= 5; r++) { saved[(r - 1) * 2] = RL[r]!; saved[(r - 1) * 2 + 1] = RH[r]!; }
+    const st: CallbackLoop = { loop, entry, count: 0, limit: 0, ctxLo: RL[3]!, ctxHi: RH[3]!, map: 0, keys: 0, prev: 0, keySize: 0, saved };
+    const done = (v: number): null => { this.restoreArgs(st, RL, RH); RL[0] = v; RH[0] = v < 0 ? -1 : 0; return null; };
+    if (RL[4] !== 0 || RH[4] !== 0) return done(CALLBACK_EINVAL);
+    if (loop) {
+      const n = RL[1]! >>> 0; // nr_loops is a u32
+      if (n > BPF_MAX_LOOPS) return done(CALLBACK_E2BIG);
+      st.limit = n;
+    } else {
+      const map = RL[1]! >>> 0;
+      const buf = this.machine.memory.buffer;
+      if (RH[1] !== 0 || map + MAP_MAX_ENTRIES_OFFSET + 4 > buf.byteLength) {
+        throw new ExecutionError('MemoryAccessViolation', pc, `bpf_for_each_map_elem: no map at 0x${map.toString(16)}`);
+      }
+      const dv = new DataView(buf);
+      st.map = map;
+      st.limit = dv.getUint32(map + MAP_MAX_ENTRIES_OFFSET, true);
+      st.keySize = dv.getUint32(map + MAP_KEY_SIZE_OFFSET, true);
+      if (st.keySize > CALLBACK_KEY_BYTES) return done(CALLBACK_E2BIG);
+      st.keys = callbackKeyBuffers(stackTop, depth);
+    }
+    return this.nextCallback(st, RL, RH, pc, true) ? st : null;
+  }
+
+  /**
+   * After the callback returned (r0), or before the first call: sets r1..r5 for the next call and returns
+   * true, or sets r0 to the count, restores r1..r5 and returns false.
+   */
+  private nextCallback(st: CallbackLoop, RL: Int32Array, RH: Int32Array, pc: number, first = false): boolean {
+    if (!first && (RL[0] !== 0 || RH[0] !== 0)) return this.finishCallbacks(st, RL, RH);
+    if (st.count >= st.limit) return this.finishCallbacks(st, RL, RH);
+    if (st.loop) {
+      RL[1] = st.count; RH[1] = 0;
+      RL[2] = st.ctxLo; RH[2] = st.ctxHi;
+      RL[3] = 0; RH[3] = 0;
+    } else {
+      const k = this.machine.kernelExports as Record<string, (...a: number[]) => number> | undefined;
+      const nextKey = k?.[NEXT_KEY_EXPORT], lookup = k?.[LOOKUP_EXPORT];
+      if (!nextKey || !lookup) throw new ExecutionError('UnknownHelper', pc, 'bpf_for_each_map_elem needs the map kernels');
+      // two key buffers, used in turn (as the JIT does): the next key goes to the one the previous is not in
+      let value = 0;
+      for (;;) {
+        const next = st.prev === st.keys ? st.keys + CALLBACK_KEY_BYTES : st.keys;
+        if (nextKey(st.map, st.prev, next) !== 0) return this.finishCallbacks(st, RL, RH);
+        st.prev = next;
+        value = lookup(st.map, next) >>> 0;
+        if (value !== 0) break; // deleted meanwhile: skip it
+      }
+      RL[1] = st.map; RH[1] = 0;
+      RL[2] = st.prev; RH[2] = 0;
+      RL[3] = value; RH[3] = 0;
+      RL[4] = st.ctxLo; RH[4] = st.ctxHi;
+    }
+    if (st.loop) { RL[4] = 0; RH[4] = 0; }
+    RL[5] = 0; RH[5] = 0;
+    st.count++;
+    return true;
+  }
+
+  private finishCallbacks(st: CallbackLoop, RL: Int32Array, RH: Int32Array): false {
+    this.restoreArgs(st, RL, RH);
+    RL[0] = st.count; RH[0] = 0;
+    return false;
+  }
+
+  private restoreArgs(st: CallbackLoop, RL: Int32Array, RH: Int32Array): void {
+    for (let r = 1; r <= 5; r++) { RL[r] = st.saved[(r - 1) * 2]!; RH[r] = st.saved[(r - 1) * 2 + 1]!; }
   }
 
   private callHelper(helper: HelperSpec | undefined, id: number, pc: number): void {

@@ -1,11 +1,12 @@
 /**
  * Basic blocks and functions of a program, by the execution contract's rule:
- * a block starts at pc 0, at every jump or local-call target and after every
+ * a block starts at pc 0, at every jump, local-call or callback target and after every
  * jump, call and exit. Each local-call target becomes a wasm function holding
  * every block reachable from it by jumps (a flat interpreter follows jumps
  * wherever they lead, so a block may belong to several functions).
  */
 import { CallSrc } from '../isa/opcodes.js';
+import { isFuncLddw } from '../runtime/callbacks.js';
 import { jumpTarget, type Instruction, type Program } from '../isa/instruction.js';
 
 export interface BasicBlock {
@@ -59,6 +60,12 @@ export function buildCfg(program: Program): Cfg {
   leader[0] = 1;
   const entrySet = new Set<number>([0]);
   for (const insn of instructions) {
+    if (isFuncLddw(insn)) {
+      // a callback (bpf_loop, bpf_for_each_map_elem) is a function of its own
+      const t = insn.pc + 1 + insn.imm;
+      if (validTarget(program, t)) { leader[t] = 1; entrySet.add(t); }
+      continue;
+    }
     if (!endsBlock(insn)) continue;
     leader[insn.pc + insn.spec.slots] = 1;
     if (isJump(insn) || isLocalCall(insn)) {

@@ -23,6 +23,13 @@ import { SKF_LL_OFF, SKF_NET_OFF } from '../runtime/layout.js';
 import { MAP_HEADER } from '../maps/header.js';
 import { MAP_TYPE } from '../maps/constants.js';
 import { MAP_MAX_ENTRIES_OFFSET, MAX_TAIL_CALLS, TAIL_CALL_FAILED, TAIL_CALL_HELPER } from '../runtime/tail-calls.js';
+import {
+  BPF_LOOP_HELPER, BPF_MAX_LOOPS, CALLBACK_E2BIG, CALLBACK_EINVAL, CALLBACK_KEY_BYTES, CALLBACK_KEYS_FROM_STACK_TOP, LOOKUP_EXPORT,
+  MAP_KEY_SIZE_OFFSET, NEXT_KEY_EXPORT, callbackId, callbackTable, isCallbackHelper, isFuncLddw,
+} from '../runtime/callbacks.js';
+/** Internal names of the kernels' exports a map iteration calls. */
+const ITER_NEXT_KEY = 'iter_next_key';
+const ITER_LOOKUP = 'iter_lookup';
 
 /** The map kernels' export behind bpf_map_lookup_elem (inlined for arrays in verified code). */
 const MAP_LOOKUP_EXPORT = 'map_lookup_elem';
@@ -149,9 +156,14 @@ class Translator {
   readonly r10Written: boolean;
   /** Entries reached by local calls (pc 0 may be one too). */
   readonly callTargets = new Set<number>();
+  /** Entry pc of each callback id (index id - 1), see ../runtime/callbacks.ts. */
+  readonly callbacks: number[];
+  /** The map-iteration kernel exports are imported. */
+  iterImports = false;
 
   constructor(readonly program: Program, readonly opts: TranslateOptions) {
     this.cfg = buildCfg(program);
+    this.callbacks = callbackTable(program);
     this.r10Written = program.instructions.some((i) => {
       const k = i.spec.kind;
       if (k === 'atomic') return i.src === FRAME_POINTER; // fetch forms and xchg write src
@@ -421,6 +433,7 @@ class Translator {
   helperCall(insn: Instruction): Expr {
     const ir = this.ir;
     if (insn.imm === TAIL_CALL_HELPER && this.opts.tailCalls) return this.tailCall();
+    if (isCallbackHelper(insn.imm)) return this.callbackHelper(insn);
     const spec = this.opts.helpers.get(insn.imm);
     const impl = spec?.impl;
     if (!spec || !impl || (!impl.js && !impl.kernel)) return this.trap(DiagnosticCode.UnknownHelper, insn.pc);
@@ -460,6 +473,94 @@ class Translator {
           ir.i64(0n))),
       ]),
       viaCall);
+  }
+
+  /**
+   * bpf_loop / bpf_for_each_map_elem (semantics: ../runtime/callbacks.ts): a wasm loop around a direct
+   * call of the callback's function, one loop per callback the program names (r2 holds its id). The map
+   * iteration calls the kernels' sys_get_next_key and map_lookup_elem. r1..r5 keep their values.
+   * Locals: t64a = calls made, t64b = the limit, t32a = the previous key (0: none yet), addr = the value.
+   */
+  callbackHelper(insn: Instruction): Expr {
+    const ir = this.ir;
+    const loop = insn.imm === BPF_LOOP_HELPER;
+    const pc = insn.pc;
+    const depth = (): Expr => ir.get(DEPTH, 'i32');
+    const count = (): Expr => ir.get(T64A, 'i64');
+    const done = `cb_done_${pc}`;
+    const result = (v: number): Expr => ir.block(null, [this.setReg(0, ir.i64(BigInt(v))), ir.br(done)]);
+    // map iteration: two key buffers at the top of the CPU's scratch space, one pair per frame
+    const keyA = (): Expr => ir.bin32('sub', ir.bin32('add', ir.wrap(ir.gget(G.top, 'i64')), ir.i32(CALLBACK_KEYS_FROM_STACK_TOP)),
+      ir.bin32('mul', depth(), ir.i32(2 * CALLBACK_KEY_BYTES)));
+    if (!loop && !this.iterImports) {
+      this.iterImports = true;
+      // listed in the manifest (under the helper's id and its negation) so the runtime supplies them
+      const name = 'bpf_for_each_map_elem';
+      this.helperImports.set(insn.imm, { id: insn.imm, name, kind: 'kernel', base: NEXT_KEY_EXPORT, params: ['i32', 'i32', 'i32'], result: 'i32' });
+      this.helperImports.set(-insn.imm, { id: -insn.imm, name, kind: 'kernel', base: LOOKUP_EXPORT, params: ['i32', 'i32'], result: 'i32' });
+      ir.importFunction(ITER_NEXT_KEY, KERNELS_MODULE, NEXT_KEY_EXPORT, ['i32', 'i32', 'i32'], 'i32');
+      ir.importFunction(ITER_LOOKUP, KERNELS_MODULE, LOOKUP_EXPORT, ['i32', 'i32'], 'i32');
+    }
+    const prev = (): Expr => ir.get(T32A, 'i32');
+    // the buffer the next key goes to: the one the previous key is not in
+    const nextBuf = (): Expr => ir.select(ir.bin32('eq', prev(), keyA()), ir.bin32('add', keyA(), ir.i32(CALLBACK_KEY_BYTES)), keyA());
+    const perCallback = (entry: number, id: number): Expr => {
+      const brk = `cb_brk_${pc}_${id}`, again = `cb_loop_${pc}_${id}`;
+      const args: Expr[] = [];
+      for (let r = 0; r < REGISTER_COUNT; r++) {
+        let v: Expr;
+        if (r === FRAME_POINTER) v = ir.bin64('sub', this.reg(r), ir.i64(BigInt(STACK_FRAME_BYTES)));
+        else if (loop) v = r === 1 ? ir.bin64('sub', count(), ir.i64(1n)) : r === 2 ? this.reg(3) : r >= 3 && r <= 5 ? ir.i64(0n) : this.reg(r);
+        else {
+          v = r === 1 ? this.reg(1) : r === 2 ? this.zext(prev()) : r === 3 ? this.zext(ir.get(ADDR, 'i32'))
+            : r === 4 ? this.reg(3) : r === 5 ? ir.i64(0n) : this.reg(r);
+        }
+        args.push(v);
+      }
+      args.push(ir.bin32('add', depth(), ir.i32(1)));
+      const next: Expr[] = loop ? [] : [
+        // the next element: stop when there is none; skip one deleted meanwhile
+        ir.br(brk, ir.call(ITER_NEXT_KEY, [this.low(1), prev(), nextBuf()], 'i32')),
+        ir.set(T32A, nextBuf()),
+        ir.set(ADDR, ir.call(ITER_LOOKUP, [this.low(1), prev()], 'i32')),
+        ir.br(again, ir.bin32('eq', ir.get(ADDR, 'i32'), ir.i32(0))),
+      ];
+      return ir.block(brk, [
+        ir.loop(again, ir.block(null, [
+          ir.br(brk, ir.bin64('ge_u', count(), ir.get(T64B, 'i64'))),
+          ...next,
+          ir.set(T64A, ir.bin64('add', count(), ir.i64(1n))),
+          ir.if(ir.bin32('ge_u', depth(), ir.i32(MAX_CALL_FRAMES - 1)), this.trap(DiagnosticCode.CallDepthExceeded, pc)),
+          ...this.syncBudget(),
+          this.setReg(0, ir.call(funcName(entry), args, 'i64')),
+          ...(this.opts.budgeted ? [ir.set(REM, ir.gget(G.rem, 'i64'))] : []),
+          ir.br(brk, ir.bin64('ne', this.reg(0), ir.i64(0n))),
+          ir.br(again),
+        ])),
+      ]);
+    };
+    // dispatch on the id in r2; an id naming no callback traps as an unknown helper
+    let dispatch: Expr = this.trap(DiagnosticCode.UnknownHelper, pc);
+    for (let id = this.callbacks.length; id >= 1; id--) {
+      dispatch = ir.if(ir.bin64('eq', this.reg(2), ir.i64(BigInt(id))), perCallback(this.callbacks[id - 1]!, id), dispatch);
+    }
+    return ir.block(null, [
+      ir.block(done, [
+        ir.if(ir.bin64('ne', this.reg(4), ir.i64(0n)), result(CALLBACK_EINVAL)),
+        ...(loop ? [
+          ir.if(ir.bin32('gt_u', this.low(1), ir.i32(BPF_MAX_LOOPS)), result(CALLBACK_E2BIG)),
+          ir.set(T64B, this.zext(this.low(1))),
+        ] : [
+          ir.if(ir.bin32('gt_u', ir.load32(4, ir.bin32('add', this.low(1), ir.i32(MAP_KEY_SIZE_OFFSET))), ir.i32(CALLBACK_KEY_BYTES)), result(CALLBACK_E2BIG)),
+          ir.set(T64B, this.zext(ir.load32(4, ir.bin32('add', this.low(1), ir.i32(MAP_HEADER.maxEntries))))),
+          ir.set(T32A, ir.i32(0)),
+        ]),
+        ir.set(T64A, ir.i64(0n)),
+        dispatch,
+        this.setReg(0, count()),
+      ]),
+      ...this.loadDataWindow(),
+    ]);
   }
 
   localCall(insn: Instruction, target: number): Expr {
@@ -503,7 +604,10 @@ class Translator {
         return this.setReg(dst, this.zext(bits === 8 ? ir.un32('extend8_s', this.low(src)) : ir.un32('extend16_s', this.low(src))));
       }
       case 'end': return this.end(insn);
-      case 'lddw': return this.setReg(dst, ir.i64(lddwValue(insn)));
+      case 'lddw':
+        // a callback's address is its id in the shared table (../runtime/callbacks.ts)
+        if (isFuncLddw(insn)) return this.setReg(dst, ir.i64(BigInt(callbackId(this.callbacks, insn))));
+        return this.setReg(dst, ir.i64(lddwValue(insn)));
       case 'ldabs': case 'ldind': return this.ldPacket(insn);
       case 'ldx': case 'ldxs':
         return this.setReg(dst, ir.load64(spec.size!, spec.kind === 'ldxs', this.addr(src, off, spec.size!, pc)));
