@@ -54,7 +54,7 @@ test('the fixture covers every helper and its error codes', () => {
 for (const [tier, unverified] of MODES) {
   test(`${label(tier, unverified)}: every case as the kernel ran it`, () => {
     // a fresh object per case: the kernel oracle loads the object for every run (the spin-lock counter starts at 0).
-    // The verifier refuses bpf_spin_lock for now (src/verifier: "has to have BTF"), so spinlock.o runs sandboxed only.
+    // The verifier refuses bpf_spin_lock and bpf_snprintf's const string for now, so spinlock.o and snprintf.o run sandboxed only.
     let ran = 0;
     for (const c of expected.cases) {
       if (c.object && !unverified) continue;
