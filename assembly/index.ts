@@ -11,7 +11,7 @@ import {
   T_PERF_EVENT_ARRAY, T_STACK_TRACE, T_CGROUP_ARRAY, T_CGROUP_STORAGE, T_PERCPU_CGROUP_STORAGE, T_SOCKMAP,
   T_SK_STORAGE, T_INODE_STORAGE, T_TASK_STORAGE, T_CGRP_STORAGE, T_REUSEPORT_SOCKARRAY, T_SOCKHASH, T_DEVMAP, T_DEVMAP_HASH, T_CPUMAP, T_XSKMAP,
   EINVAL, ENOMEM, ENOTSUPP, EOPNOTSUPP,
-  cpu, ncpus, setCpu, setNcpus, round8,
+  cpu, ncpus, setCpu, setNcpus, round8, spinLock, spinUnlock,
 } from './common';
 import { allocInit, allocNcpus, kalloc, kfree, nextMapId, heapBrk, redirectBase, setRedirectBase, callchainBase, setCallchainBase, currentBase, setCurrentBase } from './alloc';
 import {
@@ -338,3 +338,14 @@ export function sys_lookup_and_delete(map: usize, key: usize, out: usize, flags:
   }
   return -ENOTSUPP;
 }
+
+/**
+ * bpf_spin_lock / bpf_spin_unlock (helpers 93, 94): `lock` points at the
+ * struct bpf_spin_lock inside a map value, the same word BPF_F_LOCK updates
+ * and lookups from user space take (copyValueLocked), taken with the same
+ * atomic compare-exchange, so programs and user space exclude each other
+ * across worker threads. The verifier guarantees a lock is released before
+ * exit and never taken twice.
+ */
+export function spin_lock(lock: usize): i64 { spinLock(lock); return 0; }
+export function spin_unlock(lock: usize): i64 { spinUnlock(lock); return 0; }

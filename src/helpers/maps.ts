@@ -47,6 +47,8 @@ export const MAP_HELPERS: readonly MapHelper[] = [
   { id: 133, export: 'ringbuf_discard', params: ['i32', 'i64'], result: 'i64', proto: { ret: 'void', args: ['ptr_to_alloc_mem', 'anything'], gplOnly: gpl } },
   { id: 134, export: 'ringbuf_query', params: ['i32', 'i64'], result: 'i64', proto: { ret: 'integer', args: ['const_map_ptr', 'anything'], gplOnly: gpl } },
   { id: 195, export: 'map_lookup_percpu_elem', params: ['i32', 'i32', 'i32'], result: 'i32', proto: { ret: 'ptr_to_map_value_or_null', args: ['const_map_ptr', 'ptr_to_map_key', 'anything'], gplOnly: gpl } },
+  { id: 93, export: 'spin_lock', params: ['i32'], result: 'i64', proto: { ret: 'void', args: ['ptr_to_spin_lock'], gplOnly: gpl } },
+  { id: 94, export: 'spin_unlock', params: ['i32'], result: 'i64', proto: { ret: 'void', args: ['ptr_to_spin_lock'], gplOnly: gpl } },
 ];
 
 /**

@@ -14,7 +14,9 @@
 const EINVAL = 22;
 /** MAX_BPRINTF_BUF. */
 const BPRINTF_BUF = 1024;
-const MAX_ARGS = 3;
+
+/** MAX_BPRINTF_VARARGS: bpf_snprintf's most u64 arguments. */
+export const MAX_BPRINTF_VARARGS = 12;
 
 export interface PrintkResult { text: string; length: number }
 
@@ -33,8 +35,9 @@ function pad(s: string, width: number, flags: string): string {
 }
 
 /**
- * Formats `fmtBytes` (the fmt/fmt_size argument) with the three u64
- * arguments; `readStr(addr, max)` reads a kernel string for %s (undefined on
+ * Formats `fmtBytes` (the fmt/fmt_size argument) with the u64 arguments
+ * (bpf_trace_printk's three, bpf_snprintf's up to MAX_BPRINTF_VARARGS: a
+ * conversion beyond them is EINVAL, as bpf_bprintf_prepare's num_args); `readStr(addr, max)` reads a kernel string for %s (undefined on
  * a fault, which prints as an empty string). Returns an errno on a format the
  * kernel refuses.
  */
@@ -52,7 +55,7 @@ export function formatTracePrintk(
     if (!isPrintOrSpace(c)) return EINVAL;
     if (fmt[i] !== '%') { out += fmt[i]; continue; }
     if (fmt[i + 1] === '%') { out += '%'; i++; continue; }
-    if (spec >= MAX_ARGS) return EINVAL;
+    if (spec >= args.length) return EINVAL;
     const arg = args[spec++] ?? 0n;
     i++;
     let flags = '';

@@ -10,7 +10,7 @@ import { NULL_GUARD_BYTES } from '../runtime/layout.js';
 import {
   commBytes, currentTask, helperWritable, kernelReadable, readUser, readUserPrefix, taskStructAddress, USER_SPACE_BASE,
 } from '../programs/task.js';
-import { formatTracePrintk } from './printk.js';
+import { formatTracePrintk, MAX_BPRINTF_VARARGS } from './printk.js';
 
 const EFAULT = 14, ERANGE = 34, EINVAL = 22;
 const neg = (e: number): bigint => BigInt.asUintN(64, BigInt(-e));
@@ -129,12 +129,70 @@ export function registerTracingHelpers(registry: HelperRegistry): HelperRegistry
       return BigInt(r.length);
     },
   });
+
+  /**
+   * bpf_snprintf (kernel/bpf/helpers.c): data_len a multiple of 8, at most
+   * 12 u64 arguments, data non-NULL when data_len is set, else -EINVAL; the
+   * format under bpf_bprintf_prepare's rules (the formatter above, each
+   * conversion taking the next u64); bstr_printf writes at most str_size - 1
+   * bytes and a NUL into str; the result is the whole text's length + 1.
+   */
+  registry.register('bpf_snprintf', {
+    js: (rt, str, strSize, fmt, data, dataLen) => {
+      const m = rt as Machine;
+      const size = Number(BigInt.asUintN(32, strSize)), len = Number(BigInt.asUintN(32, dataLen));
+      if (len % 8 !== 0 || len > MAX_BPRINTF_VARARGS * 8 || (len !== 0 && data === 0n)) return neg(EINVAL);
+      // ARG_PTR_TO_CONST_STR: a NUL-terminated string in readable memory (the verifier checks it is read-only)
+      const fmtBytes = readCString(m, fmt);
+      if (fmtBytes === undefined) return neg(EFAULT);
+      if (len !== 0 && !programReadable(m, data, len)) return neg(EFAULT);
+      const dv = new DataView(m.memory.buffer);
+      const args: bigint[] = [];
+      for (let i = 0; i < len / 8; i++) args.push(dv.getBigUint64(Number(data) + 8 * i, true));
+      // %s, %pI4 and friends read kernel memory: here any memory the program itself may reach (stack, maps, context, packet) too
+      const r = formatTracePrintk(fmtBytes, args, (addr, max) => readStr(m, addr, max, true),
+        (addr, n) => programReadable(m, addr, n) ? bytesAt(m, addr, n).slice() : undefined);
+      if (typeof r === 'number') return neg(r);
+      if (size > 0) {
+        if (badDst(rt, str, size)) return neg(EFAULT);
+        const out = bytesAt(rt, str, size);
+        const n = Math.min(r.length, size - 1);
+        for (let i = 0; i < n; i++) out[i] = r.text.charCodeAt(i) & 0xff;
+        out[n] = 0;
+      }
+      return BigInt(r.length + 1);
+    },
+  });
   return registry;
 }
 
+/** A NUL-terminated string at addr with its NUL, or undefined when it runs into unreadable memory. */
+function readCString(m: Machine, addr: bigint): Uint8Array | undefined {
+  const mem = new Uint8Array(m.memory.buffer);
+  for (let i = 0; ; i++) {
+    if (!programReadable(m, addr + BigInt(i), 1)) return undefined;
+    if (mem[Number(addr) + i] === 0) return mem.slice(Number(addr), Number(addr) + i + 1);
+  }
+}
+
+/** Kernel memory of the run or memory a program reaches (stack, context, packet, map heap). */
+function programReadable(m: Machine, addr: bigint, size: number): boolean {
+  return addr >= BigInt(NULL_GUARD_BYTES) && (kernelReadable(m, m.cpu, addr, size) || helperWritable(m, m.cpu, addr, size));
+}
+
 /** A %s argument: a kernel string (bpf_bprintf_prepare copies it with strncpy_from_kernel_nofault). */
-function readStr(m: Machine, addr: bigint, max: number): string | undefined {
+function readStr(m: Machine, addr: bigint, max: number, programMemory = false): string | undefined {
   if (!kernelAddressAllowed(addr)) return undefined;
+  if (programMemory && programReadable(m, addr, 1)) {
+    const mem = new Uint8Array(m.memory.buffer);
+    let s = '';
+    for (let i = 0; i < max - 1 && programReadable(m, addr + BigInt(i), 1); i++) {
+      const b = mem[Number(addr) + i]!;
+      if (b === 0) break;
+      s += String.fromCharCode(b);
+    }
+    return s;
+  }
   const mem = new Uint8Array(m.memory.buffer);
   let s = '';
   for (let i = 0; i < max - 1; i++) {

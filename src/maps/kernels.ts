@@ -25,6 +25,8 @@ export interface MapKernelExports {
   map_pop_elem(map: number, value: number): bigint;
   map_peek_elem(map: number, value: number): bigint;
   map_lookup_percpu_elem(map: number, key: number, cpu: number): number;
+  spin_lock(lock: number): bigint;
+  spin_unlock(lock: number): bigint;
   prog_array_get(map: number, index: number): number;
   perf_event_output(ctx: number, map: number, flags: bigint, data: number, size: bigint): bigint;
   perf_event_create(type: number, config: number, oncpu: number, dataBytes: number, id: bigint): number;

@@ -24,6 +24,7 @@ import { EbpfError } from '../diagnostics/index.js';
 import { PACKET_TAILROOM, type RunRegions } from '../runtime/layout.js';
 import type { Machine } from '../runtime/machine.js';
 import type { ProgramTypeName } from './types.js';
+import { endXdpRun } from './xdp.js';
 import type { ProgramTypeRuntime, TestRunInput, TestRunOutput } from './runtime.js';
 import { BPF_SOCK, BPF_SOCK_SIZE, SKB, SKB_CB, SKB_CB_BYTES, SK_BUFF_SIZE } from './contexts/sk_buff.js';
 import {
@@ -186,6 +187,7 @@ function makeRuntime(name: ProgramTypeName, opts: SkbTypeOptions): ProgramTypeRu
   return {
     name,
     prepare(machine, cpu, input: TestRunInput) {
+      endXdpRun(machine, cpu);
       const area = machine.area(cpu);
       const frame = input.data ?? new Uint8Array(0);
       if (frame.length < ETH_HLEN || frame.length > SKB_TEST_MAX_DATA) {

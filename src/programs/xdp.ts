@@ -7,7 +7,7 @@
  */
 import { PACKET_HEADROOM, PACKET_TAILROOM } from '../runtime/layout.js';
 import type { Machine } from '../runtime/machine.js';
-import type { HelperRegistry } from '../helpers/table.js';
+import type { HelperRegistry, HelperRuntime } from '../helpers/table.js';
 import { XDP_MD } from './context.js';
 import type { ProgramTypeRuntime, TestRunInput, TestRunOutput } from './runtime.js';
 import { resetMachineRedirect, machineRedirect, type RedirectTarget } from '../maps/redirect.js';
@@ -21,7 +21,7 @@ const ETH_HLEN = 14;
 const PAGE_BYTES = 4096;
 /** xdp_metalen_invalid: metadata is a multiple of 4 bytes, at most 32. */
 const XDP_META_MAX = 32;
-const EINVAL = 22, EACCES = 13;
+const EINVAL = 22, EACCES = 13, EFAULT = 14;
 
 const OFF = Object.fromEntries(XDP_MD.fields.map((f) => [f.name, f.offset])) as Record<string, number>;
 
@@ -34,6 +34,11 @@ function frameOf(machine: Machine, cpu: number): XdpFrame {
   if (!f) throw new Error('XDP helper called outside an XDP run');
   return f;
 }
+
+/** Whether `cpu`'s current packet run is XDP's (helpers shared with tc, bpf_check_mtu, ask). */
+export function isXdpRun(machine: Machine, cpu: number): boolean { return frames.get(machine)?.[cpu] !== undefined; }
+/** An skb run starts on `cpu`: the XDP frame geometry no longer applies. */
+export function endXdpRun(machine: Machine, cpu: number): void { const l = frames.get(machine); if (l) l[cpu] = undefined as unknown as XdpFrame; }
 
 export const xdpRuntime: ProgramTypeRuntime = {
   name: 'xdp',
@@ -131,4 +136,26 @@ export function registerXdpHelpers(registry: HelperRegistry): void {
       return 0n;
     },
   }, { proto: { ret: 'integer', args: ['ptr_to_ctx', 'anything'], gplOnly: false, changesPacket: true }, programTypes: ['xdp'] });
+
+  /**
+   * bpf_xdp_load_bytes / bpf_xdp_store_bytes (net/core/filter.c
+   * bpf_xdp_pointer on a linear buffer): offset or len above 0xffff is
+   * -EFAULT, offset + len beyond data_end - data is -EINVAL, else the bytes
+   * are copied and the result is 0. Test runs build no fragments.
+   */
+  const xdpBytes = (store: boolean) => (rt: HelperRuntime, ctxArg: bigint, offArg: bigint, bufArg: bigint, lenArg: bigint): bigint => {
+    const m = rt as Machine, ctx = Number(ctxArg);
+    const off = Number(BigInt.asUintN(32, offArg)), len = Number(BigInt.asUintN(32, lenArg)), buf = Number(bufArg);
+    if (off > 0xffff || len > 0xffff) return neg(EFAULT);
+    const { data, end } = read(m, ctx);
+    if (off + len > end - data) return neg(EINVAL);
+    const mem = new Uint8Array(m.memory.buffer);
+    if (store) mem.copyWithin(data + off, buf, buf + len);
+    else mem.copyWithin(buf, data + off, data + off + len);
+    return 0n;
+  };
+  registry.register('bpf_xdp_load_bytes', { js: xdpBytes(false) },
+    { proto: { ret: 'integer', args: ['ptr_to_ctx', 'anything', 'ptr_to_uninit_mem', 'const_size'], gplOnly: false }, programTypes: ['xdp'] });
+  registry.register('bpf_xdp_store_bytes', { js: xdpBytes(true) },
+    { proto: { ret: 'integer', args: ['ptr_to_ctx', 'anything', 'ptr_to_mem', 'const_size'], gplOnly: false }, programTypes: ['xdp'] });
 }

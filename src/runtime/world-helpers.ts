@@ -7,7 +7,7 @@
  */
 import type { HelperRegistry, HelperRuntime } from '../helpers/table.js';
 import type { ProgramTypeName } from '../programs/types.js';
-import { XdpAction } from '../programs/xdp.js';
+import { XdpAction, isXdpRun } from '../programs/xdp.js';
 import type { Machine } from './machine.js';
 import { EMPTY_WORLD, type World, type WorldInterface, type WorldRoute } from './world.js';
 
@@ -138,7 +138,59 @@ export function takeRedirect(machine: Machine, cpu: number): number {
  * machine whose runs are XDP gets XDP's semantics: flags must be 0, else
  * XDP_ABORTED; the target is recorded).
  */
+/** enum bpf_check_mtu_ret and bpf_check_mtu_flags. */
+export const BPF_MTU_CHK_RET = { SUCCESS: 0, FRAG_NEEDED: 1, SEGS_TOO_BIG: 2 } as const;
+const BPF_MTU_CHK_SEGS = 1n;
+/** dev->hard_header_len of Ethernet and the loopback. */
+const HARD_HEADER_LEN = 14;
+/** The MTU of every device of a machine outside any world. */
+const DEFAULT_MTU = 1500;
+
+/**
+ * The device __dev_via_ifindex finds: ifindex 0 is the packet's own device
+ * (the world's ingress); a world without interfaces has one of every
+ * ifindex, with MTU 1500.
+ */
+function mtuOf(world: World, ifindex: number): number | undefined {
+  if (world.interfaces.length === 0) return DEFAULT_MTU;
+  return world.interfaces.find((i) => i.ifindex === (ifindex === 0 ? world.ingress : ifindex))?.mtu;
+}
+
+/**
+ * bpf_check_mtu (net/core/filter.c bpf_xdp_check_mtu / bpf_skb_check_mtu):
+ * the packet's length (data_end - data for XDP, skb->len for tc), or
+ * *mtu_len + the device's hard header when *mtu_len is set, plus len_diff,
+ * against the device's MTU + hard header. Writes the MTU to *mtu_len and
+ * returns BPF_MTU_CHK_RET_*, or -EINVAL on bad flags or -ENODEV, leaving
+ * *mtu_len alone (as the 6.18 kernel does). XDP takes no flags; tc accepts
+ * BPF_MTU_CHK_SEGS (not with len_diff or *mtu_len). Test runs build
+ * no GSO packets, so SEGS_TOO_BIG never happens.
+ */
+export function checkMtu(world: World, mem: Uint8Array, xdp: boolean, ctx: number, ifindex: number, mtuLen: number, lenDiff: number, flags: bigint): number {
+  const dv = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
+  const want = dv.getUint32(mtuLen, true);
+  if (xdp) {
+    if (flags !== 0n) return -EINVAL;
+    const mtu = mtuOf(world, ifindex);
+    if (mtu === undefined) return -ENODEV;
+    let len = want ? want + HARD_HEADER_LEN : dv.getUint32(ctx + 4, true) - dv.getUint32(ctx, true);
+    len = (len + lenDiff) | 0;
+    dv.setUint32(mtuLen, mtu, true);
+    return len > mtu + HARD_HEADER_LEN ? BPF_MTU_CHK_RET.FRAG_NEEDED : BPF_MTU_CHK_RET.SUCCESS;
+  }
+  if ((flags & ~BPF_MTU_CHK_SEGS) !== 0n || ((flags & BPF_MTU_CHK_SEGS) && (lenDiff || want))) return -EINVAL;
+  const mtu = mtuOf(world, ifindex);
+  if (mtu === undefined) return -ENODEV;
+  const len = ((want ? want + HARD_HEADER_LEN : dv.getUint32(ctx, true)) + lenDiff) | 0; // __sk_buff.len
+  dv.setUint32(mtuLen, mtu, true);
+  return len <= mtu + HARD_HEADER_LEN ? BPF_MTU_CHK_RET.SUCCESS : BPF_MTU_CHK_RET.FRAG_NEEDED;
+}
+
 export function registerWorldHelpers(registry: HelperRegistry): void {
+  registry.register('bpf_check_mtu', {
+    js: (rt, ctx, ifindex, mtuLen, lenDiff, flags) => BigInt(checkMtu(stateOf(rt).world, new Uint8Array(rt.memory.buffer),
+      isXdpRun(rt as Machine, rt.cpu), Number(ctx), Number(BigInt.asUintN(32, ifindex)), Number(mtuLen), Number(BigInt.asIntN(32, lenDiff)), flags)),
+  }, { proto: { ret: 'integer', args: ['ptr_to_ctx', 'anything', 'ptr_to_int', 'anything', 'anything'], gplOnly: false }, programTypes: ['xdp', 'sched_cls', 'sched_act'] });
   registry.register('bpf_fib_lookup', {
     js: (rt, _ctx, params, plen, flags) => BigInt(fibLookup(stateOf(rt).world, new Uint8Array(rt.memory.buffer), Number(params),
       Number(BigInt.asIntN(32, plen)), Number(BigInt.asUintN(32, flags)))),
