@@ -122,9 +122,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const args = ['run-pcap', c.obj, '--prog', c.prog, '--pcap', PACKETS, '--dump-maps'];
     const r = spawnSync(oracle, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.status !== 0) {
-      const why = r.stderr.trim().split('\n').filter((l) => !/^libbpf: /.test(l) || /error|fail|unknown|unrecogn/i.test(l)).slice(-1)[0] ?? `exit ${r.status}`;
-      skips.push({ key: c.key, reason: `oracle cannot run it: ${why.slice(0, 200)}` });
-      process.stdout.write(`skip    ${c.key}: ${why.slice(0, 200)}\n`);
+      const lines = r.stderr.trim().split('\n');
+      const cause = lines.find((l) => /legacy map definitions|failed to auto-pin|prog '[^']+': failed to load|pseudo btf_id|must provide btf_id|invalid func unknown|unknown func/.test(l));
+      const why = [cause, lines.slice(-1)[0]].filter(Boolean).join(' -> ') || `exit ${r.status}`;
+      skips.push({ key: c.key, reason: `oracle cannot run it: ${why.slice(0, 300)}` });
+      process.stdout.write(`skip    ${c.key}: ${why.slice(0, 300)}\n`);
       continue;
     }
     const file = join(FIXTURES, caseFile(c.key));
