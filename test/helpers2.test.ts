@@ -82,14 +82,19 @@ test('bpf_spin_lock takes the value word user-space BPF_F_LOCK takes (same kerne
   }
 });
 
-test('bpf_check_mtu outside any world: every device has MTU 1500', () => {
+test('bpf_check_mtu outside any world: the packet\'s device is the loopback (MTU 65536, as BPF_PROG_TEST_RUN), any other 1500', () => {
   const mem = new Uint8Array(64);
   const dv = new DataView(mem.buffer);
   dv.setUint32(0, 16, true); dv.setUint32(4, 16 + 1514, true); // xdp_md data, data_end
   assert.is(checkMtu(EMPTY_WORLD, mem, true, 0, 7, 32, 0, 0n), 0);
   assert.is(dv.getUint32(32, true), 1500);
   dv.setUint32(32, 0, true);
-  assert.is(checkMtu(EMPTY_WORLD, mem, true, 0, 0, 32, 1, 0n), 1);
+  assert.is(checkMtu(EMPTY_WORLD, mem, true, 0, 7, 32, 1, 0n), 1);
+  for (const ifindex of [0, 1]) {
+    dv.setUint32(32, 0, true);
+    assert.is(checkMtu(EMPTY_WORLD, mem, true, 0, ifindex, 32, 0, 0n), 0);
+    assert.is(dv.getUint32(32, true), 65536, `ifindex ${ifindex}`);
+  }
 });
 
 test('bpf_snprintf shares the trace_printk formatter: up to 12 arguments, a conversion beyond data_len is EINVAL', () => {

@@ -143,16 +143,19 @@ export const BPF_MTU_CHK_RET = { SUCCESS: 0, FRAG_NEEDED: 1, SEGS_TOO_BIG: 2 } a
 const BPF_MTU_CHK_SEGS = 1n;
 /** dev->hard_header_len of Ethernet and the loopback. */
 const HARD_HEADER_LEN = 14;
-/** The MTU of every device of a machine outside any world. */
+/** The MTU of every other device of a machine outside any world. */
 const DEFAULT_MTU = 1500;
+/** The loopback's MTU (drivers/net/loopback.c: 64 KiB): BPF_PROG_TEST_RUN's packets arrive on it. */
+const LOOPBACK_MTU = 65536;
+const LOOPBACK_IFINDEX = 1;
 
 /**
  * The device __dev_via_ifindex finds: ifindex 0 is the packet's own device
- * (the world's ingress); a world without interfaces has one of every
- * ifindex, with MTU 1500.
+ * (the world's ingress); a world without interfaces is BPF_PROG_TEST_RUN's:
+ * packets on the loopback, every other ifindex a device with MTU 1500.
  */
 function mtuOf(world: World, ifindex: number): number | undefined {
-  if (world.interfaces.length === 0) return DEFAULT_MTU;
+  if (world.interfaces.length === 0) return ifindex === 0 || ifindex === LOOPBACK_IFINDEX ? LOOPBACK_MTU : DEFAULT_MTU;
   return world.interfaces.find((i) => i.ifindex === (ifindex === 0 ? world.ingress : ifindex))?.mtu;
 }
 
