@@ -10,7 +10,6 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // LoadedProgram's on-demand JIT import (Binaryen) is stubbed out, as in the runtime bundle
-import { noJitCompiler } from './bundle-runtime.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = join(root, 'dist/web');
@@ -31,7 +30,6 @@ export async function buildWeb({ check = true, quiet = false } = {}) {
     minify: true,
     sourcemap: 'linked',
     loader: { '.asm': 'text' },
-    plugins: [noJitCompiler],
     metafile: true,
     logLevel: 'warning',
     legalComments: 'none',

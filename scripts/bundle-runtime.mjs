@@ -23,22 +23,7 @@ const entry = join(root, 'dist/src/runtime-entry/index.js');
 const outDir = join(root, 'dist/runtime');
 mkdirSync(outDir, { recursive: true });
 
-// LoadedProgram's loadTier('jit') imports the JIT (Binaryen) on demand; in the
-// runtime bundle that import resolves to a module that says why it is absent
-// (precompiled modules run through loadPrecompiled instead).
-export const noJitCompiler = {
-  name: 'no-jit-compiler',
-  setup(b) {
-    b.onResolve({ filter: /\/jit\/tier\.js$/ }, (args) => ({ path: args.path, namespace: 'no-jit' }));
-    b.onLoad({ filter: /.*/, namespace: 'no-jit' }, () => ({
-      contents: "throw new Error('ebpf-wasm/runtime has no JIT compiler (Binaryen): compile ahead of time with `ebpf-wasm compile` and use loadPrecompiled');",
-      loader: 'js',
-    }));
-  },
-};
-
 const common = {
-  plugins: [noJitCompiler],
   bundle: true,
   format: 'esm',
   platform: 'neutral',
