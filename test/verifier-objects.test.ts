@@ -24,9 +24,6 @@ const labels: Record<string, Label> = JSON.parse(readFileSync(join(dir, 'objects
 const KERNEL_REJECTS: Record<string, string> = {
   'test/fixtures/elf/core.o:core_direct': 'Tracing programs must provide btf_id',
   'test/fixtures/elf/globals.o:use_ksym': "pseudo btf_id 0 in ldimm64 isn't KIND_VAR or KIND_FUNC",
-  // the labeller passes no map BTF and does not freeze .rodata (libbpf does both; test/helpers2.test.ts loads them sandboxed)
-  'test/fixtures/helpers2/spinlock.o:spin': "map '' has to have BTF in order to use bpf_spin_lock",
-  'test/fixtures/helpers2/snprintf.o:snprintf_xdp': "R3 does not point to a readonly map'",
 };
 /** Objects with no loadable program, and why. */
 const NO_PROGRAMS = /^(examples\/raw|test\/fixtures\/conformance-elf|test\/fixtures\/asm)\/|core_target\.o$|main\.o$/; // .text-only code (raw type / link inputs)

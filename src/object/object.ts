@@ -9,6 +9,7 @@ import { LoadError, ProgramError } from '../diagnostics/index.js';
 import { decode } from '../isa/decode.js';
 import { parseObject } from '../loader/object.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramRelocation, ProgramSpec } from '../loader/spec.js';
+import { spinLockOffset } from '../verifier/map-btf.js';
 import { instantiateMapKernelsSync, type MapKernels } from '../maps/kernels.js';
 import { BpfMaps, isErrno, type MapInfo, type ProgramRef } from '../maps/syscall.js';
 import { MAP_TYPE, mapTypeName } from '../maps/constants.js';
@@ -69,10 +70,17 @@ export interface LoadObjectOptions {
  * object's map specs and its license.
  */
 export function verifyProgram(prog: ProgramSpec, spec: ObjectSpec): VerifiedLoad {
-  const toVerifier = (m: MapSpec): VerifierMap => ({
-    type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags,
-    ...(m.innerMap ? { inner: toVerifier(m.innerMap) } : {}),
-  });
+  const toVerifier = (m: MapSpec): VerifierMap => {
+    // libbpf creates maps with their BTF value type (global data: the section's DATASEC) and freezes .rodata
+    const btf = spec.btf && m.valueType !== undefined ? spec.btf : undefined;
+    const lock = btf ? spinLockOffset(btf, m.valueType!) : undefined;
+    return {
+      type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name,
+      ...(m.innerMap ? { inner: toVerifier(m.innerMap) } : {}),
+      ...(btf ? { btf: true } : {}), ...(lock !== undefined ? { spinLockOff: lock } : {}),
+      ...(m.readonly && m.data ? { frozenData: m.data } : {}),
+    };
+  };
   const maps = spec.maps.map(toVerifier);
   // libbpf passes the program's BTF func_info with it (bpf_loop callbacks need it)
   const funcInfo = prog.funcInfo.map((f) => ({ insnOff: f.pc }));

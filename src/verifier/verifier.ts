@@ -13,7 +13,8 @@ import { tnumIsConst, tnumAdd, tnumSub, tnumConst, tnumStr, tnumSubreg, S64_MIN,
 import { scalarAluOp, scalarNeg, branchTaken, refine, negateJmp, swapJmp, JSET_NOT } from './alu.js';
 import { type State, type Frame, type Checkpoint, type Slot, SB, SLOT_BYTES, newFrame, cloneState, allRegs, statesEqualExact, stateSubsumes } from './state.js';
 import { type Cfg, subprogOf } from './cfg.js';
-import { type VerifierMap, MAP_TYPE_IDS, mapTypeId, mapFuncCompatible } from './maps.js';
+import { type VerifierMap, MAP_TYPE_IDS, SPIN_LOCK_BYTES, mapTypeId, mapFuncCompatible, mapIsRdonly } from './maps.js';
+import { formatTracePrintk } from '../helpers/printk.js';
 import type { LineInfo } from './index.js';
 
 interface ArgMeta { map: number; allocSize: number; releaseRef: number; keyInArray: boolean; subprog: number }
@@ -291,6 +292,10 @@ export class Checker {
       case 'jcond':
         return this.checkCondJmp(insn, pending);
       case 'call':
+        // do_check: only bpf_spin_unlock may be called with a lock held (static subprograms may)
+        if (this.cur.lock && insn.src !== CallSrc.LOCAL && !(insn.src === CallSrc.HELPER && this.o.helpers.get(insn.imm)?.name === 'bpf_spin_unlock')) {
+          this.fail('function calls are not allowed while holding a lock');
+        }
         if (insn.src === CallSrc.LOCAL) return this.checkFuncCall(insn);
         if (insn.src === CallSrc.KFUNC) this.fail('calling kernel function is not supported without BTF');
         this.checkHelperCall(insn);
@@ -713,6 +718,11 @@ export class Checker {
     this.memAccessOk(regno, reg, Number(reg.smin) + off, size, memSize, zeroOk);
     if (reg.umax >= BigInt(MAX_VAR_OFF)) this.fail(`R${regno} unbounded memory access, make sure to bounds check any such access`);
     this.memAccessOk(regno, reg, Number(reg.umax) + off, size, memSize, zeroOk);
+    // check_map_access: BTF special fields are not plain memory
+    const lock = reg.type === 'map_value' ? this.o.maps[reg.map]?.spinLockOff : undefined;
+    if (lock !== undefined && Number(reg.smin) + off < lock + SPIN_LOCK_BYTES && lock < Number(reg.umax) + off + size) {
+      this.fail('bpf_spin_lock cannot be accessed directly by load/store');
+    }
   }
 
   private memAccessOk(regno: number, reg: Reg, off: number, size: number, memSize: number, zeroOk: boolean): void {
@@ -959,6 +969,7 @@ export class Checker {
     const r6 = this.readReg(6);
     if (insn.spec.kind === 'ldind') this.readReg(insn.src);
     if (r6.type !== 'ctx') this.fail('at the time of BPF_LD_ABS|IND R6 != pointer to skb');
+    this.checkResourceLeak('BPF_LD_[ABS|IND]', true);
     for (let r = 1; r <= 5; r++) this.regs[r] = notInit();
     // check_ld_abs marks R0 unknown without narrowing it to the load size.
     const r0 = unknownScalar();
@@ -1125,10 +1136,7 @@ export class Checker {
       if (this.o.logLevel & 3) this.verbose(`returning from callee:\n to caller at ${callee.callsite + 1}:`);
       return callee.callsite + 1;
     }
-    if (this.cur.refs.length) {
-      const r = this.cur.refs[0]!;
-      this.fail(`Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
-    }
+    this.checkResourceLeak('BPF_EXIT instruction in main prog', true);
     const r0 = this.readReg(0);
     const range = this.ctxRules?.ret;
     if (range) {
@@ -1136,6 +1144,57 @@ export class Checker {
       this.checkRetRange(r0, range, 'At program exit the register R0');
     }
     return null;
+  }
+
+  /** check_resource_leak: no lock held (when checked), no reference unreleased. */
+  private checkResourceLeak(prefix: string, checkLock: boolean): void {
+    if (checkLock && this.cur.lock) this.fail(`${prefix} cannot be used inside bpf_spin_lock-ed region`);
+    if (this.cur.refs.length) {
+      const r = this.cur.refs[0]!;
+      this.fail(`Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
+    }
+  }
+
+  /** process_spin_lock: the lock at its BTF offset in a map value, one at a time, unlocked by the same pointer. */
+  private processSpinLock(regno: number, isLock: boolean): void {
+    const reg = this.regs[regno]!;
+    const fn = isLock ? 'bpf_spin_lock' : 'bpf_spin_unlock';
+    if (!isConst(reg)) this.fail(`R${regno} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`);
+    const m = this.o.maps[reg.map]!;
+    if (!m.btf) this.fail(`map '${m.name ?? ''}' has to have BTF in order to use ${fn}`);
+    if (m.spinLockOff === undefined) this.fail(`map '${m.name ?? ''}' has no valid bpf_spin_lock`);
+    const off = Number(reg.var.value) + reg.off;
+    if (off !== m.spinLockOff) this.fail(`off ${off} doesn't point to 'struct bpf_spin_lock' that is at ${m.spinLockOff}`);
+    if (isLock) {
+      if (this.cur.lock) this.fail('Locking two bpf_spin_locks are not allowed');
+      this.cur.lock = { map: reg.map, id: reg.id };
+      return;
+    }
+    if (!this.cur.lock) this.fail('bpf_spin_unlock without taking a lock');
+    if (this.cur.lock.map !== reg.map || this.cur.lock.id !== reg.id) this.fail('bpf_spin_unlock of different lock');
+    this.cur.lock = null;
+  }
+
+  /** check_reg_const_str: a NUL-terminated string at a constant offset in a frozen read-only map value. */
+  private checkConstStr(regno: number, reg: Reg): void {
+    const m = this.o.maps[reg.map]!;
+    if (!mapIsRdonly(m)) this.fail(`R${regno} does not point to a readonly map'`);
+    if (!isConst(reg)) this.fail(`R${regno} is not a constant address'`);
+    const t = mapTypeId(m.type);
+    if (t !== MAP_TYPE_IDS.array || m.maxEntries !== 1) this.fail('no direct value access support for this map type');
+    this.checkMemRegion(regno, reg, reg.off, m.valueSize - reg.off, m.valueSize, false);
+    const off = reg.off + Number(reg.var.value);
+    if (m.frozenData!.subarray(off, m.valueSize).indexOf(0) < 0) this.fail('string is not zero-terminated');
+  }
+
+  /** check_bpf_snprintf_call: the format (a checked const string) takes data_len / 8 arguments. */
+  private checkSnprintfFormat(): void {
+    const fmt = this.regs[3]!, len = this.regs[5]!;
+    if (!isConst(len)) this.fail('verifier bug');
+    const m = this.o.maps[fmt.map]!;
+    const off = fmt.off + Number(fmt.var.value);
+    const args = new Array<bigint>(Number(len.var.value / 8n)).fill(0n);
+    if (typeof formatTracePrintk(m.frozenData!.subarray(off), args, () => '', () => undefined) === 'number') this.fail('Invalid format string');
   }
 
   /** verbose_invalid_scalar: r0 within [min, max]. */
@@ -1233,10 +1292,8 @@ export class Checker {
       if (name === 'bpf_tail_call' && !mapFuncCompatible(mt, name)) this.fail('expected prog array map for tail call');
       if (!mapFuncCompatible(mt, name)) this.fail(`cannot pass map_type ${mt} into func ${name}#${id}`);
     }
-    if (name === 'bpf_spin_lock' || name === 'bpf_spin_unlock') {
-      const m = this.o.maps[this.regs[1]!.map];
-      this.fail(`map '${m?.name ?? ''}' has to have BTF in order to use ${name}`);
-    }
+    if (name === 'bpf_spin_lock' || name === 'bpf_spin_unlock') this.processSpinLock(1, name === 'bpf_spin_lock');
+    if (name === 'bpf_snprintf') this.checkSnprintfFormat();
     if (meta.releaseRef) this.releaseReference(meta.releaseRef);
     if (meta.subprog >= 0) this.pushCallback(insn, name, meta);
     const regs = this.regs;
@@ -1368,6 +1425,10 @@ export class Checker {
         return;
       case 'ptr_to_spin_lock':
         expect(reg.type === 'map_value' && !reg.maybeNull, 'map_value');
+        return;
+      case 'ptr_to_const_str':
+        expect(reg.type === 'map_value' && !reg.maybeNull, 'map_value');
+        this.checkConstStr(regno, reg);
         return;
       case 'ptr_to_long': case 'ptr_to_int':
         expect(MEM_ARG_TYPES.includes(reg.type), MEM_TYPES_MSG);
