@@ -102,9 +102,29 @@ def first_error_line(log):
     return re.sub(r'processed \d+ insns.*$', '', line)
 
 
+_vmlinux = None
+
+
+def vmlinux_func_id(name):
+    """The vmlinux BTF id of kernel function `name` (libbpf's btf__find_by_name_kind), or 0."""
+    global _vmlinux
+    lib = _lib()
+    if _vmlinux is None:
+        lib.btf__load_vmlinux_btf.restype = ctypes.c_void_p
+        lib.btf__find_by_name_kind.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32]
+        lib.btf__find_by_name_kind.restype = ctypes.c_int
+        _vmlinux = lib.btf__load_vmlinux_btf()
+    BTF_KIND_FUNC_ = 12
+    r = lib.btf__find_by_name_kind(_vmlinux, name.encode(), BTF_KIND_FUNC_)
+    return r if r > 0 else 0
+
+
 def load(prog, patch_srcs):
-    """BPF_PROG_LOAD at log level 1 after pointing `lddw src∈patch_srcs imm=K` at the K-th map's fd."""
+    """BPF_PROG_LOAD at log level 1 after pointing `lddw src∈patch_srcs imm=K` at the K-th map's fd
+    and kfunc calls (the engine's kfunc ids) at the kernel function's vmlinux BTF id."""
     insns = bytearray(bytes.fromhex(prog['hex']))
+    for pc, name in prog.get('kfuncs') or []:
+        struct.pack_into('<i', insns, pc * 8 + 4, vmlinux_func_id(name))
     fds = [map_create(m) for m in prog['maps']]
     try:
         for i in range(0, len(insns), 8):

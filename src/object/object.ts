@@ -10,6 +10,7 @@ import { decode } from '../isa/decode.js';
 import { parseObject } from '../loader/object.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramRelocation, ProgramSpec } from '../loader/spec.js';
 import { spinLockOffset } from '../verifier/map-btf.js';
+import { KFUNC_HELPER_BASE } from '../kfuncs/table.js';
 import { instantiateMapKernelsSync, type MapKernels } from '../maps/kernels.js';
 import { BpfMaps, isErrno, type MapInfo, type ProgramRef } from '../maps/syscall.js';
 import { MAP_TYPE, mapTypeName } from '../maps/constants.js';
@@ -410,6 +411,10 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
           break;
         }
         case 'call': break; // linked by the loader already
+        case 'kfunc':
+          // runs as the helper registered for it (src/kfuncs); a missing weak kfunc stays a kfunc call that faults if reached
+          if (r.kfuncId !== undefined) { insns[at + 1] = insns[at + 1]! & 0x0f; dv.setInt32(at + 4, KFUNC_HELPER_BASE + r.kfuncId, true); }
+          break;
         case 'core': break; // applied by the loader when a target BTF was given; else the compiled-in values stand
         case 'ksym':
           if (r.weak) { setLddw(0); break; }

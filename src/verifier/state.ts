@@ -36,6 +36,8 @@ export interface State {
   parent: Checkpoint | null;
   /** bpf_spin_lock held (the kernel's active_locks / active_lock_id). */
   lock?: LockState | null;
+  /** Inside bpf_rcu_read_lock (the kernel's active_rcu_lock). */
+  rcu?: boolean;
 }
 
 function sameLock(a: LockState | null | undefined, b: LockState | null | undefined): boolean {
@@ -56,7 +58,7 @@ export function cloneFrame(f: Frame): Frame {
   return { regs: f.regs.map((r) => ({ ...r })), stack: f.stack.map(cloneSlot), callsite: f.callsite, frameno: f.frameno, subprog: f.subprog, callback: f.callback, callbackDepth: f.callbackDepth };
 }
 export function cloneState(s: State): State {
-  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), parent: s.parent, lock: s.lock ?? null };
+  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), parent: s.parent, lock: s.lock ?? null, rcu: s.rcu ?? false };
 }
 
 /** Every register and spilled register of every frame. */
@@ -70,7 +72,7 @@ export function* allRegs(s: State): Generator<Reg> {
 function slotEmpty(s: Slot | undefined): boolean { return !s || s.bytes.every((b) => b === SB.Invalid); }
 
 export function statesEqualExact(a: State, b: State): boolean {
-  if (a.frames.length !== b.frames.length || a.refs.length !== b.refs.length || !sameLock(a.lock, b.lock)) return false;
+  if (a.frames.length !== b.frames.length || a.refs.length !== b.refs.length || !sameLock(a.lock, b.lock) || !!a.rcu !== !!b.rcu) return false;
   for (let i = 0; i < a.frames.length; i++) {
     const fa = a.frames[i]!, fb = b.frames[i]!;
     if (fa.callsite !== fb.callsite) return false;
@@ -89,7 +91,7 @@ export function statesEqualExact(a: State, b: State): boolean {
 
 /** Everything `cur` can do was already shown safe by `old`. */
 export function stateSubsumes(old: State, cur: State): boolean {
-  if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length || !sameLock(old.lock, cur.lock)) return false;
+  if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length || !sameLock(old.lock, cur.lock) || !!old.rcu !== !!cur.rcu) return false;
   for (let i = 0; i < old.refs.length; i++) if (old.refs[i]!.id !== cur.refs[i]!.id) return false;
   for (let i = 0; i < old.frames.length; i++) {
     const fo = old.frames[i]!, fc = cur.frames[i]!;

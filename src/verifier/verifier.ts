@@ -15,6 +15,7 @@ import { type State, type Frame, type Checkpoint, type Slot, SB, SLOT_BYTES, new
 import { type Cfg, subprogOf } from './cfg.js';
 import { type VerifierMap, MAP_TYPE_IDS, SPIN_LOCK_BYTES, mapTypeId, mapFuncCompatible, mapIsRdonly } from './maps.js';
 import { formatTracePrintk } from '../helpers/printk.js';
+import { FIRST_MEMBER, KF_ACQUIRE, KF_RELEASE, KF_RET_NULL, kfuncAllowed, kfuncById, type KfuncSpec } from '../kfuncs/table.js';
 import type { LineInfo } from './index.js';
 
 interface ArgMeta { map: number; allocSize: number; releaseRef: number; keyInArray: boolean; subprog: number }
@@ -297,8 +298,8 @@ export class Checker {
           this.fail('function calls are not allowed while holding a lock');
         }
         if (insn.src === CallSrc.LOCAL) return this.checkFuncCall(insn);
-        if (insn.src === CallSrc.KFUNC) this.fail('calling kernel function is not supported without BTF');
-        this.checkHelperCall(insn);
+        if (insn.src === CallSrc.KFUNC) this.checkKfuncCall(insn);
+        else this.checkHelperCall(insn);
         return next;
       case 'callx':
         this.fail(`unknown opcode ${insn.opcode.toString(16).padStart(2, '0')}`);
@@ -1146,13 +1147,81 @@ export class Checker {
     return null;
   }
 
-  /** check_resource_leak: no lock held (when checked), no reference unreleased. */
+  /** check_resource_leak: no lock held (when checked), no reference unreleased, no RCU read section open. */
   private checkResourceLeak(prefix: string, checkLock: boolean): void {
     if (checkLock && this.cur.lock) this.fail(`${prefix} cannot be used inside bpf_spin_lock-ed region`);
     if (this.cur.refs.length) {
       const r = this.cur.refs[0]!;
       this.fail(`Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
     }
+    if (checkLock && this.cur.rcu) this.fail(`${prefix} cannot be used inside bpf_rcu_read_lock-ed region`);
+  }
+
+  /**
+   * check_kfunc_call: a call to the kfunc whose id in the engine's table is imm
+   * (the loader's resolution of an `extern … __ksym`): allowed for the program
+   * type, arguments as its prototype says (scalars; trusted non-NULL pointers
+   * to the right kernel struct), references acquired and released, RCU read
+   * sections balanced; r1–r5 clobbered.
+   */
+  private checkKfuncCall(insn: Instruction): void {
+    const k = kfuncById(insn.imm);
+    if (!k || insn.off !== 0) this.fail(`kernel btf_id ${insn.imm} is not a function`);
+    if (!kfuncAllowed(k, this.o.type)) this.fail(`calling kernel function ${k.name} is not allowed`);
+    if (!this.o.gplCompatible) this.fail('cannot call kernel function from non-GPL compatible program');
+    if (k.name === 'bpf_rcu_read_lock' || k.name === 'bpf_rcu_read_unlock') {
+      const lock = k.name === 'bpf_rcu_read_lock';
+      if (lock && this.cur.rcu) this.fail(`nested rcu read lock (kernel function ${k.name})`);
+      if (!lock && !this.cur.rcu) this.fail(`unmatched rcu read unlock (kernel function ${k.name})`);
+      this.cur.rcu = lock;
+    }
+    let release = 0;
+    k.args.forEach((a, i) => {
+      const regno = i + 1;
+      const reg = this.readReg(regno);
+      if (a.kind === 'scalar') {
+        if (reg.type !== 'scalar') this.fail(`R${regno} is not a scalar`);
+        return;
+      }
+      if ((reg.type === 'scalar' && isConst(reg) && reg.var.value === 0n) || reg.maybeNull) this.fail(`Possibly NULL pointer passed to trusted arg${i}`);
+      if (reg.type !== 'btf_id') this.fail(`arg#${i} pointer type STRUCT ${a.struct} must point to scalar, or struct with scalar`);
+      if (!this.btfStructMatches(reg.btf, a.struct, (k.flags & KF_RELEASE) !== 0)) {
+        this.fail(`kernel function ${k.name} args#${i} expected pointer to STRUCT ${a.struct} but R${regno} has a pointer to STRUCT ${reg.btf}`);
+      }
+      if (reg.off !== 0 || !isConst(reg) || reg.var.value !== 0n) this.fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+      if (k.flags & KF_RELEASE) {
+        if (!reg.refObjId) this.fail(`release kernel function ${k.name} expects refcounted PTR_TO_BTF_ID`);
+        release = reg.refObjId;
+      }
+    });
+    if (release) this.releaseReference(release);
+    const regs = this.regs;
+    for (let r = 1; r <= 5; r++) regs[r] = notInit();
+    regs[0] = this.kfuncReturn(k, insn.pc);
+    this.traceReg(0);
+  }
+
+  /** btf_struct_ids_match: the same struct, or (not strict) one reached through first members. */
+  private btfStructMatches(have: string, want: string, strict: boolean): boolean {
+    for (let s: string | undefined = have, depth = 0; s !== undefined && depth < 8; s = strict ? undefined : FIRST_MEMBER[s], depth++) {
+      if (s === want) return true;
+    }
+    return false;
+  }
+
+  /** R0 after a kfunc: a scalar, nothing, or a trusted pointer to a kernel struct (acquired and/or maybe NULL per its flags). */
+  private kfuncReturn(k: KfuncSpec, pc: number): Reg {
+    const ret = k.ret;
+    if (ret.kind !== 'btf') return ret.kind === 'void' ? notInit() : unknownScalar();
+    const r0 = pointer('btf_id', { btf: ret.struct, maybeNull: (k.flags & KF_RET_NULL) !== 0 });
+    if (r0.maybeNull) r0.id = this.newId();
+    if (k.flags & KF_ACQUIRE) {
+      const ref = this.newId();
+      this.cur.refs.push({ id: ref, insn: pc });
+      if (r0.maybeNull) r0.id = ref;
+      r0.refObjId = ref;
+    }
+    return r0;
   }
 
   /** process_spin_lock: the lock at its BTF offset in a map value, one at a time, unlocked by the same pointer. */
