@@ -4,9 +4,9 @@
  * program read through them), so a handle is a non-zero tag, never memory.
  */
 import type { HelperJsImpl } from '../helpers/table.js';
+import type { Machine } from '../runtime/machine.js';
+import { currentTask } from '../programs/task.js';
 
-/** Tasks the simulation has: init (pid 1). find_task_by_pid_ns(0) is NULL, as the kernel's. */
-export const SIM_PIDS: ReadonlySet<number> = new Set([1]);
 /** nr_cpu_ids of the simulation: set/clear/test of a CPU at or beyond it do nothing (cpu_valid). */
 export const SIM_NR_CPU_IDS = 64;
 
@@ -18,9 +18,15 @@ const LOW = 0xffff_ffffn;
 const nop: HelperJsImpl = () => 0n;
 export const rcuLock: HelperJsImpl = nop;
 
-export const taskFromPid: HelperJsImpl = (_rt, pid) => {
+/**
+ * The simulation's only task is the current one (src/programs/task.ts): its pid and tgid are
+ * found, any other pid is NULL (pid 0 always is; the kernel that labelled the fixture found no
+ * pid 1 either, running in a sandbox).
+ */
+export const taskFromPid: HelperJsImpl = (rt, pid) => {
   const p = Number(BigInt.asIntN(32, pid));
-  return SIM_PIDS.has(p) ? TASK_TAG | BigInt(p) : 0n;
+  const t = currentTask(rt as Machine);
+  return p > 0 && (p === t.pid || p === t.tgid) ? TASK_TAG | BigInt(p) : 0n;
 };
 /** A trusted task is alive: acquiring it succeeds (refcount_inc_not_zero). */
 export const taskAcquire: HelperJsImpl = (_rt, task) => task;
