@@ -10,6 +10,8 @@ import { decode } from '../isa/decode.js';
 import { parseObject } from '../loader/object.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramRelocation, ProgramSpec } from '../loader/spec.js';
 import { spinLockOffset } from '../verifier/map-btf.js';
+import { globalFuncFromBtf } from '../verifier/global-func.js';
+import { VERIFIER_CONTEXTS } from '../programs/context.js';
 import { KFUNC_HELPER_BASE } from '../kfuncs/table.js';
 import { instantiateMapKernelsSync, type MapKernels } from '../maps/kernels.js';
 import { BpfMaps, isErrno, type MapInfo, type ProgramRef } from '../maps/syscall.js';
@@ -84,7 +86,12 @@ export function verifyProgram(prog: ProgramSpec, spec: ObjectSpec): VerifiedLoad
   };
   const maps = spec.maps.map(toVerifier);
   // libbpf passes the program's BTF func_info with it (bpf_loop callbacks need it)
-  const funcInfo = prog.funcInfo.map((f) => ({ insnOff: f.pc }));
+  // global functions (not the entry) are verified on their own against their BTF prototype
+  const ctxStruct = VERIFIER_CONTEXTS[prog.type]?.ctx.struct;
+  const funcInfo = prog.funcInfo.map((f) => {
+    const global = f.pc > 0 && spec.btf ? globalFuncFromBtf(spec.btf, f.typeId, ctxStruct) : undefined;
+    return { insnOff: f.pc, ...(global ? { global } : {}) };
+  });
   const lineInfo = prog.lineInfo.map((l) => ({ insnOff: l.pc, source: l.source, fileName: l.fileName, line: l.line }));
   try {
     return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license, funcInfo, lineInfo });

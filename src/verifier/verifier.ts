@@ -17,6 +17,7 @@ import { type VerifierMap, MAP_TYPE_IDS, SPIN_LOCK_BYTES, mapTypeId, mapFuncComp
 import { formatTracePrintk } from '../helpers/printk.js';
 import { FIRST_MEMBER, KF_ACQUIRE, KF_RELEASE, KF_RET_NULL, kfuncAllowed, kfuncById, type KfuncSpec } from '../kfuncs/table.js';
 import type { LineInfo } from './index.js';
+import type { GlobalFunc } from './global-func.js';
 
 interface ArgMeta { map: number; allocSize: number; releaseRef: number; keyInArray: boolean; subprog: number }
 import { disasm, regStateStr, stateStr } from './log.js';
@@ -80,6 +81,8 @@ export interface CheckOptions {
   hasFuncInfo?: boolean;
   /** BTF line_info records, ascending by instruction. */
   lineInfo?: readonly LineInfo[];
+  /** Global functions by first instruction: verified on their own, calls checked against the prototype. */
+  globals?: ReadonlyMap<number, GlobalFunc>;
 }
 
 /**
@@ -172,6 +175,9 @@ export class Checker {
   private cur!: State;
   private pc = 0;
   private pending: Pending[] = [];
+  /** Global functions called so far (first instructions, in call order), and the one being verified on its own. */
+  private readonly globalsCalled: number[] = [];
+  private verifyingGlobal: GlobalFunc | null = null;
 
   constructor(private readonly prog: Program, private readonly cfg: Cfg, private readonly o: CheckOptions) {
     this.ctxRules = VERIFIER_CONTEXTS[o.type];
@@ -195,20 +201,34 @@ export class Checker {
   run(): void {
     const init = newFrame(0, -1, 0);
     init.regs[1] = this.ctx ? pointer('ctx') : unknownScalar();
+    if (this.o.logLevel & 2) this.verbose('func#0 @0'); // the kernel prints subprogram starts at level 2
+    this.walk(0, init);
+    // do_check_subprogs: every global function a verified path called, on its own, args from BTF
+    for (let i = 0; i < this.globalsCalled.length; i++) {
+      const start = this.globalsCalled[i]!;
+      const g = this.o.globals!.get(start)!;
+      const sub = subprogOf(this.cfg.subprogs, start);
+      const f = newFrame(0, -1, sub);
+      g.args.forEach((a, k) => {
+        f.regs[k + 1] = a.kind === 'scalar' ? unknownScalar() : a.kind === 'ctx' ? pointer('ctx')
+          : pointer('mem', { memSize: a.size, maybeNull: true, id: this.newId() });
+      });
+      if (this.o.logLevel & 3) this.verbose(`Validating ${g.name}() func#${sub}...`);
+      this.verifyingGlobal = g;
+      this.walk(start, f);
+    }
+    this.verifyingGlobal = null;
+    this.checkMaxStackDepth();
+  }
+
+  private walk(start: number, init: Frame): void {
     this.cur = { frames: [init], refs: [], parent: null };
     const pending: Pending[] = this.pending;
-    if (this.o.logLevel & 2) this.verbose('func#0 @0'); // the kernel prints subprogram starts at level 2
-    if (this.o.logLevel & 3) this.verbose(`0: ${stateStr(this.cur)}`);
-    let pc = 0;
+    if (this.o.logLevel & 3) this.verbose(`${start}: ${stateStr(this.cur)}`);
+    let pc = start;
     for (;;) {
       this.pc = pc;
-      let next: number | null;
-      try {
-        next = this.step(pc, pending);
-      } catch (e) {
-        if (e instanceof Reject) throw e;
-        throw e;
-      }
+      const next = this.step(pc, pending);
       if (next === null) {
         this.endPath(this.cur);
         const p = pending.pop();
@@ -218,7 +238,6 @@ export class Checker {
         if (this.o.logLevel & 3) this.verbose(`from ${p.from} to ${p.pc}: ${stateStr(this.cur)}`);
       } else pc = next;
     }
-    this.checkMaxStackDepth();
   }
 
   /** A path ended (exit or pruned): its checkpoint ancestors may become complete. */
@@ -1103,12 +1122,47 @@ export class Checker {
     const frames = this.cur.frames;
     if (frames.length >= MAX_CALL_FRAMES) this.fail(`the call stack of ${frames.length + 1} frames is too deep`);
     const target = insn.pc + 1 + insn.imm;
+    const g = this.o.globals?.get(target);
+    if (g) return this.callGlobal(insn, target, g);
     const caller = this.frame;
     const callee = newFrame(frames.length, insn.pc, subprogOf(this.cfg.subprogs, target));
     for (let r = 1; r <= 5; r++) callee.regs[r] = { ...caller.regs[r]! };
     frames.push(callee);
     if (this.o.logLevel & 3) this.verbose(`caller:\n ${stateStr(this.cur, frames.length - 2)}\ncallee:\n ${stateStr(this.cur)}`);
     return target;
+  }
+
+  /**
+   * check_func_call for a global function: the caller's registers against the
+   * prototype (btf_check_func_arg_match), then r0 an unknown scalar; the body is
+   * verified on its own later.
+   */
+  private callGlobal(insn: Instruction, target: number, g: GlobalFunc): number {
+    if (this.cur.lock) this.fail('global function calls are not allowed while holding a lock,');
+    if (g.error) this.fail(g.error);
+    const sub = subprogOf(this.cfg.subprogs, target);
+    g.args.forEach((a, i) => {
+      const regno = i + 1;
+      const reg = this.readReg(regno);
+      if (a.kind === 'scalar') {
+        if (reg.type !== 'scalar') this.fail(`R${regno} is not a scalar`);
+      } else if (a.kind === 'ctx') {
+        if (reg.type !== 'ctx') this.fail(`arg#${i} expects pointer to ctx`);
+        this.checkPtrOffReg(regno, reg);
+      } else if (!(reg.type === 'scalar' && isConst(reg) && reg.var.value === 0n)) {
+        // check_mem_reg: NULL, or size bytes readable and writable
+        if (reg.maybeNull) this.fail(`R${regno} type=${regTypeStr(reg)} expected=${MEM_TYPES_MSG}`);
+        if (!MEM_ARG_TYPES.includes(reg.type)) this.fail(`R${regno} type=${regTypeStr(reg)} expected=${MEM_TYPES_MSG}`);
+        this.helperMemAccess(regno, reg, a.size, 'read', false);
+        this.helperMemAccess(regno, reg, a.size, 'write', false);
+      }
+    });
+    if (this.o.logLevel & 3) this.verbose(`Func#${sub} ('${g.name}') is global and assumed valid.`);
+    if (!this.globalsCalled.includes(target)) this.globalsCalled.push(target);
+    for (let r = 1; r <= 5; r++) this.regs[r] = notInit();
+    this.regs[0] = unknownScalar();
+    this.traceReg(0);
+    return insn.pc + 1;
   }
 
   private checkExit(): number | null {
@@ -1139,6 +1193,10 @@ export class Checker {
     }
     this.checkResourceLeak('BPF_EXIT instruction in main prog', true);
     const r0 = this.readReg(0);
+    if (this.verifyingGlobal) {
+      if (r0.type !== 'scalar') this.fail(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`);
+      return null;
+    }
     const range = this.ctxRules?.ret;
     if (range) {
       if (r0.type !== 'scalar') this.fail(`At program exit the register R0 is not a known value (${regTypeStr(r0)})`);
