@@ -10,28 +10,36 @@ import ctypes, json, os, platform, struct, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from verifier_labels import ROOT, bpf, _lib
 
-OBJECT = 'test/fixtures/kfuncs/kfuncs.o'
+DIR = 'test/fixtures/kfuncs'
 BPF_PROG_TEST_RUN = 10
 ETH = '0' * 26  # the rest of an Ethernet header: test runs of packet programs need at least 14 bytes
-# (case name, program, packet bytes as hex or None for a context-less run)
+# (case name, object, program, packet bytes as hex or None for a context-less run)
 CASES = [
-    ('xdp_task pid 0', 'xdp_task', '00' + ETH),
-    ('tc_task pid 0', 'tc_task', '00' + ETH),
-    ('cg_task', 'cg_task', '45' + ETH),
-    ('xdp_rcu', 'xdp_rcu', '00' + ETH),
-    ('sys_task', 'sys_task', None),
-    ('sys_cpumask', 'sys_cpumask', None),
+    ('xdp_task pid 0', 'kfuncs.o', 'xdp_task', '00' + ETH),
+    ('tc_task pid 0', 'kfuncs.o', 'tc_task', '00' + ETH),
+    ('cg_task', 'kfuncs.o', 'cg_task', '45' + ETH),
+    ('xdp_rcu', 'kfuncs.o', 'xdp_rcu', '00' + ETH),
+    ('sys_task', 'kfuncs.o', 'sys_task', None),
+    ('sys_cpumask', 'kfuncs.o', 'sys_cpumask', None),
+    ('xdp_dyn sum 3', 'dynptr.o', 'xdp_dyn', '01aa00000002' + '00' * 10),
+    ('xdp_dyn sum 5', 'dynptr.o', 'xdp_dyn', '05bb' + '00' * 12),
+    ('tc_dyn 0x99', 'dynptr.o', 'tc_dyn', '00' * 10 + '99' + '00' * 5),
+    ('tc_dyn other', 'dynptr.o', 'tc_dyn', '00' * 16),
+    ('sf_dyn', 'dynptr.o', 'sf_dyn', '2a' + '00' * 15),
+    ('cg_dyn', 'dynptr.o', 'cg_dyn', '45' + '00' * 19),
+    ('act_dyn', 'dynptr.o', 'act_dyn', '00' * 14),
 ]
 
 
-def run(prog, data):
+def run(obj_file, prog, data):
     lib = _lib()
     lib.bpf_object__find_program_by_name.restype = ctypes.c_void_p
     lib.bpf_object__find_program_by_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
     lib.bpf_program__fd.argtypes = [ctypes.c_void_p]
-    obj = lib.bpf_object__open_file(os.path.join(ROOT, OBJECT).encode(), None)
+    path = os.path.join(ROOT, DIR, obj_file)
+    obj = lib.bpf_object__open_file(path.encode(), None)
     if not obj or lib.libbpf_get_error(obj):
-        raise OSError(f'libbpf cannot open {OBJECT}')
+        raise OSError(f'libbpf cannot open {path}')
     try:
         p = lib.bpf_object__next_program(obj, None)
         while p:
@@ -50,8 +58,12 @@ def run(prog, data):
         r, err = bpf(BPF_PROG_TEST_RUN, attr)
         if r < 0:
             return {'errno': err}
-        # bpf() wrote the attr copy we passed; read retval back from it
-        return {'retval': struct.unpack_from('<I', _last_attr[0], 4)[0]}
+        # bpf() wrote the attr copy we passed; read retval and data_size_out back from it
+        retval, _, size_out = struct.unpack_from('<III', _last_attr[0], 4)
+        out = {'retval': retval}
+        if din:
+            out['dataOut'] = obuf.raw[:size_out].hex()
+        return out
     finally:
         lib.bpf_object__close(obj)
 
@@ -69,7 +81,7 @@ def _bpf_keep(cmd, attr):
 
 bpf = _bpf_keep  # noqa: F811 (test run reads the attr back)
 
-out = {'kernel': platform.release(), 'cases': [dict(name=n, prog=p, data=d, **run(p, d)) for n, p, d in CASES]}
+out = {'kernel': platform.release(), 'cases': [dict(name=n, object=o, prog=p, data=d, **run(o, p, d)) for n, o, p, d in CASES]}
 text = json.dumps(out, indent=1) + '\n'
 if '--print' in sys.argv[1:]:
     sys.stdout.write(text)

@@ -6,6 +6,8 @@
 import type { HelperJsImpl } from '../helpers/table.js';
 import type { Machine } from '../runtime/machine.js';
 import { currentTask } from '../programs/task.js';
+import { XDP_MD } from '../programs/context.js';
+import { skbOf } from '../programs/skb.js';
 
 /** nr_cpu_ids of the simulation: set/clear/test of a CPU at or beyond it do nothing (cpu_valid). */
 export const SIM_NR_CPU_IDS = 64;
@@ -51,4 +53,41 @@ export const cpumaskWeight: HelperJsImpl = (_rt, h) => {
   let w = 0n;
   for (let m = masks.get(h) ?? 0n; m; m &= m - 1n) w++;
   return w;
+};
+
+/**
+ * Packet dynptrs: the 16 bytes of a struct bpf_dynptr on the program's stack hold the data address
+ * (u32), the size (u32) and the kind (u32: 0 null, DYNPTR_XDP, DYNPTR_SKB). Only linear data is
+ * simulated, so a slice in range is always a direct pointer (the kernel copies into buffer__opt only
+ * for data outside the head or in frags).
+ */
+const DYNPTR_XDP = 1, DYNPTR_SKB = 2;
+const EINVAL = 22;
+const XDP_DATA = XDP_MD.fields.find((f) => f.name === 'data')!.offset;
+const XDP_DATA_END = XDP_MD.fields.find((f) => f.name === 'data_end')!.offset;
+function setDynptr(rt: { memory: WebAssembly.Memory }, at: bigint, data: number, size: number, kind: number): void {
+  const dv = new DataView(rt.memory.buffer, Number(at), 16);
+  dv.setUint32(0, data, true); dv.setUint32(4, size, true); dv.setUint32(8, kind, true); dv.setUint32(12, 0, true);
+}
+/** Flags must be 0; otherwise the dynptr is set null and the call fails (bpf_dynptr_from_xdp/skb). */
+export const dynptrFromXdp: HelperJsImpl = (rt, ctxArg, flags, ptr) => {
+  if (flags) { setDynptr(rt, ptr, 0, 0, 0); return BigInt(-EINVAL); }
+  const dv = new DataView(rt.memory.buffer);
+  const data = dv.getUint32(Number(ctxArg) + XDP_DATA, true), end = dv.getUint32(Number(ctxArg) + XDP_DATA_END, true);
+  setDynptr(rt, ptr, data, end - data, DYNPTR_XDP);
+  return 0n;
+};
+export const dynptrFromSkb: HelperJsImpl = (rt, _ctx, flags, ptr) => {
+  if (flags) { setDynptr(rt, ptr, 0, 0, 0); return BigInt(-EINVAL); }
+  const s = skbOf(rt as Machine, rt.cpu);
+  setDynptr(rt, ptr, s.data, s.len, DYNPTR_SKB);
+  return 0n;
+};
+/** bpf_dynptr_slice(_rdwr): a pointer to [offset, offset + size) of the dynptr's data, NULL if null or out of range. */
+export const dynptrSlice: HelperJsImpl = (rt, ptr, offArg, _buf, sizeArg) => {
+  const dv = new DataView(rt.memory.buffer, Number(ptr), 16);
+  const data = dv.getUint32(0, true), size = dv.getUint32(4, true), kind = dv.getUint32(8, true);
+  const off = BigInt.asUintN(32, offArg), len = BigInt.asUintN(32, sizeArg);
+  if (!kind || off + len > BigInt(size)) return 0n;
+  return BigInt(data) + off;
 };

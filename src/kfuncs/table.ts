@@ -14,7 +14,7 @@
  */
 import type { HelperJsImpl } from '../helpers/table.js';
 import type { ProgramTypeName } from '../programs/types.js';
-import { bitOps, cpumaskCreate, cpumaskRelease, cpumaskWeight, rcuLock, taskAcquire, taskFromPid, taskRelease } from './impl.js';
+import { bitOps, cpumaskCreate, cpumaskRelease, cpumaskWeight, dynptrFromSkb, dynptrFromXdp, dynptrSlice, rcuLock, taskAcquire, taskFromPid, taskRelease } from './impl.js';
 
 /** include/linux/btf.h KF_* flags. */
 export const KF_ACQUIRE = 1 << 0;
@@ -24,9 +24,14 @@ export const KF_TRUSTED_ARGS = 1 << 4;
 export const KF_SLEEPABLE = 1 << 5;
 export const KF_RCU = 1 << 7;
 
-/** An argument: a scalar, or a pointer to a kernel struct (PTR_TO_BTF_ID). */
-export type KfuncArg = { readonly kind: 'scalar' } | { readonly kind: 'btf'; readonly struct: string };
-export type KfuncRet = { readonly kind: 'void' | 'scalar' } | { readonly kind: 'btf'; readonly struct: string };
+/**
+ * An argument: a scalar, a pointer to a kernel struct (PTR_TO_BTF_ID), the context, a struct bpf_dynptr
+ * on the stack (`ptr__uninit`: initialised by the call), memory or NULL (`buffer__opt`) sized by the
+ * next argument, a constant size (`__szk`).
+ */
+export type KfuncArg = { readonly kind: 'scalar' | 'ctx' | 'dynptr_uninit' | 'dynptr' | 'mem_opt' | 'const_size' } | { readonly kind: 'btf'; readonly struct: string };
+/** A return: nothing, a scalar, a kernel struct pointer, or a slice of the dynptr argument (mem of the constant size, NULL when out of range). */
+export type KfuncRet = { readonly kind: 'void' | 'scalar' } | { readonly kind: 'btf'; readonly struct: string } | { readonly kind: 'slice'; readonly rdonly: boolean };
 
 export interface KfuncSpec {
   /** Index in KFUNCS: the call's imm after loading. */
@@ -53,6 +58,11 @@ const CPUMASK: readonly ProgramTypeName[] = ['tracing', 'lsm', 'syscall'];
 const scalar: KfuncArg = { kind: 'scalar' };
 const ptr = (struct: string): KfuncArg & KfuncRet => ({ kind: 'btf', struct });
 const VOID: KfuncRet = { kind: 'void' };
+const ctx: KfuncArg = { kind: 'ctx' };
+const DYNPTR_NEW: KfuncArg = { kind: 'dynptr_uninit' }, DYNPTR: KfuncArg = { kind: 'dynptr' };
+const MEM_OPT: KfuncArg = { kind: 'mem_opt' }, SIZE: KfuncArg = { kind: 'const_size' };
+/** bpf_kfunc_set_skb: the types this kernel accepts bpf_dynptr_from_skb for (checked by BPF_PROG_LOAD). */
+const SKB_DYNPTR: readonly ProgramTypeName[] = ['sched_cls', 'sched_act', 'socket_filter', 'cgroup_skb'];
 const SCALAR: KfuncRet = { kind: 'scalar' };
 
 type Row = readonly [name: string, args: readonly KfuncArg[], ret: KfuncRet, flags: number, types: readonly ProgramTypeName[] | 'all', impl: HelperJsImpl];
@@ -69,6 +79,11 @@ const ROWS: readonly Row[] = [
   ['bpf_cpumask_clear_cpu', [scalar, ptr('bpf_cpumask')], VOID, KF_RCU, CPUMASK, bitOps.clear],
   ['bpf_cpumask_test_cpu', [scalar, ptr('cpumask')], SCALAR, KF_RCU, CPUMASK, bitOps.test],
   ['bpf_cpumask_weight', [ptr('cpumask')], SCALAR, KF_RCU, CPUMASK, cpumaskWeight],
+  // packet dynptrs (net/core/filter.c bpf_kfunc_set_xdp/skb; the slices are common kfuncs)
+  ['bpf_dynptr_from_xdp', [ctx, scalar, DYNPTR_NEW], SCALAR, 0, ['xdp'], dynptrFromXdp],
+  ['bpf_dynptr_from_skb', [ctx, scalar, DYNPTR_NEW], SCALAR, 0, SKB_DYNPTR, dynptrFromSkb],
+  ['bpf_dynptr_slice', [DYNPTR, scalar, MEM_OPT, SIZE], { kind: 'slice', rdonly: true }, KF_RET_NULL, 'all', dynptrSlice],
+  ['bpf_dynptr_slice_rdwr', [DYNPTR, scalar, MEM_OPT, SIZE], { kind: 'slice', rdonly: false }, KF_RET_NULL, 'all', dynptrSlice],
 ];
 
 export const KFUNCS: readonly KfuncSpec[] = ROWS.map(([name, args, ret, flags, programTypes, impl], id) => ({ id, name, args, ret, flags, programTypes, impl }));

@@ -183,7 +183,8 @@ class ObjectParser {
     if (proto?.kind === 'FUNC_PROTO') {
       const kindOf = (id: number): string => (id === 0 ? 'void' : this.btf!.resolve(id).kind === 'PTR' ? 'pointer' : 'scalar');
       const local = `${kindOf(proto.returnType)} (${proto.params.map((q) => kindOf(q.type)).join(', ')})`;
-      const ours = `${k.ret.kind === 'void' ? 'void' : k.ret.kind === 'btf' ? 'pointer' : 'scalar'} (${k.args.map((a) => (a.kind === 'btf' ? 'pointer' : 'scalar')).join(', ')})`;
+      const isScalar = (kind: string): boolean => kind === 'scalar' || kind === 'const_size';
+      const ours = `${k.ret.kind === 'void' ? 'void' : isScalar(k.ret.kind) ? 'scalar' : 'pointer'} (${k.args.map((a) => (isScalar(a.kind) ? 'scalar' : 'pointer')).join(', ')})`;
       if (local !== ours) throw new LoadError('LoaderUnknownKfunc', place, `kfunc ${e.name}: declared ${local}, the engine's is ${ours}`);
     }
     return k;

@@ -7,7 +7,8 @@ import { STACK_FRAME_BYTES } from '../isa/opcodes.js';
 import { type Reg, regsEqual, regSubsumes, notInit, pointer } from './reg.js';
 
 /** Stack byte kinds (the kernel's STACK_INVALID/SPILL/MISC/ZERO). */
-export const enum SB { Invalid = 0, Spill = 1, Misc = 2, Zero = 3 }
+/** Dynptr: one of the 16 bytes of a struct bpf_dynptr (STACK_DYNPTR); the slot's spill holds its 'dynptr' record. */
+export const enum SB { Invalid = 0, Spill = 1, Misc = 2, Zero = 3, Dynptr = 4 }
 export const SLOT_BYTES = 8;
 export const STACK_SLOTS = STACK_FRAME_BYTES / SLOT_BYTES;
 export const REG_COUNT = 11;

@@ -36,6 +36,8 @@ const STACK_ROUND = 32;
 const SOCK_COMMON_READ_BYTES = 80;
 /** sizeof(struct bpf_flow_keys): the bound of PTR_TO_FLOW_KEYS accesses (check_flow_keys_access). */
 const FLOW_KEYS_BYTES = 56;
+/** sizeof(struct bpf_dynptr): two stack slots. */
+const DYNPTR_BYTES = 16;
 /** sizeof(struct bpf_sock). */
 const BPF_SOCK_BYTES = 80;
 
@@ -119,6 +121,7 @@ const ALU_STR: Record<number, string> = {
 export function regTypeStr(r: Reg): string {
   let s: string = r.type;
   if (r.type === 'mem' && r.ringbuf) s = 'ringbuf_mem';
+  if (r.type === 'mem' && r.rdonly) s = 'rdonly_mem';
   return r.maybeNull ? `${s}_or_null` : s;
 }
 
@@ -655,6 +658,7 @@ export class Checker {
       }
       case 'mem':
         if (reg.maybeNull) this.fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
+        if (t === 'write' && reg.rdonly) this.fail(`R${regno} cannot write into ${regTypeStr(reg)}`);
         this.checkMemRegion(regno, reg, off, size, reg.memSize, false);
         result = unknownScalar();
         break;
@@ -834,6 +838,7 @@ export class Checker {
     const [min, max] = this.stackBounds(regno, reg, off, size, t);
     if (t === 'read') return;
     const f = this.stackFrame(reg);
+    this.destroyDynptrs(f, min, max);
     const value = valueReg >= 0 ? this.regs[valueReg]! : null;
     if (!tnumIsConst(reg.var)) {
       const zero = value ? value.type === 'scalar' && isConst(value) && value.var.value === 0n : imm === 0;
@@ -1233,14 +1238,36 @@ export class Checker {
       if (!lock && !this.cur.rcu) this.fail(`unmatched rcu read unlock (kernel function ${k.name})`);
       this.cur.rcu = lock;
     }
-    let release = 0;
+    let release = 0, dynptr = 0, sliceSize = 0;
     k.args.forEach((a, i) => {
       const regno = i + 1;
       const reg = this.readReg(regno);
-      if (a.kind === 'scalar') {
-        if (reg.type !== 'scalar') this.fail(`R${regno} is not a scalar`);
-        return;
+      switch (a.kind) {
+        case 'scalar':
+          if (reg.type !== 'scalar') this.fail(`R${regno} is not a scalar`);
+          return;
+        case 'ctx':
+          if (reg.type !== 'ctx') this.fail(`arg#${i} expected pointer to ctx, but got ${regTypeStr(reg)}`);
+          this.checkPtrOffReg(regno, reg);
+          return;
+        case 'dynptr_uninit': case 'dynptr':
+          dynptr = this.processDynptrArg(regno, i, reg, a.kind === 'dynptr_uninit');
+          return;
+        case 'mem_opt':
+          if (reg.type === 'scalar' && isConst(reg) && reg.var.value === 0n) return;
+          if (!MEM_ARG_TYPES.includes(reg.type) || reg.maybeNull) this.fail(`R${regno} type=${regTypeStr(reg)} expected=${MEM_TYPES_MSG}`);
+          return; // sized by the next argument
+        case 'const_size': {
+          if (reg.type !== 'scalar' || !isConst(reg)) this.fail(`R${regno} must be a known constant`);
+          sliceSize = Number(reg.var.value);
+          const mem = this.regs[regno - 1]!;
+          if (k.args[i - 1]?.kind === 'mem_opt' && !(mem.type === 'scalar')) this.helperMemAccess(regno - 1, mem, sliceSize, 'write', false);
+          return;
+        }
+        case 'btf':
+          break;
       }
+      if (a.kind !== 'btf') return;
       if ((reg.type === 'scalar' && isConst(reg) && reg.var.value === 0n) || reg.maybeNull) this.fail(`Possibly NULL pointer passed to trusted arg${i}`);
       if (reg.type !== 'btf_id') this.fail(`arg#${i} pointer type STRUCT ${a.struct} must point to scalar, or struct with scalar`);
       if (!this.btfStructMatches(reg.btf, a.struct, (k.flags & KF_RELEASE) !== 0)) {
@@ -1255,8 +1282,53 @@ export class Checker {
     if (release) this.releaseReference(release);
     const regs = this.regs;
     for (let r = 1; r <= 5; r++) regs[r] = notInit();
-    regs[0] = this.kfuncReturn(k, insn.pc);
+    regs[0] = k.ret.kind === 'slice'
+      ? pointer('mem', { memSize: sliceSize, maybeNull: true, id: this.newId(), rdonly: k.ret.rdonly, dynptrId: dynptr })
+      : this.kfuncReturn(k, insn.pc);
     this.traceReg(0);
+  }
+
+  /**
+   * process_dynptr_func: a struct bpf_dynptr on the stack at a constant, slot-aligned offset; an
+   * uninitialised one becomes a packet dynptr (STACK_DYNPTR in its two slots), an initialised one
+   * must be there. Returns the dynptr's id.
+   */
+  private processDynptrArg(regno: number, argno: number, reg: Reg, init: boolean): number {
+    if (reg.type !== 'fp') this.fail(`arg#${argno} expected pointer to stack or const struct bpf_dynptr`);
+    if (!isConst(reg)) this.fail('dynptr has to be at a constant offset');
+    const off = reg.off + Number(s64(reg.var.value));
+    if (off % SLOT_BYTES !== 0 || off > -DYNPTR_BYTES) this.fail(`cannot pass in dynptr at an offset=${off}`);
+    const f = this.stackFrame(reg);
+    const [first] = this.slotAt(f, off, false);
+    const [second] = this.slotAt(f, off + SLOT_BYTES, false);
+    if (!init) {
+      const ok = first?.spill?.type === 'dynptr' && first.spill.off === 0 && first.bytes.every((b) => b === SB.Dynptr)
+        && second?.spill?.type === 'dynptr' && second.spill.off === 1 && second.spill.dynptrId === first.spill.dynptrId;
+      if (!ok) this.fail(`Expected an initialized dynptr as arg #${argno}`);
+      return first!.spill!.dynptrId;
+    }
+    this.stackBounds(regno, reg, reg.off, DYNPTR_BYTES, 'write');
+    this.destroyDynptrs(f, off, off + DYNPTR_BYTES);
+    const id = this.newId();
+    for (const [a, half] of [[off, 0], [off + SLOT_BYTES, 1]] as const) {
+      const [sl] = this.slotAt(f, a, true);
+      sl!.bytes = new Array<SB>(SLOT_BYTES).fill(SB.Dynptr);
+      sl!.spill = { ...notInit(), type: 'dynptr', off: half, dynptrId: id };
+    }
+    return id;
+  }
+
+  /** destroy_if_dynptr_stack_slot: a write over a dynptr's bytes invalidates it and its slices. */
+  private destroyDynptrs(f: Frame, min: number, max: number): void {
+    for (let a = min; a < max; a++) {
+      const [sl, bi] = this.slotAt(f, a, false);
+      if (!sl || sl.bytes[bi] !== SB.Dynptr || sl.spill?.type !== 'dynptr') continue;
+      const id = sl.spill.dynptrId;
+      for (const s of f.stack) {
+        if (s?.spill?.type === 'dynptr' && s.spill.dynptrId === id) { s.spill = null; s.bytes = new Array<SB>(SLOT_BYTES).fill(SB.Invalid); }
+      }
+      for (const r of allRegs(this.cur)) if (r.type === 'mem' && r.dynptrId === id) setUnknown(r);
+    }
   }
 
   /** btf_struct_ids_match: the same struct, or (not strict) one reached through first members. */
@@ -1459,7 +1531,7 @@ export class Checker {
         regs[0] = unknownScalar();
     }
     if (proto.changesPacket) {
-      for (const r of allRegs(this.cur)) if (isPkt(r) || r.type === 'pkt_end') setUnknown(r);
+      for (const r of allRegs(this.cur)) if (isPkt(r) || r.type === 'pkt_end' || (r.type === 'mem' && r.dynptrId)) setUnknown(r);
     }
     this.traceReg(0);
   }
@@ -1605,6 +1677,7 @@ export class Checker {
       case 'fp': {
         const [min, max] = this.stackBounds(regno, reg, reg.off, size, t);
         const f = this.stackFrame(reg);
+        if (t === 'write') this.destroyDynptrs(f, min, max);
         for (let a = min; a < max; a++) {
           const [s, bi] = this.slotAt(f, a, t === 'write');
           if (t === 'write') {
