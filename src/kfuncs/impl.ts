@@ -79,7 +79,12 @@ export const dynptrFromXdp: HelperJsImpl = (rt, ctxArg, flags, ptr) => {
 };
 export const dynptrFromSkb: HelperJsImpl = (rt, _ctx, flags, ptr) => {
   if (flags) { setDynptr(rt, ptr, 0, 0, 0); return BigInt(-EINVAL); }
-  const s = skbOf(rt as Machine, rt.cpu);
+  let s;
+  try { s = skbOf(rt as Machine, rt.cpu); } catch {
+    // no skb behind the context: only an unverified program of another type gets here
+    setDynptr(rt, ptr, 0, 0, 0);
+    return BigInt(-EINVAL);
+  }
   setDynptr(rt, ptr, s.data, s.len, DYNPTR_SKB);
   return 0n;
 };
