@@ -1,6 +1,6 @@
 // Lists every program of every object under examples/ and test/fixtures/ as the
 // verifier sees it at load (loader-linked instructions, `lddw src=1/2 imm=K` naming
-// the K-th map, map-in-map inner templates, BTF func_info offsets, license, type
+// the K-th map, kfunc calls by name, map-in-map inner templates, BTF func_info offsets, license, type
 // from the section or the explicit type below) into test/fixtures/verifier/objects.json.
 // scripts/label-verifier-objects.py loads each into the running kernel;
 // test/verifier-objects.test.ts checks that we and the kernel accept them all.
@@ -54,6 +54,8 @@ for (const file of files) {
         name: p.name, section: p.section, type, explicitType: type !== p.type,
         expectedAttachType: p.attachType ? ATTACH_TYPES[p.attachType] : 0,
         license: p.license || spec.license, maps, funcInfo: p.funcInfo.map((f) => f.pc),
+        // kfunc calls carry the engine's kfunc id; the raw labeller swaps in the vmlinux BTF id by name
+        kfuncs: p.relocations.filter((r) => r.kind === 'kfunc' && r.kfuncId !== undefined).map((r) => [r.pc, r.symbol]),
         hex: Buffer.from(p.instructions).toString('hex'),
       };
     }),

@@ -102,9 +102,29 @@ def first_error_line(log):
     return re.sub(r'processed \d+ insns.*$', '', line)
 
 
+_vmlinux = None
+
+
+def vmlinux_func_id(name):
+    """The vmlinux BTF id of kernel function `name` (libbpf's btf__find_by_name_kind), or 0."""
+    global _vmlinux
+    lib = _lib()
+    if _vmlinux is None:
+        lib.btf__load_vmlinux_btf.restype = ctypes.c_void_p
+        lib.btf__find_by_name_kind.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32]
+        lib.btf__find_by_name_kind.restype = ctypes.c_int
+        _vmlinux = lib.btf__load_vmlinux_btf()
+    BTF_KIND_FUNC_ = 12
+    r = lib.btf__find_by_name_kind(_vmlinux, name.encode(), BTF_KIND_FUNC_)
+    return r if r > 0 else 0
+
+
 def load(prog, patch_srcs):
-    """BPF_PROG_LOAD at log level 1 after pointing `lddw src∈patch_srcs imm=K` at the K-th map's fd."""
+    """BPF_PROG_LOAD at log level 1 after pointing `lddw src∈patch_srcs imm=K` at the K-th map's fd
+    and kfunc calls (the engine's kfunc ids) at the kernel function's vmlinux BTF id."""
     insns = bytearray(bytes.fromhex(prog['hex']))
+    for pc, name in prog.get('kfuncs') or []:
+        struct.pack_into('<i', insns, pc * 8 + 4, vmlinux_func_id(name))
     fds = [map_create(m) for m in prog['maps']]
     try:
         for i in range(0, len(insns), 8):
@@ -140,15 +160,18 @@ def load(prog, patch_srcs):
             os.close(f)
 
 
-def label_all(progs, dst, patch_srcs, only=(), describe=lambda p: ''):
-    """Labels `progs` and writes {kernel, labels} to dst; with name filters, prints instead."""
+def label_all(progs, dst, patch_srcs, only=(), describe=lambda p: '', loader=None):
+    """Labels `progs` and writes {kernel, labels} to dst; with name filters, prints instead.
+    `loader(p)` → (ok, errno, log, how) replaces the raw load (how: recorded as the label's `loader`)."""
     labels = {}
     for p in progs:
         if only and not any(o in p['name'] for o in only):
             continue
-        ok, err, text = load(p, patch_srcs)
+        ok, err, text, how = loader(p) if loader else (*load(p, patch_srcs), None)
         m = re.search(r'processed (\d+) insns', text)
         entry = {'ok': ok, 'errno': err, 'error': '' if ok else first_error_line(text), 'processed': int(m.group(1)) if m else None}
+        if how:
+            entry['loader'] = how
         labels[p['name']] = entry
         if only:
             print(p['name'], describe(p), entry)
@@ -158,3 +181,108 @@ def label_all(progs, dst, patch_srcs, only=(), describe=lambda p: ''):
             json.dump({'kernel': platform.release(), 'labels': labels}, f, indent=0, sort_keys=True)
         n = len(labels); acc = sum(1 for v in labels.values() if v['ok'])
         print(f'{n} programs labelled, {acc} accepted ({100 * acc / n:.1f}%)')
+
+
+# ---- Loading whole objects through libbpf, as users do -------------------------------------------
+# libbpf loads the object's .BTF (sanitised), creates maps with their BTF key/value types (so
+# bpf_spin_lock finds its field), creates, initialises and freezes .rodata (BPF_F_RDONLY_PROG, so
+# ARG_PTR_TO_CONST_STR accepts it), resolves __ksym externs and kfunc calls against vmlinux BTF,
+# finds tp_btf/fentry attach ids and passes func_info/line_info. Its verdict is the one users see.
+_libbpf = None
+_libbpf_msgs = []
+
+
+def _lib():
+    global _libbpf, _print_cb
+    if _libbpf is None:
+        lib = ctypes.CDLL('libbpf.so.1', use_errno=True)
+        vp, cp = ctypes.c_void_p, ctypes.c_char_p
+        lib.bpf_object__open_file.restype = vp
+        lib.bpf_object__open_file.argtypes = [cp, vp]
+        lib.libbpf_get_error.argtypes = [vp]
+        lib.libbpf_get_error.restype = ctypes.c_long
+        lib.bpf_object__next_program.restype = vp
+        lib.bpf_object__next_program.argtypes = [vp, vp]
+        lib.bpf_program__name.restype = cp
+        lib.bpf_program__name.argtypes = [vp]
+        lib.bpf_program__set_autoload.argtypes = [vp, ctypes.c_bool]
+        lib.bpf_program__set_type.argtypes = [vp, ctypes.c_int]
+        lib.bpf_program__set_log_level.argtypes = [vp, ctypes.c_uint32]
+        lib.bpf_program__set_log_buf.argtypes = [vp, vp, ctypes.c_size_t]
+        lib.bpf_object__next_map.restype = vp
+        lib.bpf_object__next_map.argtypes = [vp, vp]
+        lib.bpf_map__set_pin_path.argtypes = [vp, cp]
+        lib.bpf_object__load.argtypes = [vp]
+        lib.bpf_object__close.argtypes = [vp]
+        vsnprintf = libc.vsnprintf
+        vsnprintf.argtypes = [vp, ctypes.c_size_t, cp, vp]
+
+        @ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+        def _print(level, fmt, ap):
+            buf = ctypes.create_string_buffer(4096)
+            vsnprintf(buf, 4096, fmt, ap)
+            _libbpf_msgs.append(buf.value.decode('utf-8', 'replace'))
+            return 0
+        _print_cb = _print  # keep the callback alive
+        lib.libbpf_set_print.restype = vp
+        lib.libbpf_set_print.argtypes = [vp]
+        lib.libbpf_set_print(ctypes.cast(_print, vp))
+        _libbpf = lib
+    return _libbpf
+
+
+def libbpf_programs(path):
+    """Program names libbpf finds in an object, or None when libbpf cannot open it (e.g. a legacy `maps` section)."""
+    lib = _lib()
+    obj = lib.bpf_object__open_file(path.encode(), None)
+    if not obj or lib.libbpf_get_error(obj):
+        return None
+    names, p = [], lib.bpf_object__next_program(obj, None)
+    while p:
+        names.append(lib.bpf_program__name(p).decode())
+        p = lib.bpf_object__next_program(obj, p)
+    lib.bpf_object__close(obj)
+    return names
+
+
+def load_libbpf(path, name, prog_type=None, all_progs=False):
+    """bpf_object__load of `path` with only program `name` autoloaded (every program with all_progs: a
+    prog-array initialiser needs its targets loaded), type forced when given, log level 1, map pinning
+    off (no bpffs needed). Returns (ok, errno, log); log is '' when libbpf failed before the kernel verified."""
+    lib = _lib()
+    del _libbpf_msgs[:]
+    obj = lib.bpf_object__open_file(path.encode(), None)
+    if not obj or lib.libbpf_get_error(obj):
+        raise OSError(f'libbpf cannot open {path}')
+    log = ctypes.create_string_buffer(LOG_SIZE)
+    try:
+        p = lib.bpf_object__next_program(obj, None)
+        while p:
+            mine = lib.bpf_program__name(p).decode() == name
+            lib.bpf_program__set_autoload(p, mine or all_progs)
+            if mine:
+                if prog_type:
+                    lib.bpf_program__set_type(p, PROG_TYPES[prog_type])
+                lib.bpf_program__set_log_level(p, LOG_LEVEL)
+                lib.bpf_program__set_log_buf(p, ctypes.addressof(log), LOG_SIZE)
+            p = lib.bpf_object__next_program(obj, p)
+        m = lib.bpf_object__next_map(obj, None)
+        while m:
+            lib.bpf_map__set_pin_path(m, None)
+            m = lib.bpf_object__next_map(obj, m)
+        r = lib.bpf_object__load(obj)
+        text = log.value.decode('utf-8', 'replace')
+        if r == 0:
+            return True, 0, text
+        return False, -r, text
+    finally:
+        lib.bpf_object__close(obj)
+
+
+def libbpf_error():
+    """The first libbpf warning of the last load that says why (not the generic 'failed to load')."""
+    generic = re.compile(r"failed to load object|failed to load: -|skipped loading|BPF program load failed|-- BEGIN|-- END")
+    for m in _libbpf_msgs:
+        if re.search(r'incompatible|failed|error|invalid|not found|cannot|unknown', m, re.I) and not generic.search(m):
+            return m.strip()
+    return ''

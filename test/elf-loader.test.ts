@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { kfuncByName } from '../src/kfuncs/table.js';
 import * as assert from 'uvu/assert';
 import { decode, jumpTarget, lddwValue, CallSrc, LddwSrc } from '../src/isa/index.js';
 import { parseObject, loadElfEntry, matchSection, applyCoreRelocations, MapType, BPF_F_RDONLY_PROG, CORE_POISON_HELPER, type ObjectSpec, type ProgramSpec } from '../src/loader/index.js';
@@ -172,11 +173,12 @@ test('.kconfig and __ksym externs are recorded for later resolution', () => {
     [['LINUX_KERNEL_VERSION', 0, 4], ['CONFIG_BPF_SYSCALL', 4, 1]]);
   const k = prog(s, 'use_ksym');
   assert.equal(k.relocations.map((r) => [r.pc, r.kind, r.symbol, r.weak]),
-    [[0, 'ksym', 'bpf_prog_active', false], [4, 'ksym', 'bpf_task_acquire', true], [8, 'ksym', 'bpf_task_acquire', true]]);
+    [[0, 'ksym', 'bpf_prog_active', false], [4, 'ksym', 'bpf_task_acquire', true], [8, 'kfunc', 'bpf_task_acquire', true]]);
   assert.is(insnAt(k, 0).src, LddwSrc.BTF_ID);
   assert.is(insnAt(k, 4).src, LddwSrc.IMM64);
   const kf = insnAt(k, 8);
-  assert.equal([kf.spec.kind, kf.src, kf.imm], ['call', CallSrc.KFUNC, 0]);
+  // a kfunc call's imm is the kfunc's id in the engine's table (src/kfuncs)
+  assert.equal([kf.spec.kind, kf.src, kf.imm], ['call', CallSrc.KFUNC, kfuncByName('bpf_task_acquire')!.id]);
 });
 
 test('CO-RE: recorded without target, applied with targetBtf', () => {

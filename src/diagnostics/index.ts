@@ -53,6 +53,7 @@ export const DiagnosticCode = {
   LoaderBadMap: 4041,
   LoaderBadData: 4042,
   LoaderNoEntry: 4043,
+  LoaderUnknownKfunc: 4044,
   // maps
   MapOperation: 6001,
   MapBadFd: 6002,

@@ -72,7 +72,7 @@ export const HELPER_PROTOS: readonly Row[] = [
   ['bpf_for_each_map_elem', 'integer', ['const_map_ptr', 'ptr_to_func', 'ptr_to_stack_or_null', 'anything'], false, 'all'],
   ['bpf_spin_lock', 'void', ['ptr_to_spin_lock'], false, 'all'],
   ['bpf_spin_unlock', 'void', ['ptr_to_spin_lock'], false, 'all'],
-  // the verifier does not check ptr_to_const_str yet (a frozen read-only map value with a valid format): it refuses the call
+  // fmt: ptr_to_const_str (a frozen read-only map value); the verifier checks the format against data_len / 8 arguments
   ['bpf_snprintf', 'integer', ['ptr_to_uninit_mem', 'const_size_or_zero', 'ptr_to_const_str', 'ptr_to_mem_or_null', 'const_size_or_zero'], true, 'all'],
   ['bpf_check_mtu', 'integer', ['ptr_to_ctx', 'anything', 'ptr_to_int', 'anything', 'anything'], false, [...TC, 'xdp']],
   ['bpf_xdp_load_bytes', 'integer', ['ptr_to_ctx', 'anything', 'ptr_to_uninit_mem', 'const_size'], false, ['xdp']],

@@ -15,6 +15,10 @@ import { parseBtf, type Btf, type BtfType } from '../btf/btf.js';
 import { parseBtfExt, type BtfExt } from '../btf/ext.js';
 import { resolveCoreRelo, type CoreResult } from '../btf/core.js';
 import { matchSection } from './sections.js';
+import { kfuncByName, type KfuncSpec } from '../kfuncs/table.js';
+
+/** imm of a call to a missing weak kfunc: no id in the table (the verifier refuses it where reachable). */
+const KFUNC_UNRESOLVED = -1;
 import {
   BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, CORE_POISON_HELPER, LEGACY_MAP_DEF_SIZE, MAP_TYPE_NAMES, MAX_GLOBAL_DATA_BYTES, MapType, PinType, Sections,
 } from './constants.js';
@@ -160,6 +164,30 @@ class ObjectParser {
       }
       this.funcs.set(sec.index, list);
     }
+  }
+
+  /**
+   * A called `__ksym` extern: the kfunc of that name in the engine's table, its BTF
+   * prototype (when the object has BTF) matching the table's in arity and in
+   * pointer/scalar kinds, as libbpf matches it against vmlinux. Missing and weak: undefined.
+   */
+  private resolveKfunc(e: ExternSpec, at: { section?: string; offset?: number }): KfuncSpec | undefined {
+    const k = kfuncByName(e.name);
+    const place = { ...at, symbol: e.name };
+    if (!k) {
+      if (e.weak) return undefined;
+      throw new LoadError('LoaderUnknownKfunc', place, `unknown kfunc ${e.name}: not in the engine's kfunc table (src/kfuncs)`);
+    }
+    const fn = e.typeId !== undefined && this.btf ? this.btf.type(e.typeId) : undefined;
+    const proto = fn?.kind === 'FUNC' ? this.btf!.type(fn.type) : undefined;
+    if (proto?.kind === 'FUNC_PROTO') {
+      const kindOf = (id: number): string => (id === 0 ? 'void' : this.btf!.resolve(id).kind === 'PTR' ? 'pointer' : 'scalar');
+      const local = `${kindOf(proto.returnType)} (${proto.params.map((q) => kindOf(q.type)).join(', ')})`;
+      const isScalar = (kind: string): boolean => kind === 'scalar' || kind === 'const_size';
+      const ours = `${k.ret.kind === 'void' ? 'void' : isScalar(k.ret.kind) ? 'scalar' : 'pointer'} (${k.args.map((a) => (isScalar(a.kind) ? 'scalar' : 'pointer')).join(', ')})`;
+      if (local !== ours) throw new LoadError('LoaderUnknownKfunc', place, `kfunc ${e.name}: declared ${local}, the engine's is ${ours}`);
+    }
+    return k;
   }
 
   private funcAt(shndx: number, byteOff: number): Func | undefined {
@@ -595,8 +623,14 @@ class ObjectParser {
                 setI32(code, o + 12, e.offset!);
                 relocations.push({ pc, kind: 'kconfig', symbol, map: Sections.KCONFIG, mapIndex: this.kconfigMapIndex, offset: e.offset!, weak: e.weak });
               } else {
-                if (r.isCall) { setSrc(code, i, CallSrc.KFUNC); setI32(code, o + 4, 0); }
-                else {
+                if (r.isCall) {
+                  // kfunc: imm is its id in the engine's table (the kernel's would be its vmlinux BTF id)
+                  const k = this.resolveKfunc(e, at);
+                  setSrc(code, i, CallSrc.KFUNC);
+                  setI32(code, o + 4, k ? k.id : KFUNC_UNRESOLVED);
+                  relocations.push({ pc, kind: 'kfunc', symbol, weak: e.weak, ...(k ? { kfuncId: k.id } : {}) });
+                  break;
+                } else {
                   // Typed variables become BTF_ID loads; functions and typeless symbols stay plain (address or 0).
                   const typed = e.typeId !== undefined && !e.func && this.btf!.resolve((this.btf!.type(e.typeId) as { type: number }).type).kind !== 'VOID';
                   setSrc(code, i, typed ? LddwSrc.BTF_ID : LddwSrc.IMM64);

@@ -10,7 +10,7 @@ import type { CoreRelo } from '../btf/ext.js';
 import type { CoreResult } from '../btf/core.js';
 import type { AttachTypeName, ProgramTypeName } from './sections.js';
 
-export type RelocationKind = 'map' | 'map_value' | 'call' | 'kconfig' | 'ksym' | 'core';
+export type RelocationKind = 'map' | 'map_value' | 'call' | 'kconfig' | 'ksym' | 'kfunc' | 'core';
 
 /**
  * One instruction the runtime (or the linker, for 'call') must patch.
@@ -37,8 +37,10 @@ export interface ProgramRelocation {
   /** call: callee function name; `pointer` for lddw src=4 function addresses. */
   readonly target?: string;
   readonly pointer?: boolean;
-  /** ksym / kconfig: declared weak (may stay unresolved). */
+  /** ksym / kconfig / kfunc: declared weak (may stay unresolved). */
   readonly weak?: boolean;
+  /** kfunc: the id in the engine's kfunc table (src/kfuncs), now the call's imm; absent for a missing weak one. */
+  readonly kfuncId?: number;
   /** core: the BTF.ext record (insnOff is relative to `section`) and, if resolved, its result. */
   readonly core?: CoreRelo & { readonly section: string; readonly result?: CoreResult };
 }

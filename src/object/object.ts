@@ -9,6 +9,10 @@ import { LoadError, ProgramError } from '../diagnostics/index.js';
 import { decode } from '../isa/decode.js';
 import { parseObject } from '../loader/object.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramRelocation, ProgramSpec } from '../loader/spec.js';
+import { spinLockOffset } from '../verifier/map-btf.js';
+import { globalFuncFromBtf } from '../verifier/global-func.js';
+import { VERIFIER_CONTEXTS } from '../programs/context.js';
+import { KFUNC_HELPER_BASE } from '../kfuncs/table.js';
 import { instantiateMapKernelsSync, type MapKernels } from '../maps/kernels.js';
 import { BpfMaps, isErrno, type MapInfo, type ProgramRef } from '../maps/syscall.js';
 import { MAP_TYPE, mapTypeName } from '../maps/constants.js';
@@ -69,13 +73,25 @@ export interface LoadObjectOptions {
  * object's map specs and its license.
  */
 export function verifyProgram(prog: ProgramSpec, spec: ObjectSpec): VerifiedLoad {
-  const toVerifier = (m: MapSpec): VerifierMap => ({
-    type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags,
-    ...(m.innerMap ? { inner: toVerifier(m.innerMap) } : {}),
-  });
+  const toVerifier = (m: MapSpec): VerifierMap => {
+    // libbpf creates maps with their BTF value type (global data: the section's DATASEC) and freezes .rodata
+    const btf = spec.btf && m.valueType !== undefined ? spec.btf : undefined;
+    const lock = btf ? spinLockOffset(btf, m.valueType!) : undefined;
+    return {
+      type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name,
+      ...(m.innerMap ? { inner: toVerifier(m.innerMap) } : {}),
+      ...(btf ? { btf: true } : {}), ...(lock !== undefined ? { spinLockOff: lock } : {}),
+      ...(m.readonly && m.data ? { frozenData: m.data } : {}),
+    };
+  };
   const maps = spec.maps.map(toVerifier);
   // libbpf passes the program's BTF func_info with it (bpf_loop callbacks need it)
-  const funcInfo = prog.funcInfo.map((f) => ({ insnOff: f.pc }));
+  // global functions (not the entry) are verified on their own against their BTF prototype
+  const ctxStruct = VERIFIER_CONTEXTS[prog.type]?.ctx.struct;
+  const funcInfo = prog.funcInfo.map((f) => {
+    const global = f.pc > 0 && spec.btf ? globalFuncFromBtf(spec.btf, f.typeId, ctxStruct) : undefined;
+    return { insnOff: f.pc, ...(global ? { global } : {}) };
+  });
   const lineInfo = prog.lineInfo.map((l) => ({ insnOff: l.pc, source: l.source, fileName: l.fileName, line: l.line }));
   try {
     return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license, funcInfo, lineInfo });
@@ -402,6 +418,10 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
           break;
         }
         case 'call': break; // linked by the loader already
+        case 'kfunc':
+          // runs as the helper registered for it (src/kfuncs); a missing weak kfunc stays a kfunc call that faults if reached
+          if (r.kfuncId !== undefined) { insns[at + 1] = insns[at + 1]! & 0x0f; dv.setInt32(at + 4, KFUNC_HELPER_BASE + r.kfuncId, true); }
+          break;
         case 'core': break; // applied by the loader when a target BTF was given; else the compiled-in values stand
         case 'ksym':
           if (r.weak) { setLddw(0); break; }

@@ -3,6 +3,7 @@
  * helper registry, and the simulated world helpers read (clock, random
  * numbers, trace output). Tiers execute programs against a Machine.
  */
+import { registerKfuncs } from '../kfuncs/index.js';
 import { computeLayout, createMemory, type CpuArea, type LayoutOptions, type MemoryLayout, type RunRegions } from './layout.js';
 import { HelperRegistry, type HelperRuntime } from '../helpers/table.js';
 import { registerCoreHelpers } from '../helpers/core.js';
@@ -60,6 +61,7 @@ export function defaultHelpers(): HelperRegistry {
   registerSkLookupHelpers(registry);
   registerSysctlHelpers(registry);
   registerWorldHelpers(registry);
+  registerKfuncs(registry);
   return registry;
 }
 

@@ -20,7 +20,7 @@ export interface VerifyForLoadOptions {
   unprivileged?: boolean;
   logLevel?: number;
   /** BTF func_info: the instruction offset of each function (the kernel needs them for callbacks). */
-  funcInfo?: readonly { readonly insnOff: number }[];
+  funcInfo?: VerifyOptions['funcInfo'];
   /** BTF line_info (source lines in the level-1 log). */
   lineInfo?: VerifyOptions['lineInfo'];
 }

@@ -14,6 +14,8 @@ import type { ProgramTypeName } from '../programs/types.js';
 import { checkCfg } from './cfg.js';
 import { Checker, Reject, INSN_LIMIT, type CheckStats } from './verifier.js';
 import { type VerifierMap, MAP_TYPE_IDS, mapTypeId } from './maps.js';
+import type { GlobalFunc } from './global-func.js';
+export type { GlobalFunc, GlobalArg } from './global-func.js';
 
 export type { VerifierMap } from './maps.js';
 export { MAP_TYPE_IDS } from './maps.js';
@@ -37,7 +39,7 @@ export interface VerifyOptions {
    * The kernel needs them for ld_imm64 src=4 (callbacks such as bpf_loop's);
    * when given they must match the subprogram layout.
    */
-  funcInfo?: readonly { readonly insnOff: number }[];
+  funcInfo?: readonly { readonly insnOff: number; readonly global?: GlobalFunc }[];
   /** BTF line_info: source lines the level-1 trace shows before their instructions (`; line @ file:N`). */
   lineInfo?: readonly LineInfo[];
 }
@@ -329,6 +331,7 @@ export function verify(program: Program | Uint8Array, options: VerifyOptions): V
     maps: expanded.all,
     innerMaps: expanded.innerOf,
     hasFuncInfo: !!funcInfo,
+    globals: new Map((funcInfo ?? []).filter((f) => f.global).map((f) => [f.insnOff, f.global!])),
     lineInfo: options.lineInfo,
     gplCompatible: GPL_COMPATIBLE.includes(options.license ?? 'GPL'),
     privileged,

@@ -17,6 +17,25 @@ export interface VerifierMap {
   readonly name?: string;
   /** array_of_maps / hash_of_maps: the inner map template (lookups yield a pointer to a map like it). */
   readonly inner?: VerifierMap;
+  /** The map was created with BTF key/value types (bpf_spin_lock needs them). */
+  readonly btf?: boolean;
+  /** Offset of the value's `struct bpf_spin_lock`, found in the value's BTF (the kernel's btf_record). */
+  readonly spinLockOff?: number;
+  /**
+   * Contents of a map programs cannot change: BPF_F_RDONLY_PROG and frozen (libbpf's .rodata).
+   * bpf_map_is_rdonly holds only with these; ARG_PTR_TO_CONST_STR reads its strings from them.
+   */
+  readonly frozenData?: Uint8Array;
+}
+
+/** sizeof(struct bpf_spin_lock). */
+export const SPIN_LOCK_BYTES = 4;
+/** BPF_F_RDONLY_PROG: programs may only read the map. */
+export const BPF_F_RDONLY_PROG = 0x80;
+
+/** bpf_map_is_rdonly: read-only for programs and frozen. */
+export function mapIsRdonly(m: VerifierMap): boolean {
+  return ((m.flags ?? 0) & BPF_F_RDONLY_PROG) !== 0 && m.frozenData !== undefined;
 }
 
 export function mapTypeId(t: MapTypeName | number): number {

@@ -7,7 +7,8 @@ import { STACK_FRAME_BYTES } from '../isa/opcodes.js';
 import { type Reg, regsEqual, regSubsumes, notInit, pointer } from './reg.js';
 
 /** Stack byte kinds (the kernel's STACK_INVALID/SPILL/MISC/ZERO). */
-export const enum SB { Invalid = 0, Spill = 1, Misc = 2, Zero = 3 }
+/** Dynptr: one of the 16 bytes of a struct bpf_dynptr (STACK_DYNPTR); the slot's spill holds its 'dynptr' record. */
+export const enum SB { Invalid = 0, Spill = 1, Misc = 2, Zero = 3, Dynptr = 4 }
 export const SLOT_BYTES = 8;
 export const STACK_SLOTS = STACK_FRAME_BYTES / SLOT_BYTES;
 export const REG_COUNT = 11;
@@ -28,10 +29,20 @@ export interface Frame {
 }
 export interface RefState { id: number; insn: number }
 export interface Checkpoint { state: State; pc: number; branches: number; parent: Checkpoint | null; hits: number; misses: number }
+/** A held bpf_spin_lock: the map and the id of the map value pointer it was taken through. */
+export interface LockState { readonly map: number; readonly id: number }
 export interface State {
   frames: Frame[];
   refs: RefState[];
   parent: Checkpoint | null;
+  /** bpf_spin_lock held (the kernel's active_locks / active_lock_id). */
+  lock?: LockState | null;
+  /** Inside bpf_rcu_read_lock (the kernel's active_rcu_lock). */
+  rcu?: boolean;
+}
+
+function sameLock(a: LockState | null | undefined, b: LockState | null | undefined): boolean {
+  return (!a && !b) || (!!a && !!b && a.map === b.map && a.id === b.id);
 }
 
 export function newFrame(frameno: number, callsite: number, subprog: number): Frame {
@@ -48,7 +59,7 @@ export function cloneFrame(f: Frame): Frame {
   return { regs: f.regs.map((r) => ({ ...r })), stack: f.stack.map(cloneSlot), callsite: f.callsite, frameno: f.frameno, subprog: f.subprog, callback: f.callback, callbackDepth: f.callbackDepth };
 }
 export function cloneState(s: State): State {
-  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), parent: s.parent };
+  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), parent: s.parent, lock: s.lock ?? null, rcu: s.rcu ?? false };
 }
 
 /** Every register and spilled register of every frame. */
@@ -62,7 +73,7 @@ export function* allRegs(s: State): Generator<Reg> {
 function slotEmpty(s: Slot | undefined): boolean { return !s || s.bytes.every((b) => b === SB.Invalid); }
 
 export function statesEqualExact(a: State, b: State): boolean {
-  if (a.frames.length !== b.frames.length || a.refs.length !== b.refs.length) return false;
+  if (a.frames.length !== b.frames.length || a.refs.length !== b.refs.length || !sameLock(a.lock, b.lock) || !!a.rcu !== !!b.rcu) return false;
   for (let i = 0; i < a.frames.length; i++) {
     const fa = a.frames[i]!, fb = b.frames[i]!;
     if (fa.callsite !== fb.callsite) return false;
@@ -81,7 +92,7 @@ export function statesEqualExact(a: State, b: State): boolean {
 
 /** Everything `cur` can do was already shown safe by `old`. */
 export function stateSubsumes(old: State, cur: State): boolean {
-  if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
+  if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length || !sameLock(old.lock, cur.lock) || !!old.rcu !== !!cur.rcu) return false;
   for (let i = 0; i < old.refs.length; i++) if (old.refs[i]!.id !== cur.refs[i]!.id) return false;
   for (let i = 0; i < old.frames.length; i++) {
     const fo = old.frames[i]!, fc = cur.frames[i]!;

@@ -13,8 +13,11 @@ import { tnumIsConst, tnumAdd, tnumSub, tnumConst, tnumStr, tnumSubreg, S64_MIN,
 import { scalarAluOp, scalarNeg, branchTaken, refine, negateJmp, swapJmp, JSET_NOT } from './alu.js';
 import { type State, type Frame, type Checkpoint, type Slot, SB, SLOT_BYTES, newFrame, cloneState, allRegs, statesEqualExact, stateSubsumes } from './state.js';
 import { type Cfg, subprogOf } from './cfg.js';
-import { type VerifierMap, MAP_TYPE_IDS, mapTypeId, mapFuncCompatible } from './maps.js';
+import { type VerifierMap, MAP_TYPE_IDS, SPIN_LOCK_BYTES, mapTypeId, mapFuncCompatible, mapIsRdonly } from './maps.js';
+import { formatTracePrintk } from '../helpers/printk.js';
+import { FIRST_MEMBER, KF_ACQUIRE, KF_RELEASE, KF_RET_NULL, kfuncAllowed, kfuncById, type KfuncSpec } from '../kfuncs/table.js';
 import type { LineInfo } from './index.js';
+import type { GlobalFunc } from './global-func.js';
 
 interface ArgMeta { map: number; allocSize: number; releaseRef: number; keyInArray: boolean; subprog: number }
 import { disasm, regStateStr, stateStr } from './log.js';
@@ -33,6 +36,8 @@ const STACK_ROUND = 32;
 const SOCK_COMMON_READ_BYTES = 80;
 /** sizeof(struct bpf_flow_keys): the bound of PTR_TO_FLOW_KEYS accesses (check_flow_keys_access). */
 const FLOW_KEYS_BYTES = 56;
+/** sizeof(struct bpf_dynptr): two stack slots. */
+const DYNPTR_BYTES = 16;
 /** sizeof(struct bpf_sock). */
 const BPF_SOCK_BYTES = 80;
 
@@ -78,6 +83,8 @@ export interface CheckOptions {
   hasFuncInfo?: boolean;
   /** BTF line_info records, ascending by instruction. */
   lineInfo?: readonly LineInfo[];
+  /** Global functions by first instruction: verified on their own, calls checked against the prototype. */
+  globals?: ReadonlyMap<number, GlobalFunc>;
 }
 
 /**
@@ -114,6 +121,7 @@ const ALU_STR: Record<number, string> = {
 export function regTypeStr(r: Reg): string {
   let s: string = r.type;
   if (r.type === 'mem' && r.ringbuf) s = 'ringbuf_mem';
+  if (r.type === 'mem' && r.rdonly) s = 'rdonly_mem';
   return r.maybeNull ? `${s}_or_null` : s;
 }
 
@@ -170,6 +178,9 @@ export class Checker {
   private cur!: State;
   private pc = 0;
   private pending: Pending[] = [];
+  /** Global functions called so far (first instructions, in call order), and the one being verified on its own. */
+  private readonly globalsCalled: number[] = [];
+  private verifyingGlobal: GlobalFunc | null = null;
 
   constructor(private readonly prog: Program, private readonly cfg: Cfg, private readonly o: CheckOptions) {
     this.ctxRules = VERIFIER_CONTEXTS[o.type];
@@ -193,20 +204,34 @@ export class Checker {
   run(): void {
     const init = newFrame(0, -1, 0);
     init.regs[1] = this.ctx ? pointer('ctx') : unknownScalar();
+    if (this.o.logLevel & 2) this.verbose('func#0 @0'); // the kernel prints subprogram starts at level 2
+    this.walk(0, init);
+    // do_check_subprogs: every global function a verified path called, on its own, args from BTF
+    for (let i = 0; i < this.globalsCalled.length; i++) {
+      const start = this.globalsCalled[i]!;
+      const g = this.o.globals!.get(start)!;
+      const sub = subprogOf(this.cfg.subprogs, start);
+      const f = newFrame(0, -1, sub);
+      g.args.forEach((a, k) => {
+        f.regs[k + 1] = a.kind === 'scalar' ? unknownScalar() : a.kind === 'ctx' ? pointer('ctx')
+          : pointer('mem', { memSize: a.size, maybeNull: true, id: this.newId() });
+      });
+      if (this.o.logLevel & 3) this.verbose(`Validating ${g.name}() func#${sub}...`);
+      this.verifyingGlobal = g;
+      this.walk(start, f);
+    }
+    this.verifyingGlobal = null;
+    this.checkMaxStackDepth();
+  }
+
+  private walk(start: number, init: Frame): void {
     this.cur = { frames: [init], refs: [], parent: null };
     const pending: Pending[] = this.pending;
-    if (this.o.logLevel & 2) this.verbose('func#0 @0'); // the kernel prints subprogram starts at level 2
-    if (this.o.logLevel & 3) this.verbose(`0: ${stateStr(this.cur)}`);
-    let pc = 0;
+    if (this.o.logLevel & 3) this.verbose(`${start}: ${stateStr(this.cur)}`);
+    let pc = start;
     for (;;) {
       this.pc = pc;
-      let next: number | null;
-      try {
-        next = this.step(pc, pending);
-      } catch (e) {
-        if (e instanceof Reject) throw e;
-        throw e;
-      }
+      const next = this.step(pc, pending);
       if (next === null) {
         this.endPath(this.cur);
         const p = pending.pop();
@@ -216,7 +241,6 @@ export class Checker {
         if (this.o.logLevel & 3) this.verbose(`from ${p.from} to ${p.pc}: ${stateStr(this.cur)}`);
       } else pc = next;
     }
-    this.checkMaxStackDepth();
   }
 
   /** A path ended (exit or pruned): its checkpoint ancestors may become complete. */
@@ -291,9 +315,13 @@ export class Checker {
       case 'jcond':
         return this.checkCondJmp(insn, pending);
       case 'call':
+        // do_check: only bpf_spin_unlock may be called with a lock held (static subprograms may)
+        if (this.cur.lock && insn.src !== CallSrc.LOCAL && !(insn.src === CallSrc.HELPER && this.o.helpers.get(insn.imm)?.name === 'bpf_spin_unlock')) {
+          this.fail('function calls are not allowed while holding a lock');
+        }
         if (insn.src === CallSrc.LOCAL) return this.checkFuncCall(insn);
-        if (insn.src === CallSrc.KFUNC) this.fail('calling kernel function is not supported without BTF');
-        this.checkHelperCall(insn);
+        if (insn.src === CallSrc.KFUNC) this.checkKfuncCall(insn);
+        else this.checkHelperCall(insn);
         return next;
       case 'callx':
         this.fail(`unknown opcode ${insn.opcode.toString(16).padStart(2, '0')}`);
@@ -630,6 +658,7 @@ export class Checker {
       }
       case 'mem':
         if (reg.maybeNull) this.fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
+        if (t === 'write' && reg.rdonly) this.fail(`R${regno} cannot write into ${regTypeStr(reg)}`);
         this.checkMemRegion(regno, reg, off, size, reg.memSize, false);
         result = unknownScalar();
         break;
@@ -713,6 +742,11 @@ export class Checker {
     this.memAccessOk(regno, reg, Number(reg.smin) + off, size, memSize, zeroOk);
     if (reg.umax >= BigInt(MAX_VAR_OFF)) this.fail(`R${regno} unbounded memory access, make sure to bounds check any such access`);
     this.memAccessOk(regno, reg, Number(reg.umax) + off, size, memSize, zeroOk);
+    // check_map_access: BTF special fields are not plain memory
+    const lock = reg.type === 'map_value' ? this.o.maps[reg.map]?.spinLockOff : undefined;
+    if (lock !== undefined && Number(reg.smin) + off < lock + SPIN_LOCK_BYTES && lock < Number(reg.umax) + off + size) {
+      this.fail('bpf_spin_lock cannot be accessed directly by load/store');
+    }
   }
 
   private memAccessOk(regno: number, reg: Reg, off: number, size: number, memSize: number, zeroOk: boolean): void {
@@ -804,6 +838,7 @@ export class Checker {
     const [min, max] = this.stackBounds(regno, reg, off, size, t);
     if (t === 'read') return;
     const f = this.stackFrame(reg);
+    this.destroyDynptrs(f, min, max);
     const value = valueReg >= 0 ? this.regs[valueReg]! : null;
     if (!tnumIsConst(reg.var)) {
       const zero = value ? value.type === 'scalar' && isConst(value) && value.var.value === 0n : imm === 0;
@@ -959,6 +994,7 @@ export class Checker {
     const r6 = this.readReg(6);
     if (insn.spec.kind === 'ldind') this.readReg(insn.src);
     if (r6.type !== 'ctx') this.fail('at the time of BPF_LD_ABS|IND R6 != pointer to skb');
+    this.checkResourceLeak('BPF_LD_[ABS|IND]', true);
     for (let r = 1; r <= 5; r++) this.regs[r] = notInit();
     // check_ld_abs marks R0 unknown without narrowing it to the load size.
     const r0 = unknownScalar();
@@ -1091,12 +1127,47 @@ export class Checker {
     const frames = this.cur.frames;
     if (frames.length >= MAX_CALL_FRAMES) this.fail(`the call stack of ${frames.length + 1} frames is too deep`);
     const target = insn.pc + 1 + insn.imm;
+    const g = this.o.globals?.get(target);
+    if (g) return this.callGlobal(insn, target, g);
     const caller = this.frame;
     const callee = newFrame(frames.length, insn.pc, subprogOf(this.cfg.subprogs, target));
     for (let r = 1; r <= 5; r++) callee.regs[r] = { ...caller.regs[r]! };
     frames.push(callee);
     if (this.o.logLevel & 3) this.verbose(`caller:\n ${stateStr(this.cur, frames.length - 2)}\ncallee:\n ${stateStr(this.cur)}`);
     return target;
+  }
+
+  /**
+   * check_func_call for a global function: the caller's registers against the
+   * prototype (btf_check_func_arg_match), then r0 an unknown scalar; the body is
+   * verified on its own later.
+   */
+  private callGlobal(insn: Instruction, target: number, g: GlobalFunc): number {
+    if (this.cur.lock) this.fail('global function calls are not allowed while holding a lock,');
+    if (g.error) this.fail(g.error);
+    const sub = subprogOf(this.cfg.subprogs, target);
+    g.args.forEach((a, i) => {
+      const regno = i + 1;
+      const reg = this.readReg(regno);
+      if (a.kind === 'scalar') {
+        if (reg.type !== 'scalar') this.fail(`R${regno} is not a scalar`);
+      } else if (a.kind === 'ctx') {
+        if (reg.type !== 'ctx') this.fail(`arg#${i} expects pointer to ctx`);
+        this.checkPtrOffReg(regno, reg);
+      } else if (!(reg.type === 'scalar' && isConst(reg) && reg.var.value === 0n)) {
+        // check_mem_reg: NULL, or size bytes readable and writable
+        if (reg.maybeNull) this.fail(`R${regno} type=${regTypeStr(reg)} expected=${MEM_TYPES_MSG}`);
+        if (!MEM_ARG_TYPES.includes(reg.type)) this.fail(`R${regno} type=${regTypeStr(reg)} expected=${MEM_TYPES_MSG}`);
+        this.helperMemAccess(regno, reg, a.size, 'read', false);
+        this.helperMemAccess(regno, reg, a.size, 'write', false);
+      }
+    });
+    if (this.o.logLevel & 3) this.verbose(`Func#${sub} ('${g.name}') is global and assumed valid.`);
+    if (!this.globalsCalled.includes(target)) this.globalsCalled.push(target);
+    for (let r = 1; r <= 5; r++) this.regs[r] = notInit();
+    this.regs[0] = unknownScalar();
+    this.traceReg(0);
+    return insn.pc + 1;
   }
 
   private checkExit(): number | null {
@@ -1125,17 +1196,204 @@ export class Checker {
       if (this.o.logLevel & 3) this.verbose(`returning from callee:\n to caller at ${callee.callsite + 1}:`);
       return callee.callsite + 1;
     }
-    if (this.cur.refs.length) {
-      const r = this.cur.refs[0]!;
-      this.fail(`Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
-    }
+    this.checkResourceLeak('BPF_EXIT instruction in main prog', true);
     const r0 = this.readReg(0);
+    if (this.verifyingGlobal) {
+      if (r0.type !== 'scalar') this.fail(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`);
+      return null;
+    }
     const range = this.ctxRules?.ret;
     if (range) {
       if (r0.type !== 'scalar') this.fail(`At program exit the register R0 is not a known value (${regTypeStr(r0)})`);
       this.checkRetRange(r0, range, 'At program exit the register R0');
     }
     return null;
+  }
+
+  /** check_resource_leak: no lock held (when checked), no reference unreleased, no RCU read section open. */
+  private checkResourceLeak(prefix: string, checkLock: boolean): void {
+    if (checkLock && this.cur.lock) this.fail(`${prefix} cannot be used inside bpf_spin_lock-ed region`);
+    if (this.cur.refs.length) {
+      const r = this.cur.refs[0]!;
+      this.fail(`Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
+    }
+    if (checkLock && this.cur.rcu) this.fail(`${prefix} cannot be used inside bpf_rcu_read_lock-ed region`);
+  }
+
+  /**
+   * check_kfunc_call: a call to the kfunc whose id in the engine's table is imm
+   * (the loader's resolution of an `extern … __ksym`): allowed for the program
+   * type, arguments as its prototype says (scalars; trusted non-NULL pointers
+   * to the right kernel struct), references acquired and released, RCU read
+   * sections balanced; r1–r5 clobbered.
+   */
+  private checkKfuncCall(insn: Instruction): void {
+    const k = kfuncById(insn.imm);
+    if (!k || insn.off !== 0) this.fail(`kernel btf_id ${insn.imm} is not a function`);
+    if (!kfuncAllowed(k, this.o.type)) this.fail(`calling kernel function ${k.name} is not allowed`);
+    if (!this.o.gplCompatible) this.fail('cannot call kernel function from non-GPL compatible program');
+    if (k.name === 'bpf_rcu_read_lock' || k.name === 'bpf_rcu_read_unlock') {
+      const lock = k.name === 'bpf_rcu_read_lock';
+      if (lock && this.cur.rcu) this.fail(`nested rcu read lock (kernel function ${k.name})`);
+      if (!lock && !this.cur.rcu) this.fail(`unmatched rcu read unlock (kernel function ${k.name})`);
+      this.cur.rcu = lock;
+    }
+    let release = 0, dynptr = 0, sliceSize = 0;
+    k.args.forEach((a, i) => {
+      const regno = i + 1;
+      const reg = this.readReg(regno);
+      switch (a.kind) {
+        case 'scalar':
+          if (reg.type !== 'scalar') this.fail(`R${regno} is not a scalar`);
+          return;
+        case 'ctx':
+          if (reg.type !== 'ctx') this.fail(`arg#${i} expected pointer to ctx, but got ${regTypeStr(reg)}`);
+          this.checkPtrOffReg(regno, reg);
+          return;
+        case 'dynptr_uninit': case 'dynptr':
+          dynptr = this.processDynptrArg(regno, i, reg, a.kind === 'dynptr_uninit');
+          return;
+        case 'mem_opt':
+          if (reg.type === 'scalar' && isConst(reg) && reg.var.value === 0n) return;
+          if (!MEM_ARG_TYPES.includes(reg.type) || reg.maybeNull) this.fail(`R${regno} type=${regTypeStr(reg)} expected=${MEM_TYPES_MSG}`);
+          return; // sized by the next argument
+        case 'const_size': {
+          if (reg.type !== 'scalar' || !isConst(reg)) this.fail(`R${regno} must be a known constant`);
+          sliceSize = Number(reg.var.value);
+          const mem = this.regs[regno - 1]!;
+          if (k.args[i - 1]?.kind === 'mem_opt' && !(mem.type === 'scalar')) this.helperMemAccess(regno - 1, mem, sliceSize, 'write', false);
+          return;
+        }
+        case 'btf':
+          break;
+      }
+      if (a.kind !== 'btf') return;
+      if ((reg.type === 'scalar' && isConst(reg) && reg.var.value === 0n) || reg.maybeNull) this.fail(`Possibly NULL pointer passed to trusted arg${i}`);
+      if (reg.type !== 'btf_id') this.fail(`arg#${i} pointer type STRUCT ${a.struct} must point to scalar, or struct with scalar`);
+      if (!this.btfStructMatches(reg.btf, a.struct, (k.flags & KF_RELEASE) !== 0)) {
+        this.fail(`kernel function ${k.name} args#${i} expected pointer to STRUCT ${a.struct} but R${regno} has a pointer to STRUCT ${reg.btf}`);
+      }
+      if (reg.off !== 0 || !isConst(reg) || reg.var.value !== 0n) this.fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+      if (k.flags & KF_RELEASE) {
+        if (!reg.refObjId) this.fail(`release kernel function ${k.name} expects refcounted PTR_TO_BTF_ID`);
+        release = reg.refObjId;
+      }
+    });
+    if (release) this.releaseReference(release);
+    const regs = this.regs;
+    for (let r = 1; r <= 5; r++) regs[r] = notInit();
+    regs[0] = k.ret.kind === 'slice'
+      ? pointer('mem', { memSize: sliceSize, maybeNull: true, id: this.newId(), rdonly: k.ret.rdonly, dynptrId: dynptr })
+      : this.kfuncReturn(k, insn.pc);
+    this.traceReg(0);
+  }
+
+  /**
+   * process_dynptr_func: a struct bpf_dynptr on the stack at a constant, slot-aligned offset; an
+   * uninitialised one becomes a packet dynptr (STACK_DYNPTR in its two slots), an initialised one
+   * must be there. Returns the dynptr's id.
+   */
+  private processDynptrArg(regno: number, argno: number, reg: Reg, init: boolean): number {
+    if (reg.type !== 'fp') this.fail(`arg#${argno} expected pointer to stack or const struct bpf_dynptr`);
+    if (!isConst(reg)) this.fail('dynptr has to be at a constant offset');
+    const off = reg.off + Number(s64(reg.var.value));
+    if (off % SLOT_BYTES !== 0 || off > -DYNPTR_BYTES) this.fail(`cannot pass in dynptr at an offset=${off}`);
+    const f = this.stackFrame(reg);
+    const [first] = this.slotAt(f, off, false);
+    const [second] = this.slotAt(f, off + SLOT_BYTES, false);
+    if (!init) {
+      const ok = first?.spill?.type === 'dynptr' && first.spill.off === 0 && first.bytes.every((b) => b === SB.Dynptr)
+        && second?.spill?.type === 'dynptr' && second.spill.off === 1 && second.spill.dynptrId === first.spill.dynptrId;
+      if (!ok) this.fail(`Expected an initialized dynptr as arg #${argno}`);
+      return first!.spill!.dynptrId;
+    }
+    this.stackBounds(regno, reg, reg.off, DYNPTR_BYTES, 'write');
+    this.destroyDynptrs(f, off, off + DYNPTR_BYTES);
+    const id = this.newId();
+    for (const [a, half] of [[off, 0], [off + SLOT_BYTES, 1]] as const) {
+      const [sl] = this.slotAt(f, a, true);
+      sl!.bytes = new Array<SB>(SLOT_BYTES).fill(SB.Dynptr);
+      sl!.spill = { ...notInit(), type: 'dynptr', off: half, dynptrId: id };
+    }
+    return id;
+  }
+
+  /** destroy_if_dynptr_stack_slot: a write over a dynptr's bytes invalidates it and its slices. */
+  private destroyDynptrs(f: Frame, min: number, max: number): void {
+    for (let a = min; a < max; a++) {
+      const [sl, bi] = this.slotAt(f, a, false);
+      if (!sl || sl.bytes[bi] !== SB.Dynptr || sl.spill?.type !== 'dynptr') continue;
+      const id = sl.spill.dynptrId;
+      for (const s of f.stack) {
+        if (s?.spill?.type === 'dynptr' && s.spill.dynptrId === id) { s.spill = null; s.bytes = new Array<SB>(SLOT_BYTES).fill(SB.Invalid); }
+      }
+      for (const r of allRegs(this.cur)) if (r.type === 'mem' && r.dynptrId === id) setUnknown(r);
+    }
+  }
+
+  /** btf_struct_ids_match: the same struct, or (not strict) one reached through first members. */
+  private btfStructMatches(have: string, want: string, strict: boolean): boolean {
+    for (let s: string | undefined = have, depth = 0; s !== undefined && depth < 8; s = strict ? undefined : FIRST_MEMBER[s], depth++) {
+      if (s === want) return true;
+    }
+    return false;
+  }
+
+  /** R0 after a kfunc: a scalar, nothing, or a trusted pointer to a kernel struct (acquired and/or maybe NULL per its flags). */
+  private kfuncReturn(k: KfuncSpec, pc: number): Reg {
+    const ret = k.ret;
+    if (ret.kind !== 'btf') return ret.kind === 'void' ? notInit() : unknownScalar();
+    const r0 = pointer('btf_id', { btf: ret.struct, maybeNull: (k.flags & KF_RET_NULL) !== 0 });
+    if (r0.maybeNull) r0.id = this.newId();
+    if (k.flags & KF_ACQUIRE) {
+      const ref = this.newId();
+      this.cur.refs.push({ id: ref, insn: pc });
+      if (r0.maybeNull) r0.id = ref;
+      r0.refObjId = ref;
+    }
+    return r0;
+  }
+
+  /** process_spin_lock: the lock at its BTF offset in a map value, one at a time, unlocked by the same pointer. */
+  private processSpinLock(regno: number, isLock: boolean): void {
+    const reg = this.regs[regno]!;
+    const fn = isLock ? 'bpf_spin_lock' : 'bpf_spin_unlock';
+    if (!isConst(reg)) this.fail(`R${regno} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`);
+    const m = this.o.maps[reg.map]!;
+    if (!m.btf) this.fail(`map '${m.name ?? ''}' has to have BTF in order to use ${fn}`);
+    if (m.spinLockOff === undefined) this.fail(`map '${m.name ?? ''}' has no valid bpf_spin_lock`);
+    const off = Number(reg.var.value) + reg.off;
+    if (off !== m.spinLockOff) this.fail(`off ${off} doesn't point to 'struct bpf_spin_lock' that is at ${m.spinLockOff}`);
+    if (isLock) {
+      if (this.cur.lock) this.fail('Locking two bpf_spin_locks are not allowed');
+      this.cur.lock = { map: reg.map, id: reg.id };
+      return;
+    }
+    if (!this.cur.lock) this.fail('bpf_spin_unlock without taking a lock');
+    if (this.cur.lock.map !== reg.map || this.cur.lock.id !== reg.id) this.fail('bpf_spin_unlock of different lock');
+    this.cur.lock = null;
+  }
+
+  /** check_reg_const_str: a NUL-terminated string at a constant offset in a frozen read-only map value. */
+  private checkConstStr(regno: number, reg: Reg): void {
+    const m = this.o.maps[reg.map]!;
+    if (!mapIsRdonly(m)) this.fail(`R${regno} does not point to a readonly map'`);
+    if (!isConst(reg)) this.fail(`R${regno} is not a constant address'`);
+    const t = mapTypeId(m.type);
+    if (t !== MAP_TYPE_IDS.array || m.maxEntries !== 1) this.fail('no direct value access support for this map type');
+    this.checkMemRegion(regno, reg, reg.off, m.valueSize - reg.off, m.valueSize, false);
+    const off = reg.off + Number(reg.var.value);
+    if (m.frozenData!.subarray(off, m.valueSize).indexOf(0) < 0) this.fail('string is not zero-terminated');
+  }
+
+  /** check_bpf_snprintf_call: the format (a checked const string) takes data_len / 8 arguments. */
+  private checkSnprintfFormat(): void {
+    const fmt = this.regs[3]!, len = this.regs[5]!;
+    if (!isConst(len)) this.fail('verifier bug');
+    const m = this.o.maps[fmt.map]!;
+    const off = fmt.off + Number(fmt.var.value);
+    const args = new Array<bigint>(Number(len.var.value / 8n)).fill(0n);
+    if (typeof formatTracePrintk(m.frozenData!.subarray(off), args, () => '', () => undefined) === 'number') this.fail('Invalid format string');
   }
 
   /** verbose_invalid_scalar: r0 within [min, max]. */
@@ -1233,10 +1491,8 @@ export class Checker {
       if (name === 'bpf_tail_call' && !mapFuncCompatible(mt, name)) this.fail('expected prog array map for tail call');
       if (!mapFuncCompatible(mt, name)) this.fail(`cannot pass map_type ${mt} into func ${name}#${id}`);
     }
-    if (name === 'bpf_spin_lock' || name === 'bpf_spin_unlock') {
-      const m = this.o.maps[this.regs[1]!.map];
-      this.fail(`map '${m?.name ?? ''}' has to have BTF in order to use ${name}`);
-    }
+    if (name === 'bpf_spin_lock' || name === 'bpf_spin_unlock') this.processSpinLock(1, name === 'bpf_spin_lock');
+    if (name === 'bpf_snprintf') this.checkSnprintfFormat();
     if (meta.releaseRef) this.releaseReference(meta.releaseRef);
     if (meta.subprog >= 0) this.pushCallback(insn, name, meta);
     const regs = this.regs;
@@ -1275,7 +1531,7 @@ export class Checker {
         regs[0] = unknownScalar();
     }
     if (proto.changesPacket) {
-      for (const r of allRegs(this.cur)) if (isPkt(r) || r.type === 'pkt_end') setUnknown(r);
+      for (const r of allRegs(this.cur)) if (isPkt(r) || r.type === 'pkt_end' || (r.type === 'mem' && r.dynptrId)) setUnknown(r);
     }
     this.traceReg(0);
   }
@@ -1369,6 +1625,10 @@ export class Checker {
       case 'ptr_to_spin_lock':
         expect(reg.type === 'map_value' && !reg.maybeNull, 'map_value');
         return;
+      case 'ptr_to_const_str':
+        expect(reg.type === 'map_value' && !reg.maybeNull, 'map_value');
+        this.checkConstStr(regno, reg);
+        return;
       case 'ptr_to_long': case 'ptr_to_int':
         expect(MEM_ARG_TYPES.includes(reg.type), MEM_TYPES_MSG);
         this.helperMemAccess(regno, reg, type === 'ptr_to_long' ? 8 : 4, 'write', false);
@@ -1417,6 +1677,7 @@ export class Checker {
       case 'fp': {
         const [min, max] = this.stackBounds(regno, reg, reg.off, size, t);
         const f = this.stackFrame(reg);
+        if (t === 'write') this.destroyDynptrs(f, min, max);
         for (let a = min; a < max; a++) {
           const [s, bi] = this.slotAt(f, a, t === 'write');
           if (t === 'write') {
