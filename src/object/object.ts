@@ -7,7 +7,9 @@
  */
 import { LoadError, ProgramError } from '../diagnostics/index.js';
 import { decode } from '../isa/decode.js';
-import { parseObject } from '../loader/object.js';
+import { applyCoreRelocations, parseObject } from '../loader/object.js';
+import type { Btf } from '../btf/btf.js';
+import { kernelBtf } from '../btf/kernel/index.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramRelocation, ProgramSpec } from '../loader/spec.js';
 import { instantiateMapKernelsSync, type MapKernels } from '../maps/kernels.js';
 import { BpfMaps, isErrno, type MapInfo, type ProgramRef } from '../maps/syscall.js';
@@ -57,6 +59,21 @@ export interface LoadObjectOptions {
   kernelVersion?: number;
   /** Extra kconfig values (CONFIG_*), overriding the built-in ones. */
   kconfig?: Record<string, number | bigint | boolean | string>;
+  /**
+   * Target BTF of CO-RE relocations not resolved by parseObject: by default
+   * the built-in kernel BTF (src/btf/kernel), as libbpf uses the running
+   * kernel's; null leaves the compiled-in values.
+   */
+  targetBtf?: Btf | null;
+}
+
+/** Applies the CO-RE relocations parseObject left unresolved, against `target`. */
+function withCore(spec: ObjectSpec, target: Btf | null): ObjectSpec {
+  const local = spec.btf;
+  if (!local || !target) return spec;
+  const pending = (p: ProgramSpec): boolean => p.relocations.some((r) => r.kind === 'core' && r.core && !r.core.result);
+  if (!spec.programs.some(pending)) return spec;
+  return { ...spec, programs: spec.programs.map((p) => (pending(p) ? applyCoreRelocations(p, local, target) : p)) };
 }
 
 /**
@@ -277,7 +294,8 @@ function machineMaps(machine: Machine, kernels: LoadObjectOptions['kernels']): B
 /** Loads an object file (or an already parsed spec) onto a machine. */
 export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptions = {}): BpfObject {
   // parseObject may patch the buffer it is given: parse a copy so callers keep their bytes
-  const spec = input instanceof Uint8Array ? parseObject(input.slice()) : input;
+  const parsed = input instanceof Uint8Array ? parseObject(input.slice()) : input;
+  const spec = withCore(parsed, opts.targetBtf === undefined ? kernelBtf() : opts.targetBtf);
   const objName = opts.name ?? 'obj';
   const machine = opts.machine ?? new Machine(opts.machineOptions);
   const bpf = machineMaps(machine, opts.kernels);
