@@ -433,6 +433,7 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
     try {
       loaded = new LoadedProgram(decode(insns), {
         type: p.type, unverified: !verified, verified, budget: opts.budget, tier: opts.tier,
+        ...(p.attachType || p.attachTo ? { attach: { ...(p.attachType ? { type: p.attachType } : {}), ...(p.attachTo ? { to: p.attachTo } : {}) } } : {}),
         progId: refs.get(p.name)!.id, tailCalls: byIndex.some((m) => m.type === MAP_TYPE.prog_array),
       }, machine);
     } catch (e) {
