@@ -165,6 +165,17 @@ test('a field the kernel lacks poisons its instruction: the run stops at the poi
   assert.match(String((err as Error).message), /195896080|0xbad2310|unknown helper|helper/i);
 });
 
+test('verified load of a reachable poisoned relocation names section, offset, kind and access', () => {
+  const spec = parseObject(fixture('core.o'));
+  const r = spec.programs.find((x) => x.name === 'core_poison')!.relocations.find((x) => x.kind === 'core')!;
+  let err: unknown;
+  try { loadObject(fixture('core.o'), { name: 'core', kernels, autoload: { core_task: false, core_offsets: false, core_poison: true } }); } catch (e) { err = e; }
+  assert.ok(err instanceof LoadError, String(err));
+  const e = err as LoadError;
+  assert.equal([e.codeName, e.section, e.offset], ['CoreRelocation', 'kprobe/core_poison', r.core!.insnOff]);
+  assert.match(e.message, /FIELD_BYTE_OFFSET struct task_struct___old\.state \(access 0:0\)/);
+});
+
 test('targetBtf: null keeps the compiled-in offsets', () => {
   const obj = loadObject(fixture('core.o'), { name: 'core', kernels, unverified: true, targetBtf: null });
   obj.program('core_offsets').loaded.testRun({ ctx: new Uint8Array(168) });

@@ -9,6 +9,7 @@ import { LoadError, ProgramError } from '../diagnostics/index.js';
 import { decode } from '../isa/decode.js';
 import { applyCoreRelocations, parseObject } from '../loader/object.js';
 import type { Btf } from '../btf/btf.js';
+import { describeCoreAccess } from '../btf/core.js';
 import { kernelBtf } from '../btf/kernel/index.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramRelocation, ProgramSpec } from '../loader/spec.js';
 import { instantiateMapKernelsSync, type MapKernels } from '../maps/kernels.js';
@@ -65,6 +66,20 @@ export interface LoadObjectOptions {
    * kernel's; null leaves the compiled-in values.
    */
   targetBtf?: Btf | null;
+}
+
+/**
+ * A verifier error at an instruction CO-RE poisoned (libbpf: "failed to
+ * resolve CO-RE relocation"): names the relocation's section, instruction
+ * offset, kind and access instead of the unknown helper 0xbad2310.
+ */
+function explainPoisoned(p: ProgramSpec, spec: ObjectSpec, e: unknown): unknown {
+  if (!(e instanceof ProgramError) || !spec.btf) return e;
+  const r = p.relocations.find((x) => x.kind === 'core' && x.pc === e.pc && x.core?.result?.poison);
+  if (!r || !r.core) return e;
+  return new LoadError('CoreRelocation', { section: r.core.section, offset: r.core.insnOff, symbol: r.symbol },
+    `program ${p.name}: failed to resolve CO-RE relocation ${r.core.kind} ${describeCoreAccess(spec.btf, r.core)} (access ${r.core.access}) `
+    + `against the kernel BTF, and the verifier reached the poisoned instruction (pc ${e.pc})`);
 }
 
 /** Applies the CO-RE relocations parseObject left unresolved, against `target`. */
@@ -428,7 +443,12 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
           throw relocError(p, r, `unsupported relocation kind ${String((r as ProgramRelocation).kind)}`);
       }
     }
-    const verified = opts.unverified ? undefined : verifyProgram(p, spec);
+    let verified: VerifiedLoad | undefined;
+    try {
+      verified = opts.unverified ? undefined : verifyProgram(p, spec);
+    } catch (e) {
+      throw explainPoisoned(p, spec, e);
+    }
     let loaded: LoadedProgram;
     try {
       loaded = new LoadedProgram(decode(insns), {
