@@ -60,7 +60,7 @@ export const FUNCS = [
   'bpf_lsm_file_open', 'bpf_lsm_bprm_check_security', 'bpf_lsm_task_alloc', 'bpf_lsm_socket_connect', 'bpf_lsm_path_unlink',
 ];
 /** tp_btf targets: btf_trace_<event> typedefs (a pointer to the tracepoint's FUNC_PROTO, void *ctx first). */
-export const TYPEDEFS = ['btf_trace_sys_enter', 'btf_trace_sys_exit', 'btf_trace_sched_process_exec', 'btf_trace_sched_process_fork',
+export const TYPEDEFS = ['btf_trace_sys_enter', 'btf_trace_sys_exit', 'btf_trace_netif_receive_skb', 'btf_trace_net_dev_queue', 'btf_trace_sched_process_exec', 'btf_trace_sched_process_fork',
   'btf_trace_sched_process_exit', 'btf_trace_sched_switch', 'btf_trace_sched_wakeup'];
 
 const input = process.argv[2] ?? '/sys/kernel/btf/vmlinux';

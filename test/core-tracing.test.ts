@@ -22,9 +22,9 @@ import { loadTier, type TierName } from '../src/runtime/tier.js';
 import { parseObject } from '../src/loader/index.js';
 import { TestRunError } from '../src/programs/skb.js';
 import { FENTRY_TEST_CALLS, MODIFY_RETURN_TEST_CALLS, targetArgCount } from '../src/programs/fentry.js';
-import { taskStructAddress } from '../src/programs/task.js';
+import { kernelObjectSpace, taskStructAddress } from '../src/programs/task.js';
+import { placeKernelSkb } from '../src/btf/kernel/objects.js';
 import { kernelField } from '../src/btf/kernel/index.js';
-import { KOBJ_BYTES } from '../src/runtime/layout.js';
 
 const DIR = join(ROOT, 'test', 'fixtures', 'core');
 const OBJECT = new Uint8Array(readFileSync(join(DIR, 'tracing.o')));
@@ -126,12 +126,24 @@ for (const tier of TIERS) {
     assert.is(d.program('exec_direct').loaded.testRun({ ctx: u64s(BigInt(taskStructAddress(d.machine, 0)), 1n), task: TASK }).retval, BigInt(TASK.tgid));
   });
 
+  test(`${tier}: tp_btf/netif_receive_skb reads a kernel sk_buff laid out at the kernel's offsets`, () => {
+    const obj = load(tier, 'rx_skb');
+    const frame = new Uint8Array(60);
+    frame.set([0x86, 0xdd], 12); // IPv6 ethertype
+    const space = kernelObjectSpace(obj.machine, 0);
+    const skb = placeKernelSkb(obj.machine.memory.buffer, space.start, space.end,
+      { data: frame, protocol: 0x86dd, mark: 0xbeef, ifindex: 7, devName: 'veth-sim' });
+    assert.is(obj.program('rx_skb').loaded.testRun({ ctx: u64s(BigInt(skb)) }).retval, 0n);
+    assert.equal(i64s(obj, 'skb_seen', 5), [60n, 0x86ddn, 0xbeefn, 7n, 0x86ddn]);
+    const name = bss(obj).subarray(bssVars.get('skb_dev')!, bssVars.get('skb_dev')! + 16);
+    assert.is(new TextDecoder().decode(name.subarray(0, name.indexOf(0))), 'veth-sim');
+  });
+
   test(`${tier}: lsm: the hook's arguments and the previous verdict; r0 is the verdict`, () => {
     const obj = load(tier, 'deny_inode');
     const p = obj.program('deny_inode').loaded;
     // a struct file and its inode at the kernel's offsets, in the kernel-object region's free tail
-    const area = obj.machine.area(0);
-    const file = area.kobj + KOBJ_BYTES - 1024, inode = file + 512;
+    const file = kernelObjectSpace(obj.machine, 0).start, inode = file + 512;
     const dv = new DataView(obj.machine.memory.buffer);
     dv.setBigUint64(file + kernelField('file', 'f_inode').offset, BigInt(inode), true);
     for (const [ino, verdict] of [[42n, 0xffffffffn], [7n, 0n]] as const) {
@@ -163,7 +175,7 @@ for (const tier of TIERS) {
       assert.is(engineOutput(tier, prog), out, prog);
       n++;
     }
-    assert.ok(n >= 2, `${n} programs`);
+    assert.ok(n >= 3, `${n} programs`);
     process.stdout.write(`\nNOTE: ${tier}: ${n} tracing programs identical to the stored kernel runs\n`);
   });
 }

@@ -140,6 +140,16 @@ export function taskStructAddress(machine: Machine, cpu: number): number {
 }
 
 /**
+ * The kernel-object region's free tail on CPU `cpu`, after the task, its
+ * parent and cred: where tests place other kernel objects (placeKernelSkb,
+ * writeKernelStruct). BTF-typed tracing programs may read all of it.
+ */
+export function kernelObjectSpace(machine: Machine, cpu: number): { start: number; end: number } {
+  const L = simTaskLayout();
+  return { start: taskStructAddress(machine, cpu) + Math.ceil((L.credAt + L.credSize) / 8) * 8, end: machine.area(cpu).scratch };
+}
+
+/**
  * Called by the tracing runtimes before a run: writes the task_struct image
  * and records which linear-memory ranges are kernel objects for the run.
  */
