@@ -16,7 +16,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from './support/paths.js';
-import { loadObject, type BpfObject } from '../src/object/index.js';
+import { loadObject, verifyProgram, type BpfObject } from '../src/object/index.js';
+import { LoadError } from '../src/diagnostics/index.js';
 import { MAP_KERNELS_WASM_URL } from '../src/maps/kernels.js';
 import { loadTier, type TierName } from '../src/runtime/tier.js';
 import { parseObject } from '../src/loader/index.js';
@@ -179,6 +180,19 @@ for (const tier of TIERS) {
     process.stdout.write(`\nNOTE: ${tier}: ${n} tracing programs identical to the stored kernel runs\n`);
   });
 }
+
+test('verified loads: BTF targets must exist in the built-in kernel BTF', () => {
+  // every program of tracing.o but the direct load through a BTF pointer (see BTF_TRACING_CTX) verifies
+  const obj = loadObject(OBJECT, { name: 'tracing', kernels, autoload: { exec_direct: false } });
+  assert.is(obj.programs.size, 9);
+  const spec = parseObject(OBJECT);
+  const p = spec.programs.find((x) => x.name === 'fentry1')!;
+  let err: unknown;
+  try { verifyProgram({ ...p, attachTo: 'no_such_function' }, spec); } catch (e) { err = e; }
+  assert.ok(err instanceof LoadError, String(err));
+  assert.match((err as Error).message, /Tracing programs must provide btf_id: fentry target 'no_such_function'/);
+  assert.is((err as LoadError).section, p.section);
+});
 
 test('the engine prints what the kernel prints live (when bpf() works)', async () => {
   const root = process.getuid?.() === 0;

@@ -10,6 +10,7 @@ import { decode } from '../isa/decode.js';
 import { applyCoreRelocations, parseObject } from '../loader/object.js';
 import type { Btf } from '../btf/btf.js';
 import { describeCoreAccess } from '../btf/core.js';
+import { btfAttachProblem } from '../programs/fentry.js';
 import { kernelBtf } from '../btf/kernel/index.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramRelocation, ProgramSpec } from '../loader/spec.js';
 import { instantiateMapKernelsSync, type MapKernels } from '../maps/kernels.js';
@@ -109,6 +110,8 @@ export function verifyProgram(prog: ProgramSpec, spec: ObjectSpec): VerifiedLoad
   // libbpf passes the program's BTF func_info with it (bpf_loop callbacks need it)
   const funcInfo = prog.funcInfo.map((f) => ({ insnOff: f.pc }));
   const lineInfo = prog.lineInfo.map((l) => ({ insnOff: l.pc, source: l.source, fileName: l.fileName, line: l.line }));
+  const attachProblem = btfAttachProblem(prog.type, prog.attachType, prog.attachTo);
+  if (attachProblem) throw new LoadError('LoaderBadProgram', { section: prog.section, symbol: prog.name }, `program ${prog.name}: ${attachProblem}`);
   try {
     return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license, funcInfo, lineInfo });
   } catch (e) {

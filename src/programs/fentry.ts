@@ -201,3 +201,23 @@ export const tracingRuntime: ProgramTypeRuntime = {
   prepare() { throw new TestRunError(EINVAL, 'tracing: the program has no attach type (SEC("fentry/<function>"), …)'); },
   finish(_machine, _cpu, r0lo) { return { retval: BigInt(r0lo >>> 0), dataOut: new Uint8Array(0) }; },
 };
+
+const BTF_ATTACH_KIND: Readonly<Record<string, BtfTraceKind>> = {
+  TRACE_FENTRY: 'fentry', TRACE_FEXIT: 'fexit', MODIFY_RETURN: 'fmod_ret', TRACE_RAW_TP: 'tp_btf', LSM_MAC: 'lsm',
+};
+
+/**
+ * Why a BTF-typed program cannot load: libbpf looks its target up in the
+ * kernel's BTF and fails when it is not there; without a target the kernel
+ * says "Tracing programs must provide btf_id". Here the kernel BTF is the
+ * built-in one (targets are added in scripts/gen-kernel-btf.mjs).
+ * Undefined when the target exists or the program is not BTF-typed.
+ */
+export function btfAttachProblem(type: ProgramTypeName, attachType: string | undefined, attachTo: string | undefined): string | undefined {
+  if (type !== 'tracing' && type !== 'lsm') return undefined;
+  const kind = attachType ? BTF_ATTACH_KIND[attachType] : undefined;
+  if (!kind) return undefined;
+  if (targetArgCount(kind, attachTo) !== undefined) return undefined;
+  const what = kind === 'tp_btf' ? `btf_trace_${attachTo ?? ''}` : kind === 'lsm' ? `bpf_lsm_${attachTo ?? ''}` : attachTo ?? '';
+  return `Tracing programs must provide btf_id: ${kind} target ${attachTo ? `'${attachTo}' (${what})` : 'missing'} is not in the built-in kernel BTF`;
+}
