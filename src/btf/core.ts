@@ -405,3 +405,38 @@ export function resolveCoreRelo(local: Btf, relo: CoreRelo, target: Btf | undefi
   if (!result) return { kind, local: localValue, target: 0, poison: false, validate };
   return { kind, local: localValue, target: result.value, poison: false, targetTypeId: result.id, validate };
 }
+
+/**
+ * libbpf's spec description for messages: "struct task_struct.real_parent"
+ * or "struct s.arr[2].x" for a field access, "enum pid_type::PIDTYPE_TGID"
+ * for an enum value, the type for type relocations. Never throws: an access
+ * that does not fit the type is shown raw.
+ */
+export function describeCoreAccess(btf: Btf, relo: CoreRelo): string {
+  try {
+    const raw = relo.access.split(':').map(Number);
+    if (ENUM_KINDS.has(relo.kind)) {
+      const v = enumValueList(btf.resolve(relo.typeId))[raw[0]!];
+      return `${btf.describe(relo.typeId)}::${v ? v.name : `#${raw[0]}`}`;
+    }
+    if (!FIELD_KINDS.has(relo.kind)) return btf.describe(relo.typeId);
+    let s = btf.describe(relo.typeId) + (raw[0] ? `[${raw[0]}]` : '');
+    let id = relo.typeId;
+    for (const idx of raw.slice(1)) {
+      const t = btf.resolve(id);
+      if (t.kind === 'STRUCT' || t.kind === 'UNION') {
+        const m = t.members[idx]!;
+        if (m.name) s += `.${m.name}`;
+        id = m.type;
+      } else if (t.kind === 'ARRAY') {
+        s += `[${idx}]`;
+        id = t.type;
+      } else {
+        return `${s} (access ${relo.access})`;
+      }
+    }
+    return s;
+  } catch {
+    return `type ${relo.typeId} (access ${relo.access})`;
+  }
+}

@@ -7,7 +7,11 @@
  */
 import { LoadError, ProgramError } from '../diagnostics/index.js';
 import { decode } from '../isa/decode.js';
-import { parseObject } from '../loader/object.js';
+import { applyCoreRelocations, parseObject } from '../loader/object.js';
+import type { Btf } from '../btf/btf.js';
+import { describeCoreAccess } from '../btf/core.js';
+import { btfAttachProblem } from '../programs/fentry.js';
+import { kernelBtf } from '../btf/kernel/index.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramRelocation, ProgramSpec } from '../loader/spec.js';
 import { spinLockOffset } from '../verifier/map-btf.js';
 import { globalFuncFromBtf } from '../verifier/global-func.js';
@@ -61,6 +65,35 @@ export interface LoadObjectOptions {
   kernelVersion?: number;
   /** Extra kconfig values (CONFIG_*), overriding the built-in ones. */
   kconfig?: Record<string, number | bigint | boolean | string>;
+  /**
+   * Target BTF of CO-RE relocations not resolved by parseObject: by default
+   * the built-in kernel BTF (src/btf/kernel), as libbpf uses the running
+   * kernel's; null leaves the compiled-in values.
+   */
+  targetBtf?: Btf | null;
+}
+
+/**
+ * A verifier error at an instruction CO-RE poisoned (libbpf: "failed to
+ * resolve CO-RE relocation"): names the relocation's section, instruction
+ * offset, kind and access instead of the unknown helper 0xbad2310.
+ */
+function explainPoisoned(p: ProgramSpec, spec: ObjectSpec, e: unknown): unknown {
+  if (!(e instanceof ProgramError) || !spec.btf) return e;
+  const r = p.relocations.find((x) => x.kind === 'core' && x.pc === e.pc && x.core?.result?.poison);
+  if (!r || !r.core) return e;
+  return new LoadError('CoreRelocation', { section: r.core.section, offset: r.core.insnOff, symbol: r.symbol },
+    `program ${p.name}: failed to resolve CO-RE relocation ${r.core.kind} ${describeCoreAccess(spec.btf, r.core)} (access ${r.core.access}) `
+    + `against the kernel BTF, and the verifier reached the poisoned instruction (pc ${e.pc})`);
+}
+
+/** Applies the CO-RE relocations parseObject left unresolved, against `target`. */
+function withCore(spec: ObjectSpec, target: Btf | null): ObjectSpec {
+  const local = spec.btf;
+  if (!local || !target) return spec;
+  const pending = (p: ProgramSpec): boolean => p.relocations.some((r) => r.kind === 'core' && r.core && !r.core.result);
+  if (!spec.programs.some(pending)) return spec;
+  return { ...spec, programs: spec.programs.map((p) => (pending(p) ? applyCoreRelocations(p, local, target) : p)) };
 }
 
 /**
@@ -93,6 +126,8 @@ export function verifyProgram(prog: ProgramSpec, spec: ObjectSpec): VerifiedLoad
     return { insnOff: f.pc, ...(global ? { global } : {}) };
   });
   const lineInfo = prog.lineInfo.map((l) => ({ insnOff: l.pc, source: l.source, fileName: l.fileName, line: l.line }));
+  const attachProblem = btfAttachProblem(prog.type, prog.attachType, prog.attachTo);
+  if (attachProblem) throw new LoadError('LoaderBadProgram', { section: prog.section, symbol: prog.name }, `program ${prog.name}: ${attachProblem}`);
   try {
     return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license, funcInfo, lineInfo });
   } catch (e) {
@@ -293,7 +328,8 @@ function machineMaps(machine: Machine, kernels: LoadObjectOptions['kernels']): B
 /** Loads an object file (or an already parsed spec) onto a machine. */
 export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptions = {}): BpfObject {
   // parseObject may patch the buffer it is given: parse a copy so callers keep their bytes
-  const spec = input instanceof Uint8Array ? parseObject(input.slice()) : input;
+  const parsed = input instanceof Uint8Array ? parseObject(input.slice()) : input;
+  const spec = withCore(parsed, opts.targetBtf === undefined ? kernelBtf() : opts.targetBtf);
   const objName = opts.name ?? 'obj';
   const machine = opts.machine ?? new Machine(opts.machineOptions);
   const bpf = machineMaps(machine, opts.kernels);
@@ -430,11 +466,17 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
           throw relocError(p, r, `unsupported relocation kind ${String((r as ProgramRelocation).kind)}`);
       }
     }
-    const verified = opts.unverified ? undefined : verifyProgram(p, spec);
+    let verified: VerifiedLoad | undefined;
+    try {
+      verified = opts.unverified ? undefined : verifyProgram(p, spec);
+    } catch (e) {
+      throw explainPoisoned(p, spec, e);
+    }
     let loaded: LoadedProgram;
     try {
       loaded = new LoadedProgram(decode(insns), {
         type: p.type, unverified: !verified, verified, budget: opts.budget, tier: opts.tier,
+        ...(p.attachType || p.attachTo ? { attach: { ...(p.attachType ? { type: p.attachType } : {}), ...(p.attachTo ? { to: p.attachTo } : {}) } } : {}),
         progId: refs.get(p.name)!.id, tailCalls: byIndex.some((m) => m.type === MAP_TYPE.prog_array),
       }, machine);
     } catch (e) {

@@ -158,6 +158,20 @@ export const RAW_TRACEPOINT_ARGS: ContextSpec = {
 };
 
 /**
+ * The trampoline context of BTF-typed tracing programs (tp_btf, fentry,
+ * fexit, fmod_ret, lsm): u64 arguments and a return-value slot, read-only
+ * (bpf_tracing_btf_ctx_access). Known gap: the kernel types each slot by
+ * the target's BTF (btf_ctx_access: only the target's argument count,
+ * pointer arguments become PTR_TO_BTF_ID that may be dereferenced); here
+ * every slot is a scalar, so direct loads through pointer arguments need
+ * bpf_probe_read_kernel / BPF_CORE_READ to verify.
+ */
+export const BTF_TRACING_CTX: ContextSpec = {
+  struct: 'u64 args[]', size: 104,
+  fields: [{ name: 'args', offset: 0, size: 8, kind: 'scalar', writable: false, anySize: true }],
+};
+
+/**
  * The flow dissector's view of __sk_buff (flow_dissector_is_valid_access):
  * data and data_end (4-byte reads only), flow_keys (8-byte read); no writes.
  */
@@ -281,4 +295,6 @@ export const VERIFIER_CONTEXTS: Partial<Record<ProgramTypeName, { readonly ctx: 
   cgroup_sock_addr: { ctx: BPF_SOCK_ADDR_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
   cgroup_sock: { ctx: BPF_SOCK_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
   cgroup_sysctl: { ctx: BPF_SYSCTL_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
+  tracing: { ctx: BTF_TRACING_CTX, packetWrite: false },
+  lsm: { ctx: BTF_TRACING_CTX, packetWrite: false },
 };

@@ -1,6 +1,6 @@
 /** Program-type runtimes by name. */
 import type { ProgramTypeName } from './types.js';
-import type { ProgramTypeRuntime } from './runtime.js';
+import type { ProgramAttach, ProgramTypeRuntime } from './runtime.js';
 import { rawRuntime } from './raw.js';
 import { xdpRuntime } from './xdp.js';
 import { socketFilterRuntime } from './socket-filter.js';
@@ -14,6 +14,8 @@ import { skLookupRuntime } from './sk-lookup.js';
 import { cgroupSockAddrRuntime, cgroupSockRuntime } from './sock-addr.js';
 import { cgroupSysctlRuntime } from './sysctl.js';
 import { cgroupDeviceRuntime, kprobeRuntime, perfEventRuntime, tracepointRuntime } from './tracing-ctx.js';
+import { tracingRuntime } from './fentry.js';
+import { lsmRuntime } from './lsm.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
   raw: rawRuntime,
@@ -36,10 +38,12 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   cgroup_sock_addr: cgroupSockAddrRuntime,
   cgroup_sock: cgroupSockRuntime,
   cgroup_sysctl: cgroupSysctlRuntime,
+  tracing: tracingRuntime,
+  lsm: lsmRuntime,
 };
 
-export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {
+export function programTypeRuntime(name: ProgramTypeName, attach?: ProgramAttach): ProgramTypeRuntime {
   const rt = PROGRAM_TYPE_RUNTIMES[name];
   if (!rt) throw new Error(`program type ${name} cannot be run yet`);
-  return rt;
+  return rt.forAttach ? rt.forAttach(attach ?? {}) : rt;
 }

@@ -42,8 +42,21 @@ export interface TestRunOutput {
   sysctlNewValue?: string;
 }
 
+/** What a program is attached to: libbpf's expected attach type and the section's target name. */
+export interface ProgramAttach {
+  /** ATTACH_TYPES name (src/loader/sections.ts), e.g. TRACE_FENTRY. */
+  readonly type?: string;
+  /** "fentry/do_unlinkat" → "do_unlinkat". */
+  readonly to?: string;
+}
+
 export interface ProgramTypeRuntime {
   readonly name: ProgramTypeName;
+  /**
+   * Types whose runs depend on the attach point (BTF-typed tracing: the
+   * target function's arguments) give the runtime for one program here.
+   */
+  forAttach?(attach: ProgramAttach): ProgramTypeRuntime;
   /** Writes the inputs into CPU `cpu`'s area; returns the entry registers and regions. */
   prepare(machine: Machine, cpu: number, input: TestRunInput): RunArgs;
   /**

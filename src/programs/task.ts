@@ -21,6 +21,7 @@
  */
 import type { Machine } from '../runtime/machine.js';
 import type { RunRegions } from '../runtime/layout.js';
+import { kernelField, kernelStructSize } from '../btf/kernel/index.js';
 
 /** TASK_COMM_LEN (include/linux/sched.h). */
 export const TASK_COMM_LEN = 16;
@@ -36,7 +37,14 @@ export interface CurrentTask {
   comm: string;
   /** bpf_get_current_cgroup_id: the cgroup v2 id of the task's cgroup. */
   cgroupId: bigint;
+  /** The parent's pid (task->real_parent->tgid); DEFAULT_PPID when not set. */
+  ppid?: number;
 }
+
+/** Parent of the simulated task unless told otherwise: init. */
+export const DEFAULT_PPID = 1;
+/** comm of the simulated parent task. */
+export const PARENT_COMM = 'init';
 
 /** The task a machine runs programs as until told otherwise. */
 export const DEFAULT_TASK: Readonly<CurrentTask> = { pid: 1000, tgid: 1000, uid: 0, gid: 0, comm: 'ebpf-wasm', cgroupId: 1n };
@@ -48,12 +56,42 @@ export interface UserSegment { readonly address: bigint; readonly bytes: Uint8Ar
 export const USER_SPACE_BASE = 0x1_0000_0000n;
 
 /**
- * The simulated task_struct bpf_get_current_task points to. Not the kernel's
- * layout (that needs CO-RE against a real kernel's BTF); its fields sit at
- * these documented offsets so programs reading it with bpf_probe_read_kernel
- * get the current task's values.
+ * The simulated kernel objects behind bpf_get_current_task(_btf), laid out
+ * as the built-in kernel BTF says (src/btf/kernel: this kernel's real
+ * offsets), so CO-RE reads (BPF_CORE_READ(task, real_parent, tgid),
+ * task->cred->uid.val, task->comm) and BTF-pointer loads find the current
+ * task's values. In the CPU area's kernel-object region: the task, its
+ * parent (pid = tgid = ppid, real_parent of itself) and one cred shared by
+ * both (uid/gid and their e/s/fs forms). Members the simulation does not
+ * fill read as zero.
  */
-export const SIM_TASK_STRUCT = { pid: 0, tgid: 4, uid: 8, gid: 12, cgroupId: 16, comm: 24, size: 40 } as const;
+function taskLayout() {
+  const f = (path: string): number => kernelField('task_struct', path).offset;
+  const taskSize = kernelStructSize('task_struct');
+  const credSize = kernelStructSize('cred');
+  const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+  return {
+    pid: f('pid'), tgid: f('tgid'), comm: f('comm'), realParent: f('real_parent'), parent: f('parent'),
+    groupLeader: f('group_leader'), cred: f('cred'), realCred: f('real_cred'),
+    size: taskSize,
+    /** Offsets from the region's start of the parent image and the cred. */
+    parentAt: align8(taskSize), credAt: align8(taskSize) * 2, credSize,
+    credIds: ['uid', 'gid', 'suid', 'sgid', 'euid', 'egid', 'fsuid', 'fsgid'].map((n) => [n, kernelField('cred', n).offset] as const),
+  };
+}
+let layout: ReturnType<typeof taskLayout> | undefined;
+/** Offsets of the simulated task_struct (kernel layout) and of the objects next to it. */
+export function simTaskLayout(): ReturnType<typeof taskLayout> {
+  return layout ??= taskLayout();
+}
+
+/** task_struct member offsets (the kernel's), kept under their old name for callers. */
+export const SIM_TASK_STRUCT = {
+  get pid(): number { return simTaskLayout().pid; },
+  get tgid(): number { return simTaskLayout().tgid; },
+  get comm(): number { return simTaskLayout().comm; },
+  get size(): number { return simTaskLayout().size; },
+};
 
 interface TaskState {
   task: CurrentTask;
@@ -102,24 +140,48 @@ export function taskStructAddress(machine: Machine, cpu: number): number {
 }
 
 /**
+ * The kernel-object region's free tail on CPU `cpu`, after the task, its
+ * parent and cred: where tests place other kernel objects (placeKernelSkb,
+ * writeKernelStruct). BTF-typed tracing programs may read all of it.
+ */
+export function kernelObjectSpace(machine: Machine, cpu: number): { start: number; end: number } {
+  const L = simTaskLayout();
+  return { start: taskStructAddress(machine, cpu) + Math.ceil((L.credAt + L.credSize) / 8) * 8, end: machine.area(cpu).scratch };
+}
+
+/**
  * Called by the tracing runtimes before a run: writes the task_struct image
  * and records which linear-memory ranges are kernel objects for the run.
  */
 export function enterTaskContext(machine: Machine, cpu: number, regions: RunRegions): void {
   const s = stateOf(machine);
   const addr = taskStructAddress(machine, cpu);
+  const L = simTaskLayout();
+  const end = addr + L.credAt + L.credSize;
+  if (end > machine.area(cpu).scratch) throw new RangeError(`the simulated task (${end - addr} bytes) does not fit the kernel-object region`);
+  const mem = new Uint8Array(machine.memory.buffer);
+  mem.fill(0, addr, end);
   const dv = new DataView(machine.memory.buffer);
   const t = s.task;
-  dv.setUint32(addr + SIM_TASK_STRUCT.pid, t.pid, true);
-  dv.setUint32(addr + SIM_TASK_STRUCT.tgid, t.tgid, true);
-  dv.setUint32(addr + SIM_TASK_STRUCT.uid, t.uid, true);
-  dv.setUint32(addr + SIM_TASK_STRUCT.gid, t.gid, true);
-  dv.setBigUint64(addr + SIM_TASK_STRUCT.cgroupId, t.cgroupId, true);
-  new Uint8Array(machine.memory.buffer).set(commBytes(t.comm), addr + SIM_TASK_STRUCT.comm);
+  const parent = addr + L.parentAt, cred = addr + L.credAt;
+  const image = (at: number, pid: number, tgid: number, realParent: number, comm: string): void => {
+    dv.setInt32(at + L.pid, pid, true);
+    dv.setInt32(at + L.tgid, tgid, true);
+    mem.set(commBytes(comm), at + L.comm);
+    dv.setBigUint64(at + L.realParent, BigInt(realParent), true);
+    dv.setBigUint64(at + L.parent, BigInt(realParent), true);
+    dv.setBigUint64(at + L.groupLeader, BigInt(at), true);
+    dv.setBigUint64(at + L.cred, BigInt(cred), true);
+    dv.setBigUint64(at + L.realCred, BigInt(cred), true);
+  };
+  const ppid = t.ppid ?? DEFAULT_PPID;
+  image(addr, t.pid, t.tgid, parent, t.comm);
+  image(parent, ppid, ppid, parent, PARENT_COMM);
+  for (const [name, off] of L.credIds) dv.setUint32(cred + off, name.endsWith('gid') ? t.gid : t.uid, true);
   s.kernelRanges[cpu] = [
     [regions.stack.start, regions.stack.end], [regions.ctx.start, regions.ctx.end],
     [regions.data.start, regions.data.end], [regions.heap.start, regions.heap.end],
-    [addr, addr + SIM_TASK_STRUCT.size],
+    [addr, addr + L.size], [parent, parent + L.size], [cred, cred + L.credSize],
   ];
 }
 

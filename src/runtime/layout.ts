@@ -24,8 +24,8 @@ export const CPU_AREAS_BASE = KERNEL_STATIC_BASE + KERNEL_STATIC_BYTES;
 export const STACK_BYTES = MAX_CALL_FRAMES * STACK_FRAME_BYTES;
 /** The UAPI context struct (largest is __sk_buff/bpf_sock_ops, under 256 bytes). */
 export const CTX_BYTES = 1024;
-/** Simulated kernel objects behind the context (sk_buff, xdp_buff, task…). */
-export const KOBJ_BYTES = 3072;
+/** Simulated kernel objects behind the context: the current task, its parent and cred at the kernel's sizes (task.ts). */
+export const KOBJ_BYTES = 8192;
 /** Helper scratch space (format buffers, temporary keys). */
 export const SCRATCH_BYTES = 8192;
 /** XDP_PACKET_HEADROOM: room for bpf_xdp_adjust_head/meta. */

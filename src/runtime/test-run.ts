@@ -6,7 +6,7 @@
 import type { Program } from '../isa/instruction.js';
 import { programTypeRuntime } from '../programs/registry.js';
 import type { ProgramTypeName } from '../programs/types.js';
-import type { TestRunInput, TestRunOutput } from '../programs/runtime.js';
+import type { ProgramAttach, TestRunInput, TestRunOutput } from '../programs/runtime.js';
 import { Machine } from './machine.js';
 import type { VerifierMap } from '../verifier/maps.js';
 import { verifyForLoad, type VerifiedLoad } from './verify-load.js';
@@ -14,6 +14,8 @@ import { createExecutor, type Executor, type ExecutorFactory, type TierName } fr
 
 export interface LoadedProgramOptions {
   type: ProgramTypeName;
+  /** Attach type and target (BTF-typed tracing programs run with their target's arguments). */
+  attach?: ProgramAttach;
   /** Run without a verifier verdict, inside the sandbox. */
   unverified?: boolean;
   /**
@@ -65,7 +67,7 @@ export class LoadedProgram {
   testRun(opts: TestRunOptions = {}): TestRunResult {
     const repeat = Math.max(1, opts.repeat ?? 1);
     const cpu = opts.cpu ?? 0;
-    const rt = programTypeRuntime(this.options.type);
+    const rt = programTypeRuntime(this.options.type, this.options.attach);
     let lo = 0;
     let total = 0;
     // instantiate outside the timed runs; a CPU the machine lacks is the runtime's error to report (ENXIO…)
