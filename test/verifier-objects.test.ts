@@ -10,12 +10,14 @@ import { join, relative } from 'node:path';
 import { parseObject } from '../src/loader/object.js';
 import type { ObjectSpec } from '../src/loader/spec.js';
 import { loadObject, verifyProgram } from '../src/object/index.js';
+import { withCore } from '../src/object/object.js';
+import { kernelBtf } from '../src/btf/kernel/index.js';
 import { MAP_KERNELS_WASM_URL } from '../src/maps/kernels.js';
 import type { ProgramTypeName } from '../src/programs/types.js';
 import { ROOT } from './support/paths.js';
 
 interface Entry { name: string; section: string; type: ProgramTypeName; explicitType: boolean; funcInfo: number[]; hex: string }
-interface Label { ok: boolean; errno: number; error: string }
+interface Label { ok: boolean; errno: number; error: string; processed: number | null; loader?: string }
 const dir = join(ROOT, 'test', 'fixtures', 'verifier');
 const listed: Record<string, { error?: string; programs: Entry[] }> = JSON.parse(readFileSync(join(dir, 'objects.json'), 'utf8')).objects;
 const labels: Record<string, Label> = JSON.parse(readFileSync(join(dir, 'objects-labels.json'), 'utf8')).labels;
@@ -24,6 +26,8 @@ const labels: Record<string, Label> = JSON.parse(readFileSync(join(dir, 'objects
 const KERNEL_REJECTS: Record<string, string> = {
   'test/fixtures/elf/core.o:core_direct': 'Tracing programs must provide btf_id',
   'test/fixtures/elf/globals.o:use_ksym': "pseudo btf_id 0 in ldimm64 isn't KIND_VAR or KIND_FUNC",
+  // a field the kernel does not have: libbpf poisons the instruction and the reached poison fails the load
+  'test/fixtures/core/core.o:core_poison': 'failed to resolve CO-RE relocation <byte_off> [26] struct task_struct___old.state (0:0 @ offset 0)',
 };
 /** Verifier fixtures whose bad_* programs are refused on purpose: our error must be the kernel's first error line. */
 const MEANT_TO_FAIL = /^test\/fixtures\/(verifier-[^/]+|kfuncs)\/[^:]+:bad_/;
@@ -65,14 +69,22 @@ test('objects.json lists every object and program as the loader links them now',
 test('every program of every object: our verdict is the kernel\'s, and all but the kernel\'s own rejects are accepted', () => {
   let n = 0, accepted = 0, meantToFail = 0;
   const wrong: string[] = [];
+  const noVerdict: string[] = [];
   for (const f of files) {
     if (PARSE_FAILS[f]) continue;
-    const spec = parseObject(readFileSync(join(ROOT, f)));
-    for (const p of spec.programs) {
+    // CO-RE as the kernel's loader saw it: libbpf resolves against the kernel's BTF (ours: the
+    // built-in kernel BTF, as loadObject does); the labeller's raw path keeps the compiled-in values
+    const raw = parseObject(readFileSync(join(ROOT, f)));
+    const core = withCore(raw, kernelBtf());
+    for (const p of raw.programs.map((r, i) => (labels[`${f}:${r.name}`]?.loader === 'libbpf' ? core.programs[i]! : r))) {
+      const spec = raw;
       const key = `${f}:${p.name}`;
       const entry = listed[f]!.programs.find((e) => e.name === p.name)!;
       const label = labels[key];
       assert.ok(label, `${key} unlabelled (rerun scripts/label-verifier-objects.py)`);
+      // The kernel here refuses fentry/fexit/fmod_ret/lsm loads with EPERM before its verifier
+      // runs (no log, nothing processed): it gives no verdict to compare with.
+      if (!label.ok && label.processed === null && !label.error) { noVerdict.push(`${key} (errno ${label.errno})`); continue; }
       n++;
       let ours = '';
       try {
@@ -95,6 +107,7 @@ test('every program of every object: our verdict is the kernel\'s, and all but t
     }
   }
   process.stdout.write(`\nNOTE: ${n} programs in ${files.length} objects: kernel accepts ${Object.values(labels).filter((l) => l.ok).length}, we accept ${accepted}; ${meantToFail} refused on purpose with the kernel's message\n`);
+  if (noVerdict.length) process.stdout.write(`NOTE: ${noVerdict.length} programs the kernel here refuses to load before verifying, not compared: ${noVerdict.join(', ')}\n`);
   assert.equal(wrong, []);
   assert.is(accepted, n - Object.keys(KERNEL_REJECTS).length - meantToFail);
   assert.ok(meantToFail > 0, 'the bad_* fixtures ran');

@@ -87,8 +87,8 @@ function explainPoisoned(p: ProgramSpec, spec: ObjectSpec, e: unknown): unknown 
     + `against the kernel BTF, and the verifier reached the poisoned instruction (pc ${e.pc})`);
 }
 
-/** Applies the CO-RE relocations parseObject left unresolved, against `target`. */
-function withCore(spec: ObjectSpec, target: Btf | null): ObjectSpec {
+/** Applies the CO-RE relocations parseObject left unresolved, against `target` (loadObject does this before verifying). */
+export function withCore(spec: ObjectSpec, target: Btf | null): ObjectSpec {
   const local = spec.btf;
   if (!local || !target) return spec;
   const pending = (p: ProgramSpec): boolean => p.relocations.some((r) => r.kind === 'core' && r.core && !r.core.result);
