@@ -93,6 +93,37 @@ export class Ir {
     binaryen.setShrinkLevel(0);
     return this.m.emitBinary();
   }
+
+  // --- source positions -------------------------------------------------------
+  private debugFile = -1;
+  /**
+   * Records that expression pairs[2i] of function `func` stands for source line pairs[2i + 1] (the
+   * translator: an eBPF pc). Positions go to the source map of emitWithPositions; they change no code.
+   */
+  setPositions(func: string, pairs: readonly number[]): void {
+    if (pairs.length === 0) return;
+    if (this.debugFile < 0) this.debugFile = this.m.addDebugInfoFileName('ebpf');
+    const f = this.m.getFunction(func);
+    // Binaryen's lines are 1-based; the source map it writes counts from 0 again
+    for (let i = 0; i < pairs.length; i += 2) this.m.setDebugLocation(f, pairs[i]!, this.debugFile, pairs[i + 1]! + 1, 0);
+  }
+  /**
+   * The binary with a name section (function names show in engine stack traces) and the source map's
+   * `mappings` (module byte offset → line, base64 VLQ: see runtime.ts decodePositions).
+   */
+  emitWithPositions(): { binary: Uint8Array; mappings: string } {
+    binaryen.setOptimizeLevel(this.optimizeLevel);
+    binaryen.setShrinkLevel(0);
+    const was = binaryen.getDebugInfo();
+    binaryen.setDebugInfo(true);
+    try {
+      const out = this.m.emitBinary('positions') as unknown as { binary: Uint8Array; sourceMap: string | null };
+      const mappings = out.sourceMap ? (JSON.parse(out.sourceMap) as { mappings: string }).mappings : '';
+      return { binary: out.binary, mappings };
+    } finally {
+      binaryen.setDebugInfo(was);
+    }
+  }
   emitText(): string {
     return this.m.emitText();
   }

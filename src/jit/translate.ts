@@ -17,7 +17,7 @@ import {
 } from './cfg.js';
 import {
   CALLX_IMPORT, CONFIGURE_HEADERS_EXPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MAY_GOTO_LOOPS, MEMORY_IMPORT,
-  TAIL_SHARED_GLOBALS, TAIL_TABLE_IMPORT, TRAP_IMPORT, TRAP_RETURN_ZERO, type HelperImportInfo,
+  TAIL_SHARED_GLOBALS, TAIL_TABLE_IMPORT, TRAP_IMPORT, TRAP_RETURN_ZERO, entryFunctionName, type HelperImportInfo,
 } from './abi.js';
 import { CPU_AREAS_BASE, SKF_LL_OFF, SKF_NET_OFF } from '../runtime/layout.js';
 import { MAP_HEADER } from '../maps/header.js';
@@ -141,7 +141,7 @@ const RMW: Partial<Record<number, RmwOp>> = {
 };
 
 export function funcName(entry: number): string {
-  return `f${entry}`;
+  return entryFunctionName(entry);
 }
 
 class Translator {
@@ -167,6 +167,8 @@ class Translator {
   readonly callbacks: number[];
   /** The map-iteration kernel exports are imported. */
   iterImports = false;
+  /** (marker expression, pc) pairs of the function being translated, flat (see blockCode). */
+  positions: number[] = [];
 
   constructor(readonly program: Program, readonly opts: TranslateOptions) {
     this.cfg = buildCfg(program);
@@ -704,7 +706,13 @@ class Translator {
         ir.br(BUDGET_OUT),
       ])));
     }
-    for (let i = b.first; i <= b.last; i++) code.push(this.insn(instructions[i]!));
+    for (let i = b.first; i <= b.last; i++) {
+      // A nop marks where each instruction's code starts (no machine code): a wasm trap or a helper's
+      // error maps back to its pc through the source map (see runtime.ts pcAt).
+      const mark = ir.nop();
+      this.positions.push(mark, instructions[i]!.pc);
+      code.push(mark, this.insn(instructions[i]!));
+    }
     const last = instructions[b.last]!;
     if (last.spec.kind === 'exit') {
       if (this.callTargets.has(entry)) for (const r of RET_REGS) code.push(ir.gset(retGlobal(r), this.reg(r)));
@@ -884,6 +892,8 @@ class Translator {
     } else {
       ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, code, LOCAL_NAMES);
     }
+    ir.setPositions(funcName(entry), this.positions);
+    this.positions = [];
     this.regLocal = SHARED_REG_LOCAL;
   }
 
