@@ -3,6 +3,8 @@
  * (sandboxed; verified with the budget; verified without it, as the JIT tier runs verified code), and
  * JIT load latency (compile + instantiate, warm). Run:
  *   npm run build && node dist/bench/jit.bench.js
+ * Times are process CPU time (the machine is shared). JIT_BENCH_ONLY=text keeps the per-packet cases whose
+ * name contains text; JIT_BENCH_LATENCY=0 skips the load-latency table.
  */
 import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
@@ -11,9 +13,14 @@ import { Interpreter } from '../src/interpreter/interpreter.js';
 import { Machine } from '../src/runtime/machine.js';
 import { XDP_MD } from '../src/programs/context.js';
 import { compileProgram, instantiate, type CompileOptions, type JitInstance } from '../src/jit/index.js';
+import { CompiledExecutor } from '../src/jit/executor.js';
+import { loadObject } from '../src/object/object.js';
+import { loadTier } from '../src/runtime/tier.js';
+import { MAP_KERNELS_WASM_URL } from '../src/maps/kernels.js';
+import { cpuNowMs } from './kernel/kernel.js';
 
 const root = new URL('../../', import.meta.url);
-const PER_SAMPLE = 1000;
+const PER_SAMPLE = 10000;
 const BATCH = 256;
 const XDP_PASS = 2;
 
@@ -50,7 +57,7 @@ function asm(text: string): Program {
 }
 function udpPacket(i: number): Uint8Array {
   const p = new Uint8Array(64);
-  p[12] = 0x08; p[13] = 0x00; p[14] = 0x45; p[23] = 17; p[36] = 0; p[37] = i % 2 === 0 ? 53 : 80;
+  p[12] = 0x08; p[13] = 0x00; p[14] = 0x45; p[23] = 17; p[36] = 0; p[37] = i % 2 === 0 ? 53 : 80 + (i & 0x3f);
   return p;
 }
 function payload(): Uint8Array {
@@ -59,7 +66,7 @@ function payload(): Uint8Array {
   return out;
 }
 
-const bench = new Bench({ time: 1000, warmup: true, warmupTime: 200 });
+const bench = new Bench({ time: 1000, warmup: true, warmupTime: 200, now: cpuNowMs });
 /**
  * Sandboxed (unverified: region checks + budget), verified with the budget, and verified without it: what
  * the JIT tier runs for code the verifier accepted (the verifier proves termination).
@@ -113,11 +120,57 @@ function rawCase(name: string, program: Program, input: Uint8Array): void {
   }
 }
 
+/**
+ * The Ethernet/IPv4/UDP parser counting into an array map (bench/programs/parse_count.o), loaded as the
+ * object loader loads it: verified, then run as the JIT tier runs verified code (no region checks, no
+ * budget, array lookups inlined) next to the interpreter on the same verified program. The counters are
+ * checked against the packets counted after the runs.
+ */
+async function objectCase(prog: string): Promise<void> {
+  await loadTier('jit');
+  const kernels = new WebAssembly.Module(readFileSync(MAP_KERNELS_WASM_URL));
+  const obj = loadObject(new Uint8Array(readFileSync(new URL('bench/programs/parse_count.o', root))),
+    { name: 'parse_count', tier: 'jit', kernels, machineOptions: { packetCapacity: BATCH * 64 } });
+  const p = obj.program(prog);
+  const m = obj.machine;
+  const a = m.area(0);
+  const bytes = new Uint8Array(m.memory.buffer);
+  for (let i = 0; i < BATCH; i++) bytes.set(udpPacket(i), a.packetData + i * 64);
+  const dv = new DataView(m.memory.buffer);
+  dv.setUint32(a.ctx + field('data'), a.packetData, true);
+  dv.setUint32(a.ctx + field('data_end'), a.packetData + 64, true);
+  dv.setUint32(a.ctx + field('data_meta'), a.packetData, true);
+  const regions = m.regions(0, a.packetData, a.packetData + 64, XDP_MD.size);
+  const interp = new Interpreter(p.loaded.program, m);
+  const args = { r1: a.ctx, regions };
+  const name = `UDP/IPv4 parser + array map (${prog})`;
+  bench.add(`${name}: interpreter (verified)`, () => { for (let i = 0; i < PER_SAMPLE; i++) interp.run(0, args); });
+  const inst = (p.loaded.executor as CompiledExecutor).instance(0);
+  inst.setRegions(regions);
+  bench.add(`${name}: JIT run (verified, no budget)`, () => { for (let i = 0; i < PER_SAMPLE; i++) inst.runU32(a.ctx); });
+  const desc = a.scratch, res = a.scratch + BATCH * 8;
+  for (let i = 0; i < BATCH; i++) { dv.setUint32(desc + i * 8, a.packetData + i * 64, true); dv.setUint32(desc + i * 8 + 4, 64, true); }
+  bench.add(`${name}: JIT batch of ${BATCH} (verified, no budget)`, () => { for (let i = 0; i < PER_SAMPLE / 10; i++) inst.runBatchAt(desc, BATCH, res); });
+  checks.push(() => {
+    // every run counted one packet: the slots must add up to the runs made
+    let total = 0n;
+    for (const [, v] of obj.map('counts').entries()) total += new DataView(v.buffer, v.byteOffset).getBigUint64(0, true);
+    if (total === 0n) throw new Error(`${name}: nothing counted`);
+    for (let i = 0; i < BATCH; i++) if (dv.getUint32(res + i * 4, true) !== XDP_PASS) throw new Error(`${name}: batch result ${i} is not XDP_PASS`);
+  });
+}
+const checks: Array<() => void> = [];
+
 xdpCase('return XDP_PASS', asm(RETURN_PASS));
 xdpCase('UDP/IPv4 parser', asm(PARSER));
+await objectCase('count_atomic');
+await objectCase('count_plain');
 rawCase('checksum 1500 B loop', decode(new Uint8Array(readFileSync(new URL('examples/raw/checksum.bin', root)))), payload());
 
+const only = process.env.JIT_BENCH_ONLY;
+if (only) for (const t of [...bench.tasks]) if (!t.name.includes(only)) bench.remove(t.name);
 await bench.run();
+for (const check of checks) check();
 const median = (t: (typeof bench.tasks)[number]): number => {
   const r = t.result as unknown as { latency?: { p50?: number }; median?: number };
   return r.latency?.p50 ?? r.median ?? NaN;
@@ -127,6 +180,7 @@ console.table(bench.tasks.map((t) => {
   return { case: t.name, 'ns/packet': ((median(t) * 1e6) / perSample).toFixed(1) };
 }));
 
+if (process.env.JIT_BENCH_LATENCY === '0') process.exit(0);
 // Load latency: compile + instantiate a program of n instructions (ALU, stack loads, branches), warm.
 const lat = new Bench({ time: 2000, warmup: true, warmupTime: 2000 });
 const m = new Machine();

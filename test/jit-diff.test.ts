@@ -53,13 +53,19 @@ function runInterpreter(g: GenProgram, seed: number): Outcome {
   }
 }
 
-function runJit(g: GenProgram, seed: number): Outcome {
+/**
+ * The JIT's outcome; `verified` compiles the program as code the verifier accepted (no region checks:
+ * only for programs whose sandboxed run made no invalid access), keeping the budget so that a
+ * miscompiled loop cannot hang the test.
+ */
+function runJit(g: GenProgram, seed: number, verified = false): Outcome {
   const m = newMachine(seed);
   const a = m.area(0);
   new Uint8Array(m.memory.buffer).set(g.data, a.packetData);
   let inst;
   try {
-    const c = compileProgram(g.program, { helpers: m.helpers, layout: m.layout, unverified: true, budget: g.budget, cache: false, validate: VALIDATE });
+    const mode = verified ? { verified: true } : { unverified: true };
+    const c = compileProgram(g.program, { helpers: m.helpers, layout: m.layout, ...mode, budget: g.budget, cache: false, validate: VALIDATE });
     inst = instantiate(c, { memory: m.memory, layout: m.layout, helpers: m.helpers, helperRuntime: m });
   } catch (e) {
     return { trap: describe(e), memory: new Uint8Array(m.memory.buffer) };
@@ -92,6 +98,7 @@ test(`JIT and interpreter agree on ${PROGRAMS} random programs`, () => {
   const feat: Record<keyof Features | 'budgetTrap', number> = { loop: 0, localCall: 0, atomic: 0, regionEdge: 0, divZero: 0, irreducible: 0, budgetTrap: 0 };
   const outcomes = new Map<string, number>();
   const diffs: string[] = [];
+  let verifiedRuns = 0;
   const t0 = Date.now();
   for (let n = 0; n < PROGRAMS; n++) {
     const g = gen.generate();
@@ -107,6 +114,17 @@ test(`JIT and interpreter agree on ${PROGRAMS} random programs`, () => {
     if (!i.trap && i.executed !== j.executed) problems.push(`executed: interpreter ${i.executed}, jit ${j.executed}`);
     const d = firstDiff(i.memory, j.memory);
     if (d >= 0) problems.push(`memory differs at 0x${d.toString(16)}: interpreter ${i.memory[d]}, jit ${j.memory[d]}`);
+    // Programs that ran to their end inside the sandbox made only valid accesses: the verified codegen
+    // (unchecked addresses, memarg offsets) must give the same result. callx is unverified-only.
+    if (!i.trap && !g.program.instructions.some((x) => x.spec.unverifiedOnly)) {
+      verifiedRuns++;
+      const v = runJit(g, n, true);
+      if (v.trap !== undefined) problems.push(`verified jit: trap ${v.trap}`);
+      if (v.r0 !== i.r0) problems.push(`verified jit r0: interpreter ${i.r0?.toString(16)}, jit ${v.r0?.toString(16)}`);
+      if (v.executed !== i.executed) problems.push(`verified jit executed: interpreter ${i.executed}, jit ${v.executed}`);
+      const dv = firstDiff(i.memory, v.memory);
+      if (dv >= 0) problems.push(`verified jit: memory differs at 0x${dv.toString(16)}: interpreter ${i.memory[dv]}, jit ${v.memory[dv]}`);
+    }
     if (problems.length > 0) {
       diffs.push(`program ${n} (seed ${SEED}, budget ${g.budget}, data ${g.data.length} B): ${problems.join('; ')}`);
       if (diffs.length <= 3) console.log(`${diffs[diffs.length - 1]}\n${dump(g.program)}\n`);
@@ -114,7 +132,7 @@ test(`JIT and interpreter agree on ${PROGRAMS} random programs`, () => {
   }
   const ms = Date.now() - t0;
   const pct = (x: number) => `${(100 * x / PROGRAMS).toFixed(1)}%`;
-  console.log(`NOTE: ${PROGRAMS} programs in ${ms} ms, ${diffs.length} differences; outcomes ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(`NOTE: ${PROGRAMS} programs in ${ms} ms, ${diffs.length} differences; outcomes ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}; ${verifiedRuns} also compiled as verified code`);
   console.log(`NOTE: features ${Object.entries(feat).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}`);
   assert.equal(diffs.slice(0, 20), [], `${diffs.length} differences`);
   // The generator checks its own coverage.
@@ -122,6 +140,7 @@ test(`JIT and interpreter agree on ${PROGRAMS} random programs`, () => {
     const thin = INSTRUCTION_SET.filter((s) => (counts.get(s.name) ?? 0) < 100).map((s) => `${s.name}: ${counts.get(s.name) ?? 0}`);
     assert.equal(thin, [], 'every instruction variant at least 100 times');
     for (const [k, v] of Object.entries(feat)) assert.ok(v >= 0.2 * PROGRAMS, `${k} in ${pct(v)} of programs (want >= 20%)`);
+    assert.ok(verifiedRuns >= 0.2 * PROGRAMS, `verified codegen compared on ${pct(verifiedRuns)} of programs (want >= 20%)`);
   }
 });
 

@@ -18,6 +18,9 @@ const cases: Array<[string, Program, CompileOptions]> = [
   ['loop-sandboxed', prog(['mov_imm', { dst: 0, imm: 0 }], ['stxdw', { dst: 10, src: 0, off: -8 }], ['add_imm', { dst: 0, imm: 1 }],
     ['jlt_imm', { dst: 0, imm: 10, off: -3 }], ['exit']), {}],
   ['local-call-verified', prog(['call local', { imm: 1 }], ['exit'], ['mov_reg', { dst: 0, src: 10 }], ['exit']), { verified: true }],
+  // verified accesses: a positive offset folds into the memarg, a negative one is an i32 add (no 64-bit sum)
+  ['access-offsets-verified', prog(['ldxb', { dst: 0, src: 1, off: 1 }], ['stxh', { dst: 1, src: 0, off: -2 }], ['ldxw', { dst: 2, src: 1, off: 0 }],
+    ['add_reg', { dst: 0, src: 2 }], ['exit']), { verified: true, budget: false }],
   ['alu32-div-bswap-verified', prog(['div32_reg', { dst: 1, src: 2 }], ['be32', { dst: 1 }], ['mov_reg', { dst: 0, src: 1 }], ['exit']), { verified: true }],
 ];
 

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ExecutionError, EbpfError, DiagnosticCode } from '../src/diagnostics/index.js';
-import { compileProgram, MAX_JIT_SLOTS } from '../src/jit/index.js';
+import { compileProgram, instantiate, MAX_JIT_SLOTS } from '../src/jit/index.js';
 import { PROGRAM_TYPES } from '../src/programs/context.js';
 import { machine, prog } from './jit-asm.js';
 import { readFileSync } from 'node:fs';
@@ -101,6 +101,39 @@ test('js helpers get u64 arguments, r1-r5 survive the call; callx dispatches by 
   const bad = prog(['mov_imm', { dst: 3, imm: 99999 }], ['callx', { dst: 3 }], ['exit']);
   assert.is(trapOf(() => m.jit(bad).run()).code, DiagnosticCode.UnknownHelper);
   try { m.jit(x, { verified: true }); assert.unreachable(); } catch (e) { assert.is((e as EbpfError).code, DiagnosticCode.JitUnsupported); }
+});
+
+test('traps without a pc of their own name the eBPF pc (verified and sandboxed): wasm traps, helper errors, kernel traps', () => {
+  const m = machine();
+  // verified code has no region checks: an access past the memory's end is a wasm trap (pc 3, a folded offset)
+  const far = prog(['mov_imm', { dst: 0, imm: 0 }], ['mov_imm', { dst: 1, imm: 0x7ffffff0 }], ['add_imm', { dst: 0, imm: 1 }],
+    ['ldxdw', { dst: 0, src: 1, off: 8 }], ['exit']);
+  for (const opts of [{ verified: true, budget: false as const }, { verified: true }, { unverified: true }]) {
+    const e = trapOf(() => m.jit(far, opts).run());
+    assert.is(e.code, DiagnosticCode.MemoryAccessViolation);
+    assert.is(e.pc, 3, JSON.stringify(opts));
+  }
+  // a js helper's error without a pc gets the call's; other errors pass through as they are
+  m.helpers.register('bpf_get_prandom_u32', { js: (_rt, r1) => { if (r1 === 1n) throw new ExecutionError('HelperFault', -1, 'boom'); throw new RangeError('plain'); } });
+  const call = prog(['mov_imm', { dst: 0, imm: 0 }], ['ja', { off: 0 }], ['call', { imm: 7 }], ['exit']);
+  for (const opts of [{ verified: true, budget: false as const }, { unverified: true }]) {
+    const e = trapOf(() => m.jit(call, opts).run(1n));
+    assert.equal([e.code, e.pc, e.message], [DiagnosticCode.HelperFault, 2, 'EW3008: pc 2: boom'], JSON.stringify(opts));
+    try { m.jit(call, opts).run(2n); assert.unreachable(); } catch (x) { assert.instance(x, RangeError); }
+  }
+  // a kernel helper (wasm) that traps: the frame of the call site names pc 1
+  const trapping = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7e, 0x01, 0x7f, // (i32, i64) -> i32
+    0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x6b, 0x00, 0x00, 0x0a, 0x05, 0x01, 0x03, 0x00, 0x00, 0x0b, // "k": unreachable
+  ]))).exports as { k: (a: number, b: bigint) => number };
+  m.helpers.register('bpf_map_lookup_elem', { kernel: { export: 'k', params: ['i32', 'i64'], result: 'i32' } });
+  const k = prog(['mov_imm', { dst: 0, imm: 0 }], ['call', { imm: 1 }], ['exit']);
+  for (const opts of [{ verified: true, budget: false as const }, { unverified: true }]) {
+    const c = compileProgram(k, { helpers: m.helpers, layout: m.layout, ...opts });
+    const inst = instantiate(c, { memory: m.memory, layout: m.layout, helpers: m.helpers, kernels: { k: trapping.k } });
+    const e = trapOf(() => inst.run());
+    assert.is(e.pc, 1, JSON.stringify(opts));
+  }
 });
 
 test('kernel helpers are direct imports with their i32/i64 signature', () => {

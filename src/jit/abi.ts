@@ -88,7 +88,18 @@ export interface JitManifest {
   readonly hash: string;
   readonly slotCount: number;
   readonly functions: number;
+  /**
+   * Where each eBPF instruction's code starts: a source map's `mappings` (module byte offset → pc as the
+   * line). A wasm trap or a helper's error names its pc from the engine's stack trace through it, at no
+   * cost to running code. Absent in modules compiled before it existed.
+   */
+  readonly pcMap?: string;
 }
+
+/** Name of the wasm function of the eBPF function entered at `pc` (seen in engine stack traces). */
+export const entryFunctionName = (pc: number): string => `f${pc}`;
+/** An engine stack-trace frame in such a function: name and module byte offset (V8's format). */
+export const ENTRY_FRAME = /\bf\d+ \(wasm:\/\/[^)]*:0x([0-9a-f]+)\)/;
 
 export interface CompiledProgram {
   readonly bytes: Uint8Array;

@@ -93,6 +93,37 @@ export class Ir {
     binaryen.setShrinkLevel(0);
     return this.m.emitBinary();
   }
+
+  // --- source positions -------------------------------------------------------
+  private debugFile = -1;
+  /**
+   * Records that expression pairs[2i] of function `func` stands for source line pairs[2i + 1] (the
+   * translator: an eBPF pc). Positions go to the source map of emitWithPositions; they change no code.
+   */
+  setPositions(func: string, pairs: readonly number[]): void {
+    if (pairs.length === 0) return;
+    if (this.debugFile < 0) this.debugFile = this.m.addDebugInfoFileName('ebpf');
+    const f = this.m.getFunction(func);
+    // Binaryen's lines are 1-based; the source map it writes counts from 0 again
+    for (let i = 0; i < pairs.length; i += 2) this.m.setDebugLocation(f, pairs[i]!, this.debugFile, pairs[i + 1]! + 1, 0);
+  }
+  /**
+   * The binary with a name section (function names show in engine stack traces) and the source map's
+   * `mappings` (module byte offset → line, base64 VLQ: see runtime.ts decodePositions).
+   */
+  emitWithPositions(): { binary: Uint8Array; mappings: string } {
+    binaryen.setOptimizeLevel(this.optimizeLevel);
+    binaryen.setShrinkLevel(0);
+    const was = binaryen.getDebugInfo();
+    binaryen.setDebugInfo(true);
+    try {
+      const out = this.m.emitBinary('positions') as unknown as { binary: Uint8Array; sourceMap: string | null };
+      const mappings = out.sourceMap ? (JSON.parse(out.sourceMap) as { mappings: string }).mappings : '';
+      return { binary: out.binary, mappings };
+    } finally {
+      binaryen.setDebugInfo(was);
+    }
+  }
   emitText(): string {
     return this.m.emitText();
   }
@@ -121,37 +152,38 @@ export class Ir {
   select(cond: Expr, ifTrue: Expr, ifFalse: Expr): Expr { return this.m.select(cond, ifTrue, ifFalse); }
 
   // --- memory (memory "0", little-endian like eBPF) --------------------------
+  // `offset` is the memarg's static offset: added to the i32 pointer without wrapping (33-bit sum).
   /** Zero-extending load of `bytes` into an i64. */
-  load64(bytes: number, signed: boolean, ptr: Expr): Expr {
+  load64(bytes: number, signed: boolean, ptr: Expr, offset = 0): Expr {
     const i = this.m.i64;
     switch (bytes) {
-      case 1: return signed ? i.load8_s(0, 1, ptr) : i.load8_u(0, 1, ptr);
-      case 2: return signed ? i.load16_s(0, 1, ptr) : i.load16_u(0, 1, ptr);
-      case 4: return signed ? i.load32_s(0, 1, ptr) : i.load32_u(0, 1, ptr);
-      default: return i.load(0, 1, ptr);
+      case 1: return signed ? i.load8_s(offset, 1, ptr) : i.load8_u(offset, 1, ptr);
+      case 2: return signed ? i.load16_s(offset, 1, ptr) : i.load16_u(offset, 1, ptr);
+      case 4: return signed ? i.load32_s(offset, 1, ptr) : i.load32_u(offset, 1, ptr);
+      default: return i.load(offset, 1, ptr);
     }
   }
-  load32(bytes: number, ptr: Expr): Expr {
+  load32(bytes: number, ptr: Expr, offset = 0): Expr {
     const i = this.m.i32;
-    return bytes === 1 ? i.load8_u(0, 1, ptr) : bytes === 2 ? i.load16_u(0, 1, ptr) : i.load(0, 1, ptr);
+    return bytes === 1 ? i.load8_u(offset, 1, ptr) : bytes === 2 ? i.load16_u(offset, 1, ptr) : i.load(offset, 1, ptr);
   }
-  store64(bytes: number, ptr: Expr, value: Expr): Expr {
+  store64(bytes: number, ptr: Expr, value: Expr, offset = 0): Expr {
     const i = this.m.i64;
     switch (bytes) {
-      case 1: return i.store8(0, 1, ptr, value);
-      case 2: return i.store16(0, 1, ptr, value);
-      case 4: return i.store32(0, 1, ptr, value);
-      default: return i.store(0, 1, ptr, value);
+      case 1: return i.store8(offset, 1, ptr, value);
+      case 2: return i.store16(offset, 1, ptr, value);
+      case 4: return i.store32(offset, 1, ptr, value);
+      default: return i.store(offset, 1, ptr, value);
     }
   }
   /** Atomic read-modify-write returning the old value; width 32 works on i32 values, 64 on i64. */
-  rmw(width: 32 | 64, op: RmwOp, ptr: Expr, value: Expr): Expr {
-    return width === 32 ? this.m.i32.atomic.rmw[op](0, ptr, value) : this.m.i64.atomic.rmw[op](0, ptr, value);
+  rmw(width: 32 | 64, op: RmwOp, ptr: Expr, value: Expr, offset = 0): Expr {
+    return width === 32 ? this.m.i32.atomic.rmw[op](offset, ptr, value) : this.m.i64.atomic.rmw[op](offset, ptr, value);
   }
-  cmpxchg(width: 32 | 64, ptr: Expr, expected: Expr, replacement: Expr): Expr {
+  cmpxchg(width: 32 | 64, ptr: Expr, expected: Expr, replacement: Expr, offset = 0): Expr {
     return width === 32
-      ? this.m.i32.atomic.rmw.cmpxchg(0, ptr, expected, replacement)
-      : this.m.i64.atomic.rmw.cmpxchg(0, ptr, expected, replacement);
+      ? this.m.i32.atomic.rmw.cmpxchg(offset, ptr, expected, replacement)
+      : this.m.i64.atomic.rmw.cmpxchg(offset, ptr, expected, replacement);
   }
 
   // --- control --------------------------------------------------------------

@@ -133,9 +133,9 @@ export function compileProgram(program: Program, opts: CompileOptions = {}): Com
   if (hit) return hit;
 
   const t = translateChecked(program, r, opts.validate ?? false);
-  let wasm: Uint8Array;
+  let wasm: Uint8Array, pcMap: string;
   try {
-    wasm = t.ir.emitBinary();
+    ({ binary: wasm, mappings: pcMap } = t.ir.emitWithPositions());
   } finally {
     t.ir.dispose();
   }
@@ -152,6 +152,7 @@ export function compileProgram(program: Program, opts: CompileOptions = {}): Com
     memory: { initialPages: r.layout.initialPages, maximumPages: r.layout.maximumPages, shared: r.layout.shared },
     helpers: t.helpers, usesCallx: t.usesCallx, sandbox: r.sandbox, budgeted: r.budgeted, defaultBudget: r.budget,
     batchContext: r.batchContext, batch: r.batch, tailCalls: r.tailCalls, hash: key, slotCount: program.slotCount, functions: t.functions,
+    pcMap,
   };
   const compiled: CompiledProgram = { bytes: wasm, manifest, module };
   if (opts.cache !== false) cache.set(key, compiled);

@@ -7,7 +7,7 @@ import type { HelperRegistry, HelperRuntime } from '../helpers/table.js';
 import type { CpuArea, MemoryLayout, RunRegions } from '../runtime/layout.js';
 import type { RunArgs } from '../interpreter/interpreter.js';
 import {
-  CALLX_IMPORT, CONFIGURE_HEADERS_EXPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MEMORY_IMPORT,
+  CALLX_IMPORT, CONFIGURE_HEADERS_EXPORT, ENTRY_FRAME, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MEMORY_IMPORT,
   TAIL_SHARED_GLOBALS, TAIL_TABLE_IMPORT, TRAP_IMPORT, TRAP_NAMES, TRAP_RETURN_ZERO, type CompiledProgram,
 } from './abi.js';
 
@@ -226,6 +226,40 @@ export class JitInstance {
     c[0] = mac; c[1] = network; c[2] = head;
   }
 
+  private positions: ReturnType<typeof decodePositions> | undefined;
+  /**
+   * The eBPF pc where `err` arose, from the innermost frame of a translated function in the engine's
+   * stack trace (a wasm trap's own offset, or the call site of the helper that threw) and the module's
+   * pc map; -1 when neither tells. Tail-call modules share frames with other programs' modules: -1.
+   */
+  pcAt(err: unknown): number {
+    const map = this.compiled.manifest.pcMap;
+    if (!map || this.compiled.manifest.tailCalls || !(err instanceof Error) || typeof err.stack !== 'string') return -1;
+    const frame = ENTRY_FRAME.exec(err.stack);
+    if (!frame) return -1;
+    const offset = parseInt(frame[1]!, 16);
+    const { offsets, pcs } = this.positions ??= decodePositions(map);
+    // the last instruction whose code starts at or before the offset
+    let lo = 0, hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (offsets[mid]! <= offset) lo = mid + 1; else hi = mid;
+    }
+    return lo > 0 ? pcs[lo - 1]! : -1;
+  }
+
+  /** A wasm trap becomes an ExecutionError; errors without a pc get the one the stack trace names. */
+  private mapError(err: unknown): unknown {
+    if (err instanceof WebAssembly.RuntimeError) {
+      return new ExecutionError('MemoryAccessViolation', this.pcAt(err), `wasm trap: ${err.message}`);
+    }
+    if (err instanceof ExecutionError && err.pc < 0) {
+      const pc = this.pcAt(err);
+      if (pc >= 0) return new ExecutionError(err.codeName, pc, err.message.replace(/^EW\d+: pc -?\d+: /, ''));
+    }
+    return err;
+  }
+
   /** A program-type run: entry registers and regions as a ProgramTypeRuntime prepared them; returns r0's low half (high: lastR0Hi). */
   runWith(args: RunArgs): number {
     this.bindRegions(args.regions);
@@ -234,7 +268,7 @@ export class JitInstance {
       lo = this.exports.run((args.r1 ?? 0) >>> 0, 0, (args.r2 ?? 0) >>> 0, 0, (args.r3 ?? 0) >>> 0, 0, (args.r4 ?? 0) >>> 0, 0, (args.r5 ?? 0) >>> 0, 0);
     } catch (err) {
       if (err === RETURN_ZERO) { this.lastR0Hi = 0; return 0; }
-      throw mapError(err);
+      throw this.mapError(err);
     }
     this.lastR0Hi = this.exports.r0hi();
     return lo;
@@ -283,7 +317,7 @@ export class JitInstance {
       lo = this.exports.run(a, b, c, d, e, f, g, h, i, j);
     } catch (err) {
       if (err === RETURN_ZERO) return 0n;
-      throw mapError(err);
+      throw this.mapError(err);
     }
     return (BigInt(this.exports.r0hi() >>> 0) << 32n) | BigInt(lo >>> 0);
   }
@@ -298,7 +332,7 @@ export class JitInstance {
       return this.exports.run(r1 >>> 0, 0, r2 >>> 0, 0, 0, 0, 0, 0, 0, 0) >>> 0;
     } catch (err) {
       if (err === RETURN_ZERO) return 0;
-      throw mapError(err);
+      throw this.mapError(err);
     }
   }
 
@@ -316,7 +350,7 @@ export class JitInstance {
       try {
         i = this.exports.batch(descAddr, count, resultAddr, i, this.area.ctx);
       } catch (err) {
-        if (err !== RETURN_ZERO) throw mapError(err);
+        if (err !== RETURN_ZERO) throw this.mapError(err);
         const at = this.exports.batchIndex();
         this.i32[(resultAddr >> 2) + at] = 0;
         i = at + 1;
@@ -359,11 +393,34 @@ function trapMessage(name: string): string {
 }
 
 /** Engine traps of verified code (no region checks) become memory violations without a pc. */
-function mapError(err: unknown): unknown {
-  if (err instanceof WebAssembly.RuntimeError) {
-    return new ExecutionError('MemoryAccessViolation', -1, `wasm trap: ${err.message}`);
+/**
+ * Decodes a source map's `mappings` (one generated line; segments of base64 VLQ deltas: column = module
+ * byte offset, source, line = pc, column) into the mapped segments' offsets and pcs, in offset order.
+ */
+export function decodePositions(mappings: string): { offsets: Int32Array; pcs: Int32Array } {
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const VLQ_SHIFT = 5, VLQ_CONTINUE = 32, VLQ_MASK = 31;
+  const offsets: number[] = [], pcs: number[] = [];
+  let col = 0, line = 0;
+  for (const seg of mappings.split(',')) {
+    if (seg === '') continue;
+    const fields: number[] = [];
+    let value = 0, shift = 0;
+    for (const ch of seg) {
+      const d = B64.indexOf(ch);
+      if (d < 0) return { offsets: new Int32Array(0), pcs: new Int32Array(0) };
+      value += (d & VLQ_MASK) * 2 ** shift;
+      if (d & VLQ_CONTINUE) { shift += VLQ_SHIFT; continue; }
+      fields.push(value % 2 === 1 ? -(value - 1) / 2 : value / 2);
+      value = 0; shift = 0;
+    }
+    col += fields[0] ?? 0;
+    if (fields.length >= 4) {
+      line += fields[2]!;
+      offsets.push(col); pcs.push(line);
+    }
   }
-  return err;
+  return { offsets: Int32Array.from(offsets), pcs: Int32Array.from(pcs) };
 }
 
 /** Instantiates a compiled program (synchronously: fine in Node and workers). */

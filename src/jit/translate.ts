@@ -17,9 +17,9 @@ import {
 } from './cfg.js';
 import {
   CALLX_IMPORT, CONFIGURE_HEADERS_EXPORT, ENV_MODULE, Exports, HELPERS_MODULE, KERNELS_MODULE, MAY_GOTO_LOOPS, MEMORY_IMPORT,
-  TAIL_SHARED_GLOBALS, TAIL_TABLE_IMPORT, TRAP_IMPORT, TRAP_RETURN_ZERO, type HelperImportInfo,
+  TAIL_SHARED_GLOBALS, TAIL_TABLE_IMPORT, TRAP_IMPORT, TRAP_RETURN_ZERO, entryFunctionName, type HelperImportInfo,
 } from './abi.js';
-import { SKF_LL_OFF, SKF_NET_OFF } from '../runtime/layout.js';
+import { CPU_AREAS_BASE, SKF_LL_OFF, SKF_NET_OFF } from '../runtime/layout.js';
 import { MAP_HEADER } from '../maps/header.js';
 import { MAP_TYPE } from '../maps/constants.js';
 import { MAP_MAX_ENTRIES_OFFSET, MAX_TAIL_CALLS, TAIL_CALL_FAILED, TAIL_CALL_HELPER } from '../runtime/tail-calls.js';
@@ -112,6 +112,13 @@ const REGION_GLOBALS = [
 ] as const;
 /** Linear-memory addresses fit 31 bits (the memory maximum is below 2 GiB). */
 const ADDRESS_BITS = 31;
+/** Largest eBPF access offset (s16) folded into a memarg offset (verified code, see Translator.addr). */
+const MAX_MEMARG_FOLD = 0x7fff;
+/** No region (CPU areas, then map storage) starts below the CPU areas (src/runtime/layout.ts). */
+const FIRST_REGION_ADDRESS = CPU_AREAS_BASE;
+if (FIRST_REGION_ADDRESS <= MAX_MEMARG_FOLD) throw new Error('memory layout: regions must start above the largest folded offset');
+/** An access: i32 pointer plus the memarg's static offset. */
+interface Address { readonly ptr: Expr; readonly offset: number }
 /** Largest per-run allowance: block charging subtracts and tests the sign. */
 const MAX_ALLOWANCE = (1n << 63n) - 1n;
 
@@ -134,7 +141,7 @@ const RMW: Partial<Record<number, RmwOp>> = {
 };
 
 export function funcName(entry: number): string {
-  return `f${entry}`;
+  return entryFunctionName(entry);
 }
 
 class Translator {
@@ -160,6 +167,8 @@ class Translator {
   readonly callbacks: number[];
   /** The map-iteration kernel exports are imported. */
   iterImports = false;
+  /** (marker expression, pc) pairs of the function being translated, flat (see blockCode). */
+  positions: number[] = [];
 
   constructor(readonly program: Program, readonly opts: TranslateOptions) {
     this.cfg = buildCfg(program);
@@ -210,11 +219,29 @@ class Translator {
   }
 
   // --- memory ----------------------------------------------------------------
-  /** The i32 address of `base + off`, region-checked for unverified code. */
-  addr(base: number, off: number, size: number, pc: number, aligned = false): Expr {
+  /**
+   * The address of `base + off` as an i32 pointer and the memarg's static offset, region-checked for
+   * unverified code. Unchecked addresses are computed in i32 (wrapping is a ring homomorphism, so
+   * wrap(base) + off = wrap(base + off)): no 64-bit add and no zero-extension per access. Verified code
+   * also folds a positive offset into the memarg (one addressing mode, no add); wasm adds that offset
+   * without wrapping, which is exact when wrap(base) + off < 2^32: verified accesses land in a region,
+   * every region starts at or above FIRST_REGION_ADDRESS > MAX_MEMARG_FOLD, so base = address - off
+   * lies in [0, 2^31).
+   */
+  addr(base: number, off: number, size: number, pc: number, aligned = false): Address {
+    const ir = this.ir;
+    if (!this.opts.sandbox || this.provenInStack(base, off, size, aligned)) {
+      if (off === 0) return { ptr: this.low(base), offset: 0 };
+      if (!this.opts.sandbox && off > 0 && off <= MAX_MEMARG_FOLD) return { ptr: this.low(base), offset: off };
+      return { ptr: ir.bin32('add', this.low(base), ir.i32(off)), offset: 0 };
+    }
+    return { ptr: this.checkedAddr(base, off, size, pc, aligned), offset: 0 };
+  }
+
+  /** Sandbox: the region-checked i32 address of `base + off` (64-bit sum, then the checks). */
+  checkedAddr(base: number, off: number, size: number, pc: number, aligned: boolean): Expr {
     const ir = this.ir;
     const a = off === 0 ? this.reg(base) : ir.bin64('add', this.reg(base), ir.i64(BigInt(off)));
-    if (!this.opts.sandbox || this.provenInStack(base, off, size, aligned)) return ir.wrap(a);
     if (aligned) return ir.call(CHECK_ALIGNED, [a, ir.i32(size), ir.i32(pc)], 'i32');
     // Inline fast path for the packet/data window; every other region goes through check().
     const addr = (): Expr => ir.get(ADDR, 'i32');
@@ -369,14 +396,14 @@ class Translator {
     const w = spec.width;
     const size = spec.size!;
     const op = spec.atomicOp!;
-    const ptr = this.addr(dst, off, size, pc, true);
+    const { ptr, offset } = this.addr(dst, off, size, pc, true);
     const val = (r: number): Expr => (w === 32 ? this.low(r) : this.reg(r));
     const widen = (v: Expr): Expr => (w === 32 ? this.zext(v) : v);
     if (op === AtomicOp.CMPXCHG) {
-      return this.setReg(0, widen(ir.cmpxchg(w, ptr, val(0), val(src))));
+      return this.setReg(0, widen(ir.cmpxchg(w, ptr, val(0), val(src), offset)));
     }
     const rmw: RmwOp = op === AtomicOp.XCHG ? 'xchg' : RMW[op & ~ATOMIC_FETCH]!;
-    const old = ir.rmw(w, rmw, ptr, val(src));
+    const old = ir.rmw(w, rmw, ptr, val(src), offset);
     if (op === AtomicOp.XCHG || (op & ATOMIC_FETCH) !== 0) return this.setReg(src, widen(old));
     return ir.drop(old);
   }
@@ -463,9 +490,10 @@ class Translator {
    */
   inlineArrayLookup(viaCall: Expr): Expr {
     const ir = this.ir;
-    const field = (off: number): Expr => this.zext(ir.load32(4, ir.bin32('add', this.low(1), ir.i32(off))));
+    // r1 is a map pointer (verified code only): the header fields' offsets fold into the memarg
+    const field = (off: number): Expr => this.zext(ir.load32(4, this.low(1), off));
     const index = (): Expr => ir.get(T64A, 'i64');
-    return ir.if(ir.bin32('eq', ir.load32(4, ir.bin32('add', this.low(1), ir.i32(MAP_HEADER.type))), ir.i32(MAP_TYPE.array)),
+    return ir.if(ir.bin32('eq', ir.load32(4, this.low(1), MAP_HEADER.type), ir.i32(MAP_TYPE.array)),
       ir.block(null, [
         ir.set(T64A, this.zext(ir.load32(4, this.low(2)))),
         this.setReg(0, ir.select(ir.bin64('lt_u', index(), field(MAP_HEADER.maxEntries)),
@@ -609,12 +637,18 @@ class Translator {
         if (isFuncLddw(insn)) return this.setReg(dst, ir.i64(BigInt(callbackId(this.callbacks, insn))));
         return this.setReg(dst, ir.i64(lddwValue(insn)));
       case 'ldabs': case 'ldind': return this.ldPacket(insn);
-      case 'ldx': case 'ldxs':
-        return this.setReg(dst, ir.load64(spec.size!, spec.kind === 'ldxs', this.addr(src, off, spec.size!, pc)));
-      case 'st':
-        return ir.store64(spec.size!, this.addr(dst, off, spec.size!, pc), ir.i64(BigInt(insn.imm)));
-      case 'stx':
-        return ir.store64(spec.size!, this.addr(dst, off, spec.size!, pc), this.reg(src));
+      case 'ldx': case 'ldxs': {
+        const a = this.addr(src, off, spec.size!, pc);
+        return this.setReg(dst, ir.load64(spec.size!, spec.kind === 'ldxs', a.ptr, a.offset));
+      }
+      case 'st': {
+        const a = this.addr(dst, off, spec.size!, pc);
+        return ir.store64(spec.size!, a.ptr, ir.i64(BigInt(insn.imm)), a.offset);
+      }
+      case 'stx': {
+        const a = this.addr(dst, off, spec.size!, pc);
+        return ir.store64(spec.size!, a.ptr, this.reg(src), a.offset);
+      }
       case 'atomic': return this.atomic(insn);
       case 'call':
         if (insn.src === CallSrc.HELPER) return this.helperCall(insn);
@@ -672,7 +706,13 @@ class Translator {
         ir.br(BUDGET_OUT),
       ])));
     }
-    for (let i = b.first; i <= b.last; i++) code.push(this.insn(instructions[i]!));
+    for (let i = b.first; i <= b.last; i++) {
+      // A nop marks where each instruction's code starts (no machine code): a wasm trap or a helper's
+      // error maps back to its pc through the source map (see runtime.ts pcAt).
+      const mark = ir.nop();
+      this.positions.push(mark, instructions[i]!.pc);
+      code.push(mark, this.insn(instructions[i]!));
+    }
     const last = instructions[b.last]!;
     if (last.spec.kind === 'exit') {
       if (this.callTargets.has(entry)) for (const r of RET_REGS) code.push(ir.gset(retGlobal(r), this.reg(r)));
@@ -852,6 +892,8 @@ class Translator {
     } else {
       ir.addFunction(funcName(entry), FUNC_PARAMS, 'i64', FUNC_VARS, code, LOCAL_NAMES);
     }
+    ir.setPositions(funcName(entry), this.positions);
+    this.positions = [];
     this.regLocal = SHARED_REG_LOCAL;
   }
 
