@@ -165,6 +165,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     }
     const out = libOk ? lib.stdout : planned.stdout;
     const loader = libOk ? 'libbpf' : 'plan';
+    // the engine loads the same programs as the oracle did: one (and those its prog arrays name) for the plan
+    if (!libOk) args.splice(4, 0, '--single');
     let planAgrees;
     if (libOk && planOk && !NONDETERMINISTIC.has(c.key)) {
       planAgrees = sameButDuration(maskIds(lib.stdout), maskIds(planned.stdout));

@@ -261,6 +261,9 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
   const store = new DataStore(o.keepData && !sink ? Math.ceil((table.bytes.length / o.cpus) * 1.25) : 0);
   const events: CaptureEvent[] = [];
   const clock = readsClock(program);
+  // each packet is a BPF_PROG_TEST_RUN call of its own: fresh cgroup storage (see testRunStorageReset)
+  const storageReset = mayCall(program, ['bpf_get_local_storage'])
+    ? machine.kernelExports?.test_run_storage_reset as ((cpu: number) => void) | undefined : undefined;
   const firstNs = table.count > 0 ? BigInt(table.tsSec[0]!) * 1_000_000_000n + BigInt(table.tsNsec[0]!) : 0n;
   const stepNs = BigInt(o.clockStepNs);
   const bytes = table.bytes;
@@ -300,6 +303,7 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
     if (mem.byteLength === 0) { mem = new Uint8Array(machine.memory.buffer); i32 = new Int32Array(machine.memory.buffer); }
     let retval: number;
     let outOff = 0, outLen = 0, egress = 0;
+    if (storageReset) storageReset(cpu);
     try {
       // frames are max(page, headroom + len + tailroom): the last frame fits this packet as is when it
       // had room to spare (the page minimum applied) and this packet fits it too, or lengths are equal

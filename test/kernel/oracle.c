@@ -13,6 +13,7 @@
  *          [--pid N] [--dump-maps]
  *   any mode: --plan PLAN   single-program mode without libbpf's object loader
  *             --type TYPE   the program's type (libbpf's name) where its section gives none
+ *             --single      accepted for the engine's sake (it loads one program); the plan is that already
  *
  * --plan PLAN: PLAN is test/kernel/plan.ts's output for OBJ.o and one program:
  * OUR loader's parse (maps, global data, BTF, relocations). This file then does
@@ -549,6 +550,9 @@ static void parse_args(int argc, char **argv)
 			opt.dump_maps = 1;
 			continue;
 		}
+		/* the engine's --single (load one program); the plan is single-program already */
+		if (!strcmp(a, "--single"))
+			continue;
 		if (!v)
 			usage();
 		i++;

@@ -142,6 +142,14 @@ function programTypeOf(path: string, prog: string | undefined, type: string | un
   return (p?.type ?? 'xdp') as ProgramTypeName;
 }
 
+/** Autoload for --single: the program and the programs prog-array slots name, nothing else. */
+function singleProgram(path: string, prog: string): Record<string, boolean> {
+  const spec = parseObject(new Uint8Array(readFileSync(path)));
+  const keep = new Set([prog]);
+  for (const m of spec.maps) for (const s of m.slots ?? []) if (s.program !== undefined) keep.add(s.program);
+  return Object.fromEntries(spec.programs.map((p) => [p.name, keep.has(p.name)]));
+}
+
 /** Per-CPU values as the kernel lays them out: each CPU's value rounded up to 8 bytes. */
 const PERCPU_ALIGN = 8;
 
@@ -198,12 +206,16 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
       // the program's type where its section gives none (SEC("tc/dnat")), as bpf_program__set_type
       type: { type: 'string' },
       'stop-on-error': { type: 'boolean' },
+      // load only --prog's program and those its prog arrays name (bpf_program__set_autoload), as the
+      // kernel oracle's single-program mode does: a sibling that cannot load does not stop the run
+      single: { type: 'boolean' },
     },
   });
   if (positionals.length !== 1) throw new ObjectUsageError('run takes one object file');
   if (values.pcap === undefined) throw new ObjectUsageError('run needs --pcap FILE');
   if (values.type !== undefined && !(values.type in PROGRAM_TYPE_IDS)) throw new ObjectUsageError(`--type: unknown program type ${values.type}`);
   if (values.type !== undefined && values.prog === undefined) throw new ObjectUsageError('--type needs --prog NAME (the program it applies to)');
+  if (values.single && values.prog === undefined) throw new ObjectUsageError('--single needs --prog NAME');
   const tier = (values.tier ?? 'jit') as TierName;
   if (!TIER_NAMES.includes(tier)) throw new ObjectUsageError(`--tier takes ${TIER_NAMES.join(' or ')}, not ${values.tier}`);
   const spread = (values.spread ?? 'flow') as Spread;
@@ -233,6 +245,7 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
     load: {
       machine, tier, ...(sharedKernels ? { kernels: sharedKernels } : {}),
       ...(values.type !== undefined ? { programTypes: { [values.prog!]: values.type as ProgramTypeName } } : {}),
+      ...(values.single ? { autoload: singleProgram(positionals[0]!, values.prog!) } : {}),
     },
   });
   const prog = selectProgram(obj, values.prog);
