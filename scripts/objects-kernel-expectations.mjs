@@ -48,24 +48,27 @@ export const TYPE_SKIPS = {
 };
 export const typeSkip = (t) => TYPE_SKIPS[t] ?? `${t}: BPF_PROG_TEST_RUN has no packet run for this type (tracing/cgroup hook)`;
 
-/** prog_array / *_of_maps values are kernel-global ids: each replaced by its rank (test/objects-kernel.test.ts does the same). */
+/**
+ * prog_array / *_of_maps values are kernel-global ids: each replaced by its rank among the ids of its
+ * kind (program ids and map ids are separate kernel counters); test/objects-kernel.test.ts does the same.
+ */
 export function maskIds(t) {
-  const isIdMap = (l) => /type=(prog_array|array_of_maps|hash_of_maps)\b/.test(l);
   const lines = t.split('\n');
-  const ids = new Set();
-  let inId = false;
+  const kindOf = (l) => (/type=prog_array\b/.test(l) ? 'prog' : /type=(array_of_maps|hash_of_maps)\b/.test(l) ? 'map' : undefined);
+  const ids = { prog: new Set(), map: new Set() };
+  let kind;
   for (const l of lines) {
-    if (l.startsWith('map ')) inId = isIdMap(l);
-    else if (l.startsWith('end map')) inId = false;
-    else if (inId && l.split(' ')[1]) ids.add(Buffer.from(l.split(' ')[1], 'hex').readUInt32LE(0));
+    if (l.startsWith('map ')) kind = kindOf(l);
+    else if (l.startsWith('end map')) kind = undefined;
+    else if (kind && l.split(' ')[1]) ids[kind].add(Buffer.from(l.split(' ')[1], 'hex').readUInt32LE(0));
   }
-  const rank = new Map([...ids].sort((a, b) => a - b).map((v, i) => [v, i + 1]));
-  inId = false;
+  const rank = Object.fromEntries(Object.entries(ids).map(([k, set]) => [k, new Map([...set].sort((a, b) => a - b).map((v, i) => [v, i + 1]))]));
+  kind = undefined;
   return lines.map((l) => {
-    if (l.startsWith('map ')) { inId = isIdMap(l); return l; }
-    if (l.startsWith('end map')) { inId = false; return l; }
+    if (l.startsWith('map ')) { kind = kindOf(l); return l; }
+    if (l.startsWith('end map')) { kind = undefined; return l; }
     const [k, v] = l.split(' ');
-    return inId && v ? `${k} id#${rank.get(Buffer.from(v, 'hex').readUInt32LE(0))}` : l;
+    return kind && v ? `${k} ${kind}#${rank[kind].get(Buffer.from(v, 'hex').readUInt32LE(0))}` : l;
   }).join('\n');
 }
 
