@@ -9,11 +9,12 @@
 // bpf_get_local_storage.
 
 import {
-  M_MAX, F0,
+  M_MAX, M_TYPE, M_VALUE, F0,
   E2BIG, EAGAIN, ENOENT,
+  T_PERCPU_CGROUP_STORAGE,
   cpu,
 } from './common';
-import { currentBase } from './alloc';
+import { currentBase, kalloc, kfree } from './alloc';
 import { hashLookup } from './hash';
 
 // cgroup object
@@ -25,7 +26,12 @@ const CUR_CGROUP: usize = 0;   // cgroup object of the running task (0: none)
 const CUR_ATTACH: usize = 4;   // attach type of the running program
 const CUR_TASK: usize = 8;     // task object (task local storage)
 const CUR_KEY: usize = 16;     // scratch: a cgroup storage key {u64 id, u32 attach type, u32 pad}; local storage keys reuse it
-export const CURRENT_CPU_BYTES: u32 = 32;
+// BPF_PROG_TEST_RUN's cgroup storages: net/bpf/test_run.c allocates one per storage type
+// (shared, per-CPU) for each test-run call, unlinked from the map, freed after it:
+// {u32 address, u32 size} of each, zeroed by test_run_storage_reset before every call
+const CUR_TR_SHARED: usize = 32;
+const CUR_TR_PERCPU: usize = 40;
+export const CURRENT_CPU_BYTES: u32 = 48;
 
 @inline export function current(): usize { return currentBase() + <usize>cpu * CURRENT_CPU_BYTES; }
 export function currentTask(): usize { return <usize>load<u32>(current(), CUR_TASK); }
@@ -62,11 +68,39 @@ export function skbUnderCgroup(map: usize, idx: u32): i64 {
   return under(mine, <usize>cg) ? 1 : 0;
 }
 
-/** bpf_get_local_storage (81): the running program's storage for its cgroup (per-CPU: this CPU's slot). */
+/** The current test-run call's storage of `map`'s storage type (zeroed at the call's start). */
+function testRunStorage(cur: usize, map: usize): usize {
+  const slot = cur + (load<u32>(map, M_TYPE) == T_PERCPU_CGROUP_STORAGE ? CUR_TR_PERCPU : CUR_TR_SHARED);
+  const size = load<u32>(map, M_VALUE);
+  let p = <usize>load<u32>(slot);
+  if (p == 0 || load<u32>(slot, 4) < size) {
+    kfree(p);
+    p = kalloc(size);
+    if (p == 0) return 0;
+    memory.fill(p, 0, size);
+    store<u32>(slot, <u32>p);
+    store<u32>(slot, size, 4);
+  }
+  return p;
+}
+
+/** A new BPF_PROG_TEST_RUN call on CPU c: its cgroup storages start zeroed. */
+export function testRunStorageReset(c: u32): void {
+  const cur = currentBase() + <usize>c * CURRENT_CPU_BYTES;
+  for (let at = CUR_TR_SHARED; at <= CUR_TR_PERCPU; at += CUR_TR_PERCPU - CUR_TR_SHARED) {
+    const p = <usize>load<u32>(cur + at);
+    if (p != 0) memory.fill(p, 0, load<u32>(cur + at, 4));
+  }
+}
+
+/**
+ * bpf_get_local_storage (81): the running program's storage for its cgroup (per-CPU: this CPU's slot);
+ * with no current cgroup (a BPF_PROG_TEST_RUN), the test-run call's own storage.
+ */
 export function getLocalStorage(map: usize, flags: u64): usize {
   const cur = current();
   const cg = <usize>load<u32>(cur, CUR_CGROUP);
-  if (cg == 0) return 0;
+  if (cg == 0) return testRunStorage(cur, map);
   const key = cur + CUR_KEY;
   store<u64>(key, load<u64>(cg, CG_ID));
   store<u32>(key + 8, load<u32>(cur, CUR_ATTACH));

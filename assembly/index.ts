@@ -40,7 +40,7 @@ import {
   sockInit, sockFree, sockmapLookup, sockhashLookup, sockmapStore, sockmapDelete, sockmapSysLookup,
   sockRedirectMap, sockRedirectHash,
 } from './sockmap';
-import { currentTaskUnderCgroup, skbUnderCgroup, getLocalStorage, currentTask, CURRENT_CPU_BYTES } from './cgroup';
+import { currentTaskUnderCgroup, skbUnderCgroup, getLocalStorage, currentTask, testRunStorageReset, CURRENT_CPU_BYTES } from './cgroup';
 import { storageGet, storageDelete } from './localstorage';
 
 /** Sets up the heap (first caller) or joins it (later instances); returns 1 if it initialised. */
@@ -51,6 +51,7 @@ export function maps_init(heapBase: u32, cpus: u32): u32 {
     setRedirectBase(kalloc(REDIRECT_RECORD_BYTES * cpus));
     setCallchainBase(kalloc(CALLCHAIN_CPU_BYTES * cpus));
     setCurrentBase(kalloc(CURRENT_CPU_BYTES * cpus));
+    memory.fill(currentBase(), 0, CURRENT_CPU_BYTES * cpus);
   }
   return first ? 1 : 0;
 }
@@ -240,6 +241,8 @@ export function current_task_under_cgroup(map: usize, idx: u64): i64 { return cu
 export function skb_under_cgroup(ctx: usize, map: usize, idx: u64): i64 { return skbUnderCgroup(map, <u32>idx); }
 /** bpf_get_local_storage (81). */
 export function get_local_storage(map: usize, flags: u64): usize { return getLocalStorage(map, flags); }
+/** A BPF_PROG_TEST_RUN call starts on CPU c: the cgroup storages it gives the program are fresh (zeroed). */
+export function test_run_storage_reset(c: u32): void { testRunStorageReset(c); }
 /** Address of CPU c's current context {u32 cgroup, u32 attach type, u32 task}. */
 export function current_area(c: u32): usize { return currentBase() + <usize>c * CURRENT_CPU_BYTES; }
 

@@ -11,13 +11,23 @@
 // One oracle `run-pcap` invocation per program: the object is loaded once and
 // maps persist from packet to packet (the engine side does the same).
 //
+// Two oracle loaders: libbpf's whole-object load, and the single-program mode
+// (--plan: test/kernel/plan.ts writes OUR loader's parse, oracle.c makes the
+// bpf() calls; the kernel still verifies and runs). A program is run both
+// ways; the stored answer is libbpf's when libbpf loads the object (the two
+// must agree: recorded as planAgrees), else the single-program one
+// (loader: 'plan'). Programs the verifier labels call rejected are tried in
+// single-program mode too (it creates .rodata frozen and maps with BTF, as
+// libbpf does), and become cases when the kernel takes them.
+// Needs `npm run build` first (dist/test/kernel/plan.js).
+//
 //   node scripts/objects-kernel-expectations.mjs           # (re)write the fixtures
 //   node scripts/objects-kernel-expectations.mjs --check   # compare, write nothing
 //
 // Needs root, gcc, libbpf-dev and a kernel that allows bpf().
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { release } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOracle, sameButDuration } from './kernel-expectations.mjs';
@@ -38,24 +48,27 @@ export const TYPE_SKIPS = {
 };
 export const typeSkip = (t) => TYPE_SKIPS[t] ?? `${t}: BPF_PROG_TEST_RUN has no packet run for this type (tracing/cgroup hook)`;
 
-/** prog_array / *_of_maps values are kernel-global ids: each replaced by its rank (test/objects-kernel.test.ts does the same). */
+/**
+ * prog_array / *_of_maps values are kernel-global ids: each replaced by its rank among the ids of its
+ * kind (program ids and map ids are separate kernel counters); test/objects-kernel.test.ts does the same.
+ */
 export function maskIds(t) {
-  const isIdMap = (l) => /type=(prog_array|array_of_maps|hash_of_maps)\b/.test(l);
   const lines = t.split('\n');
-  const ids = new Set();
-  let inId = false;
+  const kindOf = (l) => (/type=prog_array\b/.test(l) ? 'prog' : /type=(array_of_maps|hash_of_maps)\b/.test(l) ? 'map' : undefined);
+  const ids = { prog: new Set(), map: new Set() };
+  let kind;
   for (const l of lines) {
-    if (l.startsWith('map ')) inId = isIdMap(l);
-    else if (l.startsWith('end map')) inId = false;
-    else if (inId && l.split(' ')[1]) ids.add(Buffer.from(l.split(' ')[1], 'hex').readUInt32LE(0));
+    if (l.startsWith('map ')) kind = kindOf(l);
+    else if (l.startsWith('end map')) kind = undefined;
+    else if (kind && l.split(' ')[1]) ids[kind].add(Buffer.from(l.split(' ')[1], 'hex').readUInt32LE(0));
   }
-  const rank = new Map([...ids].sort((a, b) => a - b).map((v, i) => [v, i + 1]));
-  inId = false;
+  const rank = Object.fromEntries(Object.entries(ids).map(([k, set]) => [k, new Map([...set].sort((a, b) => a - b).map((v, i) => [v, i + 1]))]));
+  kind = undefined;
   return lines.map((l) => {
-    if (l.startsWith('map ')) { inId = isIdMap(l); return l; }
-    if (l.startsWith('end map')) { inId = false; return l; }
+    if (l.startsWith('map ')) { kind = kindOf(l); return l; }
+    if (l.startsWith('end map')) { kind = undefined; return l; }
     const [k, v] = l.split(' ');
-    return inId && v ? `${k} id#${rank.get(Buffer.from(v, 'hex').readUInt32LE(0))}` : l;
+    return kind && v ? `${k} ${kind}#${rank[kind].get(Buffer.from(v, 'hex').readUInt32LE(0))}` : l;
   }).join('\n');
 }
 
@@ -69,9 +82,11 @@ export function enumerate() {
     for (const p of listed[obj].programs ?? []) {
       const key = `${obj}:${p.name}`;
       const label = labels[key];
-      if (!label?.ok) { skips.push({ key, reason: `kernel rejects: ${label?.error ?? 'unlabelled'}` }); continue; }
-      if (!PACKET_TYPES.has(p.type)) { skips.push({ key, reason: typeSkip(p.type) }); continue; }
-      cases.push({ key, obj, prog: p.name, type: p.type });
+      if (!PACKET_TYPES.has(p.type)) { skips.push({ key, reason: label?.ok === false ? `kernel rejects: ${label.error}` : typeSkip(p.type) }); continue; }
+      const c = { key, obj, prog: p.name, type: p.type, ...(p.explicitType ? { explicitType: true } : {}) };
+      // labelled rejected: tried in single-program mode, skipped if the kernel refuses it there too
+      if (!label?.ok) { cases.push({ ...c, labelRejected: `kernel rejects: ${label?.error ?? 'unlabelled'}` }); continue; }
+      cases.push(c);
     }
   }
   return { cases, skips };
@@ -79,6 +94,19 @@ export function enumerate() {
 
 /** Kernel answers that change run to run (bpf_get_prandom_u32, ktime): stored once, not rewritten or checked. */
 export const NONDETERMINISTIC = new Set(['test/fixtures/run/world.o:world']);
+
+/**
+ * The oracle's single-program mode for a case: writes the plan (OUR loader's
+ * parse, dist/test/kernel/plan.js) and runs the oracle with --plan.
+ */
+export function runPlan(oracle, dir, c, args) {
+  const plan = spawnSync(process.execPath, [join(ROOT, 'dist', 'test', 'kernel', 'plan.js'), c.obj, '--prog', c.prog, ...(c.type ? ['--type', c.type] : [])],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (plan.status !== 0) return { status: plan.status ?? 1, stdout: '', stderr: plan.stderr };
+  const file = join(dir, `${caseFile(c.key)}.plan`);
+  writeFileSync(file, plan.stdout);
+  return spawnSync(oracle, [...args, '--plan', file], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+}
 
 export const caseFile = (key) => key.replace(/[/:]/g, '_') + '.txt';
 
@@ -118,31 +146,56 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { cases, skips } = enumerate();
   const ran = [];
   let changed = 0;
+  const planDir = mkdtempSync(join(tmpdir(), 'objects-kernel-plan-'));
+  let disagree = 0;
   for (const c of cases) {
-    const args = ['run-pcap', c.obj, '--prog', c.prog, '--pcap', PACKETS, '--dump-maps'];
-    const r = spawnSync(oracle, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
-    if (r.status !== 0) {
-      const lines = r.stderr.trim().split('\n');
-      const cause = lines.find((l) => /legacy map definitions|failed to auto-pin|prog '[^']+': failed to load|pseudo btf_id|must provide btf_id|invalid func unknown|unknown func/.test(l));
-      const why = [cause, lines.slice(-1)[0]].filter(Boolean).join(' -> ') || `exit ${r.status}`;
-      skips.push({ key: c.key, reason: `oracle cannot run it: ${why.slice(0, 300)}` });
-      process.stdout.write(`skip    ${c.key}: ${why.slice(0, 300)}\n`);
+    const typeArgs = c.explicitType ? ['--type', c.type] : [];
+    const args = ['run-pcap', c.obj, '--prog', c.prog, ...typeArgs, '--pcap', PACKETS, '--dump-maps'];
+    const why = (r) => {
+      const lines = (r.stderr ?? '').trim().split('\n');
+      const cause = lines.find((l) => /legacy map definitions|failed to auto-pin|prog '[^']+': failed to load|pseudo btf_id|must provide btf_id|invalid func unknown|unknown func|has to have BTF|readonly map/.test(l));
+      return ([cause, lines.slice(-1)[0]].filter(Boolean).join(' -> ') || `exit ${r.status}`).slice(0, 300);
+    };
+    const lib = c.labelRejected ? undefined : spawnSync(oracle, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const planned = runPlan(oracle, planDir, c, args);
+    const libOk = lib?.status === 0, planOk = planned.status === 0;
+    if (!libOk && !planOk) {
+      const reason = c.labelRejected ? `${c.labelRejected}; single-program mode: ${why(planned)}`
+        : `oracle cannot run it: libbpf: ${why(lib)}; single-program mode: ${why(planned)}`;
+      skips.push({ key: c.key, reason });
+      process.stdout.write(`skip    ${c.key}: ${reason}\n`);
       continue;
+    }
+    const out = libOk ? lib.stdout : planned.stdout;
+    const loader = libOk ? 'libbpf' : 'plan';
+    // the engine loads the same programs as the oracle did: one (and those its prog arrays name) for the plan
+    if (!libOk) args.splice(4, 0, '--single');
+    let planAgrees;
+    if (libOk && planOk && !NONDETERMINISTIC.has(c.key)) {
+      planAgrees = sameButDuration(maskIds(lib.stdout), maskIds(planned.stdout));
+      if (!planAgrees) { disagree++; process.stdout.write(`DISAGREE ${c.key}: libbpf and single-program mode differ\n`); }
     }
     const file = join(FIXTURES, caseFile(c.key));
     const old = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-    const same = old !== undefined && (NONDETERMINISTIC.has(c.key) || sameButDuration(maskIds(old), maskIds(r.stdout)));
-    if (!same) { changed++; if (!check) writeFileSync(file, r.stdout); }
-    ran.push({ ...c, args, file: caseFile(c.key) });
-    process.stdout.write(`${same ? 'same   ' : check ? 'DIFFERS' : 'written'} ${c.key}\n`);
+    const same = old !== undefined && (NONDETERMINISTIC.has(c.key) || sameButDuration(maskIds(old), maskIds(out)));
+    if (!same) { changed++; if (!check) writeFileSync(file, out); }
+    const { labelRejected, explicitType, ...rest } = c;
+    ran.push({
+      ...rest, args, file: caseFile(c.key), loader,
+      ...(planAgrees !== undefined ? { planAgrees } : {}),
+      ...(libOk && !planOk ? { planError: why(planned) } : {}),
+      ...(!libOk && lib ? { libbpfError: why(lib) } : {}),
+      ...(labelRejected ? { labelRejected } : {}),
+    });
+    process.stdout.write(`${same ? 'same   ' : check ? 'DIFFERS' : 'written'} ${c.key} (${loader}${planAgrees === undefined ? '' : planAgrees ? ', single-program mode agrees' : ', single-program mode DISAGREES'})\n`);
   }
   if (!check) {
     const meta = {
-      note: 'written by scripts/objects-kernel-expectations.mjs; oracle = test/kernel/oracle.c run-pcap (one load per program, maps persist across packets)',
+      note: 'written by scripts/objects-kernel-expectations.mjs; oracle = test/kernel/oracle.c run-pcap (one load per program, maps persist across packets); loader libbpf = whole object through libbpf, plan = single-program mode (our parse, kernel bpf() calls)',
       kernel: release(), possible_cpus: cpus, packets: PACKETS, cases: ran, skips: skips.sort((a, b) => a.key.localeCompare(b.key)),
     };
     writeFileSync(join(FIXTURES, 'cases.json'), JSON.stringify(meta, null, 1) + '\n');
   }
-  process.stdout.write(`${ran.length} programs run, ${skips.length} skipped, ${changed} ${check ? 'differ' : 'changed'}\n`);
-  process.exit(check && changed ? 1 : 0);
+  process.stdout.write(`${ran.length} programs run (${ran.filter((c) => c.loader === 'plan').length} in single-program mode only), ${skips.length} skipped, ${changed} ${check ? 'differ' : 'changed'}, ${disagree} libbpf/single-program disagreements\n`);
+  process.exit((check && changed) || disagree ? 1 : 0);
 }

@@ -119,7 +119,7 @@ test('CLI: without --unverified the program is verified, then run', () => {
 
 test('CLI run: a trapping program names the packet; earlier counts are kept', () => {
   // a budget that the ARP path of flow_counter fits in and the IPv4 path does not
-  const r = cli(['run', 'examples/flow_counter/flow_counter.o', '--pcap', 'examples/sample.pcap', '--budget', '40', '--unverified']);
+  const r = cli(['run', 'examples/flow_counter/flow_counter.o', '--pcap', 'examples/sample.pcap', '--budget', '40', '--unverified', '--stop-on-error']);
   assert.is(r.code, 1);
   assert.match(r.err, /run stopped at packet 2 \(index 1\) of \d+; 1 packets counted before it: EW3002: pc \d+: instruction budget/);
   assert.match(r.out, /^packets: 1\nXDP_PASS: 1\n/);

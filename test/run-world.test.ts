@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseWorld, parsePrefix, WorldError } from '../src/runtime/world.js';
+import { EMPTY_WORLD, parseWorld, parsePrefix, WorldError } from '../src/runtime/world.js';
 import { BPF_FIB_LKUP_RET as RET, BPF_FIB_LOOKUP, FIB, fibLookup } from '../src/runtime/world-helpers.js';
 import { CLI, ROOT } from './support/paths.js';
 
@@ -101,6 +101,22 @@ test('fib lookup: MTU (frag needed, mtu_result), forwarding disabled, source add
   assert.is(lookup({ dst: '8.8.8.8', flags: 1 << 5 }).rc, -22, 'unknown flag: -EINVAL');
   assert.is(lookup({ dst: '8.8.8.8', family: 0 }).rc, -97, 'family: -EAFNOSUPPORT');
   assert.is(lookup({ dst: '8.8.8.8', ifindex: 42 }).rc, -19, 'no such device: -ENODEV');
+});
+
+test('fib lookup without a world: BPF_PROG_TEST_RUN\'s loopback (ifindex 1) does not forward, other devices are unknown', () => {
+  for (const family of [AF_INET, AF_INET6]) {
+    const mem = new Uint8Array(FIB.size);
+    mem[FIB.family] = family;
+    mem[FIB.dst] = 10;
+    new DataView(mem.buffer).setUint32(FIB.ifindex, 1, true);
+    assert.is(fibLookup(EMPTY_WORLD, mem, 0, FIB.size, 0), RET.FWD_DISABLED, `family ${family}, ifindex 1`);
+    new DataView(mem.buffer).setUint32(FIB.ifindex, 2, true);
+    assert.is(fibLookup(EMPTY_WORLD, mem, 0, FIB.size, 0), -19, `family ${family}, ifindex 2: -ENODEV`);
+  }
+  // the argument checks come first, as in the kernel
+  const mem = new Uint8Array(FIB.size);
+  mem[FIB.family] = AF_INET;
+  assert.is(fibLookup(EMPTY_WORLD, mem, 0, FIB.size - 1, 0), -22);
 });
 
 test('fib lookup: IPv6 default route and neighbour', () => {

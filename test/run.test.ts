@@ -256,11 +256,25 @@ test('an unknown map in --map-init and a bad world file are clear errors', () =>
   assert.throws(() => parseWorld({ interfaces: [], ingress: 5 }), (e: unknown) => e instanceof WorldError && /no interface with ifindex 5/.test((e as Error).message));
 });
 
-test('a program trapping mid-capture: the error names the packet; results and output before it are kept (both tiers, 1 and 2 CPUs)', () => {
+test('a program trapping mid-capture: each trapping packet is named and the run goes on, as the kernel answers a test run with an errno and takes the next (both tiers, 1 and 2 CPUs)', () => {
   // flow_counter's ARP path fits a budget of 40 instructions, its IPv4 path does not (packet 2 is IPv4)
   for (const extra of [['--tier', 'interpreter'], ['--tier', 'jit'], ['--cpus', '2', '--spread', 'round-robin']]) {
-    const out = join(tmp, 'trap.pcapng');
+    const out = join(tmp, 'trap-go-on.pcapng');
     const r = cli(['run', 'examples/flow_counter/flow_counter.o', '--pcap', SAMPLE, '--unverified', '--budget', '40', '--out', out, '--json', ...extra]);
+    assert.is(r.code, 0, extra.join(' '));
+    const j = JSON.parse(r.out) as RunJson & { errors: { packet: number; index: number; code?: string }[] };
+    assert.ok(j.errors.length > 0 && j.packets > 0, 'some packets trap, others run');
+    assert.is(j.packets + j.errors.length, samplePackets.length, 'every packet either ran or is listed');
+    assert.equal({ packet: j.errors[0]!.packet, index: j.errors[0]!.index, code: j.errors[0]!.code }, { packet: 2, index: 1, code: 'EW3002' });
+    assert.match(r.err, /packet 2 \(index 1\) not run: EW3002: pc \d+: instruction budget/);
+    assert.is(readCapture(new Uint8Array(readFileSync(out))).packets.length, j.packets, 'every packet that ran is written (flow_counter passes all)');
+  }
+});
+
+test('--stop-on-error: a trapping packet stops the run there; results and output before it are kept (both tiers, 1 and 2 CPUs)', () => {
+  for (const extra of [['--tier', 'interpreter'], ['--tier', 'jit'], ['--cpus', '2', '--spread', 'round-robin']]) {
+    const out = join(tmp, 'trap.pcapng');
+    const r = cli(['run', 'examples/flow_counter/flow_counter.o', '--pcap', SAMPLE, '--unverified', '--budget', '40', '--out', out, '--json', '--stop-on-error', ...extra]);
     assert.is(r.code, 1, extra.join(' '));
     assert.match(r.err, /run stopped at packet 2 \(index 1\) of \d+; 1 packets counted before it: EW3002: pc \d+: instruction budget/);
     const j = json(r.out);

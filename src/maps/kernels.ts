@@ -42,6 +42,8 @@ export interface MapKernelExports {
   skb_under_cgroup(ctx: number, map: number, idx: bigint): bigint;
   get_local_storage(map: number, flags: bigint): number;
   current_area(cpu: number): number;
+  /** A BPF_PROG_TEST_RUN call starts on `cpu`: its cgroup storages are zeroed (assembly/cgroup.ts). */
+  test_run_storage_reset(cpu: number): void;
   storage_get(map: number, owner: number, value: number, flags: bigint): number;
   storage_delete(map: number, owner: number): bigint;
   current_task(): number;

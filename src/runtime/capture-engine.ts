@@ -58,7 +58,7 @@ export function allocResults(count: number): ResultTables {
 
 /** Puts one CPU's lists into the per-packet tables. */
 export function mergeCpu(t: ResultTables, cpu: number, r: CpuRunResult, only = false): void {
-  if (only) {
+  if (only && !r.errors?.length) {
     // the only CPU ran packets 0..n-1 in order: its lists are the tables' prefix
     t.retval.set(r.ret); t.outOff.set(r.off); t.outLen.set(r.len); t.egress.set(r.eg); t.cpuOf.fill(cpu, 0, r.packets);
     return;
@@ -95,7 +95,16 @@ class CpuLists {
 /** An event a packet produced (trace_printk text); ring-buffer records are read after the run. */
 export interface CaptureEvent { packet: number; cpu: number; kind: 'trace'; text: string }
 
+/** A packet the run could not run (the kernel's BPF_PROG_TEST_RUN answers an errno, or a trap). */
+export interface PacketError { packet: number; message: string; code?: number; name?: string; errno?: number }
+
 export interface CpuRunOptions {
+  /**
+   * Go on with the next packet after one that fails (recorded in `errors`), as
+   * the kernel answers that BPF_PROG_TEST_RUN call with an errno and takes the
+   * next; without it the run stops at the first failure (stopAt).
+   */
+  continueOnError?: boolean;
   cpu: number;
   /** CPUs the packets are spread over (this one runs the packets that map to `cpu`). */
   cpus: number;
@@ -122,8 +131,10 @@ export interface CpuRunResult {
   /** This CPU's data store: data_out of its packets at outOff/outLen. */
   data: Uint8Array;
   events: CaptureEvent[];
-  /** The first packet this CPU could not run. */
-  error?: { packet: number; message: string; code?: number; name?: string };
+  /** The first packet this CPU could not run (the run stopped there). */
+  error?: PacketError;
+  /** continueOnError: every packet this CPU could not run, in order. */
+  errors?: PacketError[];
 }
 
 const CLOCK_HELPERS = ['bpf_ktime_get_ns', 'bpf_ktime_get_boot_ns', 'bpf_ktime_get_coarse_ns', 'bpf_jiffies64', 'bpf_ktime_get_tai_ns'];
@@ -250,6 +261,9 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
   const store = new DataStore(o.keepData && !sink ? Math.ceil((table.bytes.length / o.cpus) * 1.25) : 0);
   const events: CaptureEvent[] = [];
   const clock = readsClock(program);
+  // each packet is a BPF_PROG_TEST_RUN call of its own: fresh cgroup storage (see testRunStorageReset)
+  const storageReset = mayCall(program, ['bpf_get_local_storage'])
+    ? machine.kernelExports?.test_run_storage_reset as ((cpu: number) => void) | undefined : undefined;
   const firstNs = table.count > 0 ? BigInt(table.tsSec[0]!) * 1_000_000_000n + BigInt(table.tsNsec[0]!) : 0n;
   const stepNs = BigInt(o.clockStepNs);
   const bytes = table.bytes;
@@ -274,6 +288,7 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
   const ingress = o.ingressIfindex || (isXdp ? LOOPBACK_IFINDEX : 0);
   machine.cpu = cpu;
   let result: CpuRunResult | undefined;
+  const errors: PacketError[] = [];
 
   for (let i = 0; i < table.count; i++) {
     // another CPU's trap: packets from stopAt on are discarded, so checking now and then is enough
@@ -288,6 +303,7 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
     if (mem.byteLength === 0) { mem = new Uint8Array(machine.memory.buffer); i32 = new Int32Array(machine.memory.buffer); }
     let retval: number;
     let outOff = 0, outLen = 0, egress = 0;
+    if (storageReset) storageReset(cpu);
     try {
       // frames are max(page, headroom + len + tailroom): the last frame fits this packet as is when it
       // had room to spare (the page minimum applied) and this packet fits it too, or lengths are equal
@@ -331,8 +347,19 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
         mem = new Uint8Array(machine.memory.buffer); i32 = new Int32Array(machine.memory.buffer);
       }
     } catch (e) {
-      const err = e as Error & { code?: number; codeName?: string };
-      result = { ...finishLists(lists), data: store.buf.subarray(0, store.len), events, error: { packet: i, message: err?.message ?? String(e), ...(err?.code !== undefined ? { code: err.code, name: err.codeName } : {}) } };
+      const err = e as Error & { code?: number; codeName?: string; errno?: number };
+      const pe: PacketError = {
+        packet: i, message: err?.message ?? String(e), ...(err?.code !== undefined ? { code: err.code, name: err.codeName } : {}),
+        ...(typeof err?.errno === 'number' ? { errno: err.errno } : {}),
+      };
+      if (o.continueOnError) {
+        errors.push(pe);
+        // the next packet takes the generic path: nothing of this one's frame is reused
+        fastArgs = undefined; fastLen = -1;
+        mem = new Uint8Array(machine.memory.buffer); i32 = new Int32Array(machine.memory.buffer);
+        continue;
+      }
+      result = { ...finishLists(lists), data: store.buf.subarray(0, store.len), events, error: pe };
       // the earliest trap wins: CPUs stop before it
       for (;;) {
         const cur = Atomics.load(stopAt, 0);
@@ -347,7 +374,7 @@ export function runCpu(machine: Machine, executor: Executor, type: ProgramTypeNa
     }
     if (o.onProgress && (packets & 0xffff) === 0) o.onProgress(i);
   }
-  return result ?? { ...finishLists(lists), data: store.buf.subarray(0, store.len), events };
+  return result ?? { ...finishLists(lists), data: store.buf.subarray(0, store.len), events, ...(errors.length ? { errors } : {}) };
 }
 
 function finishLists(l: CpuLists): Pick<CpuRunResult, 'packets' | 'ran' | 'ret' | 'off' | 'len' | 'eg'> {

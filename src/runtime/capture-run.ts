@@ -3,7 +3,8 @@
  * them arrive on one interface: the simulated clock follows the capture's
  * timestamps, each packet gets a fresh context, and the results (verdict,
  * rewritten packet) are collected in order. A trap stops the run with an
- * error naming the packet index; the results before it are kept.
+ * error naming the packet index; the results before it are kept. With
+ * continueOnError the run goes on and every failed packet is listed.
  */
 import { EbpfError } from '../diagnostics/index.js';
 import type { Capture } from '../pcap/pcap.js';
@@ -25,6 +26,8 @@ export interface CaptureRunResult {
   elapsedMs: number;
   /** Set when a packet trapped; outcomes holds the packets before it. */
   error?: CaptureRunError;
+  /** continueOnError: every packet that failed (the others ran), in order. */
+  errors: CaptureRunError[];
 }
 
 export class CaptureRunError extends EbpfError {
@@ -44,10 +47,12 @@ export interface CaptureRunOptions {
   keepData?: boolean;
   ingressIfindex?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Go on with the next packet after a failed one, as the kernel's BPF_PROG_TEST_RUN answers it with an errno and takes the next. */
+  continueOnError?: boolean;
 }
 
 export function runCapture(program: LoadedProgram, capture: Capture, opts: CaptureRunOptions = {}): CaptureRunResult {
-  const result: CaptureRunResult = { packets: 0, verdicts: new Map(), outcomes: [], elapsedMs: 0 };
+  const result: CaptureRunResult = { packets: 0, verdicts: new Map(), outcomes: [], elapsedMs: 0, errors: [] };
   const t0 = performance.now();
   const total = capture.packets.length;
   const progressEvery = Math.max(1, Math.floor(total / 100));
@@ -58,6 +63,7 @@ export function runCapture(program: LoadedProgram, capture: Capture, opts: Captu
     try {
       out = program.testRun({ data: pkt.data, ingressIfindex: opts.ingressIfindex });
     } catch (e) {
+      if (opts.continueOnError) { result.errors.push(new CaptureRunError(i, e)); continue; }
       result.error = new CaptureRunError(i, e);
       break;
     }

@@ -11,6 +11,18 @@ import { Machine } from './machine.js';
 import type { VerifierMap } from '../verifier/maps.js';
 import { verifyForLoad, type VerifiedLoad } from './verify-load.js';
 import { createExecutor, type Executor, type ExecutorFactory, type TierName } from './tier.js';
+import { mayCall } from './capture-engine.js';
+
+/**
+ * BPF_PROG_TEST_RUN gives each call fresh cgroup storage (net/bpf/test_run.c:
+ * bpf_cgroup_storages_alloc before the repeat loop, freed after it): a reset
+ * of the machine's test-run storages for CPU `cpu`, or undefined when the
+ * program cannot call bpf_get_local_storage or the machine has no map kernels.
+ */
+export function testRunStorageReset(machine: Machine, program: Program): ((cpu: number) => void) | undefined {
+  if (!mayCall(program, ['bpf_get_local_storage'])) return undefined;
+  return machine.kernelExports?.test_run_storage_reset as ((cpu: number) => void) | undefined;
+}
 
 export interface LoadedProgramOptions {
   type: ProgramTypeName;
@@ -72,6 +84,7 @@ export class LoadedProgram {
     let total = 0;
     // instantiate outside the timed runs; a CPU the machine lacks is the runtime's error to report (ENXIO…)
     if (cpu >= 0 && cpu < this.machine.layout.cpus) this.executor.warm?.(cpu);
+    if (cpu >= 0 && cpu < this.machine.layout.cpus) testRunStorageReset(this.machine, this.program)?.(cpu);
     for (let i = 0; i < repeat; i++) {
       // the kernel runs every repetition on the same context (rt.again); runtimes without it start afresh
       const args = i > 0 && rt.again ? rt.again(this.machine, cpu) : rt.prepare(this.machine, cpu, opts);

@@ -60,7 +60,11 @@ export function fibLookup(world: World, mem: Uint8Array, params: number, plen: n
   if (af !== AF_INET && af !== AF_INET6) return -EAFNOSUPPORT;
   const family: 4 | 6 = af === AF_INET ? 4 : 6;
   const dv = new DataView(mem.buffer, mem.byteOffset + params, FIB.size);
-  const dev = world.interfaces.find((i) => i.ifindex === dv.getUint32(FIB.ifindex, true));
+  const ifindex = dv.getUint32(FIB.ifindex, true);
+  // a world without interfaces is BPF_PROG_TEST_RUN's: the packet's device is the loopback, which does not
+  // forward (net.ipv4.conf.lo.forwarding / ipv6 follow ip_forward, 0 by default); no other device is known
+  if (world.interfaces.length === 0) return ifindex === LOOPBACK_IFINDEX ? BPF_FIB_LKUP_RET.FWD_DISABLED : -ENODEV;
+  const dev = world.interfaces.find((i) => i.ifindex === ifindex);
   if (!dev) return -ENODEV;
   if (!dev.forwarding) return BPF_FIB_LKUP_RET.FWD_DISABLED;
   const dst = readAddr(mem, params + FIB.dst, family);

@@ -11,6 +11,19 @@
  *          [--dump-maps]
  *   oracle run-pcap OBJ.o [--prog NAME] --pcap FILE [--map-init MAP=FILE]...
  *          [--pid N] [--dump-maps]
+ *   any mode: --plan PLAN   single-program mode without libbpf's object loader
+ *             --type TYPE   the program's type (libbpf's name) where its section gives none
+ *             --single      accepted for the engine's sake (it loads one program); the plan is that already
+ *
+ * --plan PLAN: PLAN is test/kernel/plan.ts's output for OBJ.o and one program:
+ * OUR loader's parse (maps, global data, BTF, relocations). This file then does
+ * what libbpf's bpf_object__load would with the low-level bpf.h calls: loads
+ * the BTF, creates every map (global data initialised, .rodata/.kconfig
+ * frozen), patches the map fds into the instructions and loads the program
+ * (and the programs its prog arrays name) with the plan's type and expected
+ * attach type. The kernel still verifies and runs it; only the ELF plumbing is
+ * ours. It serves objects libbpf refuses as a whole; where libbpf loads the
+ * object too, test/objects-kernel.test.ts checks that both paths agree.
  *
  * Output of test-run:
  *   retval: R              the kernel's u32 retval, unsigned decimal
@@ -48,6 +61,7 @@
  * Exit status: 0 ok, 1 load/run failure, 2 usage.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -69,7 +83,7 @@ struct buf {
 };
 
 static struct {
-	const char *mode, *obj, *prog, *data_hex, *data_file, *ctx_hex, *pcap;
+	const char *mode, *obj, *prog, *data_hex, *data_file, *ctx_hex, *pcap, *plan, *type;
 	const char *map_init[MAX_MAP_INITS];
 	int n_map_init, repeat, dump_maps, pid;
 } opt;
@@ -80,7 +94,8 @@ static void usage(void)
 		"usage: oracle load OBJ.o\n"
 		"       oracle test-run OBJ.o [--prog NAME] [--data-hex HEX | --data FILE] [--ctx-hex HEX]\n"
 		"                     [--repeat N] [--map-init MAP=FILE]... [--pid N] [--dump-maps]\n"
-		"       oracle run-pcap OBJ.o [--prog NAME] --pcap FILE [--map-init MAP=FILE]... [--pid N] [--dump-maps]\n");
+		"       oracle run-pcap OBJ.o [--prog NAME] --pcap FILE [--map-init MAP=FILE]... [--pid N] [--dump-maps]\n"
+		"       any mode: --plan PLAN (single-program mode, PLAN from test/kernel/plan.ts)\n");
 	exit(2);
 }
 
@@ -181,24 +196,75 @@ static int is_percpu(enum bpf_map_type t)
 	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
 }
 
-static size_t lookup_size(const struct bpf_map *map)
-{
-	size_t vs = bpf_map__value_size(map);
+/*
+ * A map as the oracle sees it, whichever loader made it: libbpf's object
+ * (lb set) or the plan (single-program mode).
+ */
+#define MAX_MAPS 64
+struct omap {
+	char name[64];
+	enum bpf_map_type type;
+	uint32_t ks, vs, max, flags, extra, btf_key, btf_val;
+	int fd, internal, freeze, has_inner;
+	uint32_t inner[5]; /* type, key size, value size, max entries, flags */
+	struct buf data;   /* global data: the initial image */
+	struct bpf_map *lb;
+};
+static struct omap omaps[MAX_MAPS];
+static int n_omaps;
 
-	if (is_percpu(bpf_map__type(map)))
+static struct omap *find_omap(const char *name)
+{
+	int i;
+
+	for (i = 0; i < n_omaps; i++)
+		if (!strcmp(omaps[i].name, name))
+			return &omaps[i];
+	return NULL;
+}
+
+static size_t lookup_size(const struct omap *m)
+{
+	size_t vs = m->vs;
+
+	if (is_percpu(m->type))
 		return ((vs + 7) & ~(size_t)7) * libbpf_num_possible_cpus();
 	return vs;
 }
 
+/* libbpf's maps, after open (fd -1) or after load. */
+static void omaps_from_object(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	n_omaps = 0;
+	bpf_object__for_each_map(map, obj) {
+		struct omap *m;
+
+		if (n_omaps >= MAX_MAPS)
+			die("more than %d maps", MAX_MAPS);
+		m = &omaps[n_omaps++];
+		memset(m, 0, sizeof(*m));
+		snprintf(m->name, sizeof(m->name), "%s", bpf_map__name(map));
+		m->type = bpf_map__type(map);
+		m->ks = bpf_map__key_size(map);
+		m->vs = bpf_map__value_size(map);
+		m->max = bpf_map__max_entries(map);
+		m->internal = bpf_map__is_internal(map);
+		m->fd = bpf_map__fd(map);
+		m->lb = map;
+	}
+}
+
 /* --map-init: global-data maps before load, the others after. */
-static void apply_map_inits(struct bpf_object *obj, int after_load)
+static void apply_map_inits(int after_load)
 {
 	int i;
 
 	for (i = 0; i < opt.n_map_init; i++) {
 		const char *eq = strchr(opt.map_init[i], '=');
 		char name[256], *line = NULL;
-		struct bpf_map *map;
+		struct omap *map;
 		size_t cap = 0;
 		int lineno = 0;
 		FILE *f;
@@ -207,10 +273,10 @@ static void apply_map_inits(struct bpf_object *obj, int after_load)
 			die("--map-init %s: expected MAP=FILE", opt.map_init[i]);
 		memcpy(name, opt.map_init[i], eq - opt.map_init[i]);
 		name[eq - opt.map_init[i]] = 0;
-		map = bpf_object__find_map_by_name(obj, name);
+		map = find_omap(name);
 		if (!map)
 			die("--map-init: no map named %s", name);
-		if (!!after_load == !!bpf_map__is_internal(map))
+		if (!!after_load == !!map->internal)
 			continue;
 		f = fopen(eq + 1, "r");
 		if (!f)
@@ -229,18 +295,24 @@ static void apply_map_inits(struct bpf_object *obj, int after_load)
 			sp = k + strcspn(k, " \t");
 			if (!*sp || parse_hex(k, sp - k, &key) || parse_hex(sp, strlen(sp), &val))
 				die("%s:%d: expected KEYHEX VALUEHEX", eq + 1, lineno);
-			if (key.n != bpf_map__key_size(map))
+			if (key.n != map->ks)
 				die("%s:%d: key of %zu bytes, map %s has key_size %u", eq + 1, lineno, key.n,
-				    name, bpf_map__key_size(map));
-			if (bpf_map__is_internal(map)) {
-				if (val.n != bpf_map__value_size(map))
+				    name, map->ks);
+			if (map->internal) {
+				if (val.n != map->vs)
 					die("%s:%d: value of %zu bytes, %s holds %u", eq + 1, lineno, val.n, name,
-					    bpf_map__value_size(map));
-				if (bpf_map__set_initial_value(map, val.p, val.n))
+					    map->vs);
+				if (map->lb && bpf_map__set_initial_value(map->lb, val.p, val.n))
 					die("%s: cannot set the initial value", name);
+				if (!map->lb) {
+					free(map->data.p);
+					map->data.p = malloc(val.n);
+					memcpy(map->data.p, val.p, val.n);
+					map->data.n = val.n;
+				}
 			} else {
-				if (val.n != want && is_percpu(bpf_map__type(map)) &&
-				    val.n == bpf_map__value_size(map)) {
+				if (val.n != want && is_percpu(map->type) &&
+				    val.n == map->vs) {
 					size_t stride = (val.n + 7) & ~(size_t)7, c;
 					uint8_t *all = calloc(1, want);
 
@@ -252,7 +324,7 @@ static void apply_map_inits(struct bpf_object *obj, int after_load)
 				}
 				if (val.n != want)
 					die("%s:%d: value of %zu bytes, map %s needs %zu", eq + 1, lineno, val.n, name, want);
-				if (bpf_map_update_elem(bpf_map__fd(map), key.p, val.p, BPF_ANY))
+				if (bpf_map_update_elem(map->fd, key.p, val.p, BPF_ANY))
 					die("%s:%d: update of %s failed: %s", eq + 1, lineno, name, strerror(errno));
 			}
 			free(key.p);
@@ -277,7 +349,7 @@ static int cmp_entry(const void *a, const void *b)
 
 static int cmp_map(const void *a, const void *b)
 {
-	return strcmp(bpf_map__name(*(struct bpf_map *const *)a), bpf_map__name(*(struct bpf_map *const *)b));
+	return strcmp(((const struct omap *)a)->name, ((const struct omap *)b)->name);
 }
 
 struct rb_records {
@@ -297,12 +369,12 @@ static int rb_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void dump_map(struct bpf_map *map)
+static void dump_map(const struct omap *map)
 {
-	enum bpf_map_type type = bpf_map__type(map);
-	size_t ks = bpf_map__key_size(map), vs = lookup_size(map), n = 0, cap = 0, i;
+	enum bpf_map_type type = map->type;
+	size_t ks = map->ks, vs = lookup_size(map), n = 0, cap = 0, i;
 	const char *tname = libbpf_bpf_map_type_str(type);
-	int fd = bpf_map__fd(map);
+	int fd = map->fd;
 	struct entry *ents = NULL;
 	uint8_t *prev = NULL, *next;
 
@@ -311,23 +383,23 @@ static void dump_map(struct bpf_map *map)
 		struct ring_buffer *rb = ring_buffer__new(fd, rb_sample, &r, NULL);
 
 		if (!rb)
-			die("%s: cannot open the ring buffer", bpf_map__name(map));
+			die("%s: cannot open the ring buffer", map->name);
 		if (ring_buffer__consume(rb) < 0)
-			die("%s: ring buffer consume failed", bpf_map__name(map));
+			die("%s: ring buffer consume failed", map->name);
 		ring_buffer__free(rb);
-		printf("map %s type=%s key_size=%u value_size=%u max_entries=%u entries=%zu\n", bpf_map__name(map),
-		       tname, bpf_map__key_size(map), bpf_map__value_size(map), bpf_map__max_entries(map), r.n);
+		printf("map %s type=%s key_size=%u value_size=%u max_entries=%u entries=%zu\n", map->name,
+		       tname, map->ks, map->vs, map->max, r.n);
 		for (i = 0; i < r.n; i++) {
 			print_hex(r.recs[i].p, r.recs[i].n);
 			putchar('\n');
 		}
-		printf("end map %s\n", bpf_map__name(map));
+		printf("end map %s\n", map->name);
 		return;
 	}
 	if (ks == 0) {
 		printf("map %s type=%s key_size=0 value_size=%u max_entries=%u entries=0\nend map %s\n",
-		       bpf_map__name(map), tname ? tname : "unknown", bpf_map__value_size(map),
-		       bpf_map__max_entries(map), bpf_map__name(map));
+		       map->name, tname ? tname : "unknown", map->vs,
+		       map->max, map->name);
 		return;
 	}
 	for (;;) {
@@ -350,33 +422,28 @@ static void dump_map(struct bpf_map *map)
 			n++;
 		}
 		prev = next;
-		if (n > bpf_map__max_entries(map) + 1u)
-			die("%s: key iteration does not end", bpf_map__name(map));
+		if (n > map->max + 1u)
+			die("%s: key iteration does not end", map->name);
 	}
 	qsort(ents, n, sizeof(*ents), cmp_entry);
-	printf("map %s type=%s key_size=%zu value_size=%u max_entries=%u entries=%zu\n", bpf_map__name(map),
-	       tname ? tname : "unknown", ks, bpf_map__value_size(map), bpf_map__max_entries(map), n);
+	printf("map %s type=%s key_size=%zu value_size=%u max_entries=%u entries=%zu\n", map->name,
+	       tname ? tname : "unknown", ks, map->vs, map->max, n);
 	for (i = 0; i < n; i++) {
 		print_hex(ents[i].key, ks);
 		putchar(' ');
 		print_hex(ents[i].val, vs);
 		putchar('\n');
 	}
-	printf("end map %s\n", bpf_map__name(map));
+	printf("end map %s\n", map->name);
 }
 
-static void dump_maps(struct bpf_object *obj)
+static void dump_maps(void)
 {
-	struct bpf_map *map, **maps = NULL;
-	size_t n = 0, i;
+	int i;
 
-	bpf_object__for_each_map(map, obj) {
-		maps = realloc(maps, (n + 1) * sizeof(*maps));
-		maps[n++] = map;
-	}
-	qsort(maps, n, sizeof(*maps), cmp_map);
-	for (i = 0; i < n; i++)
-		dump_map(maps[i]);
+	qsort(omaps, n_omaps, sizeof(*omaps), cmp_map);
+	for (i = 0; i < n_omaps; i++)
+		dump_map(&omaps[i]);
 }
 
 /* Classic pcap (µs or ns, either byte order); pcapng is not needed here. */
@@ -483,6 +550,9 @@ static void parse_args(int argc, char **argv)
 			opt.dump_maps = 1;
 			continue;
 		}
+		/* the engine's --single (load one program); the plan is single-program already */
+		if (!strcmp(a, "--single"))
+			continue;
 		if (!v)
 			usage();
 		i++;
@@ -498,6 +568,10 @@ static void parse_args(int argc, char **argv)
 			opt.pcap = v;
 		else if (!strcmp(a, "--repeat"))
 			opt.repeat = atoi(v);
+		else if (!strcmp(a, "--plan"))
+			opt.plan = v;
+		else if (!strcmp(a, "--type"))
+			opt.type = v;
 		else if (!strcmp(a, "--pid"))
 			opt.pid = atoi(v);
 		else if (!strcmp(a, "--map-init") && opt.n_map_init < MAX_MAP_INITS)
@@ -513,10 +587,273 @@ static void parse_args(int argc, char **argv)
 		usage();
 }
 
+
+/* ---- single-program mode: the plan (test/kernel/plan.ts) ---- */
+
+#define MAX_PROGS 16
+struct oprog {
+	char name[64];
+	enum bpf_prog_type type;
+	enum bpf_attach_type attach;
+	struct buf insns;
+	char license[128];
+	struct bpf_func_info *func_info;
+	int n_func_info, fd;
+};
+static struct oprog oprogs[MAX_PROGS];
+static int n_oprogs, entry_prog;
+
+/* the kernel's object names: up to 15 characters of [A-Za-z0-9_.] */
+static void kernel_name(char *dst, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < BPF_OBJ_NAME_LEN - 1 && src[i]; i++)
+		dst[i] = (isalnum((unsigned char)src[i]) || src[i] == '_' || src[i] == '.') ? src[i] : '_';
+	dst[i] = 0;
+}
+
+static struct buf hex_token(const char *tok, const char *what, int lineno)
+{
+	struct buf b = { 0 };
+
+	if (!strcmp(tok, "-"))
+		return b;
+	if (parse_hex(tok, strlen(tok), &b))
+		die("%s:%d: bad hex in %s", opt.plan, lineno, what);
+	return b;
+}
+
+/* Reads the plan; maps and programs are created later, by load_plan. */
+static void read_plan(struct buf *btf, char ***slot_lines, int *n_slots, char ***reloc_lines, int *n_relocs)
+{
+	FILE *f = fopen(opt.plan, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int lineno = 0;
+
+	if (!f)
+		die("--plan %s: %s", opt.plan, strerror(errno));
+	while (getline(&line, &cap, f) >= 0) {
+		char *save = NULL, *kw;
+
+		lineno++;
+		line[strcspn(line, "\n")] = 0;
+		kw = strtok_r(line, " ", &save);
+		if (!kw)
+			continue;
+		if (!strcmp(kw, "entry")) {
+			char *t = strtok_r(NULL, " ", &save);
+
+			entry_prog = t ? atoi(t) : -1;
+		} else if (!strcmp(kw, "btf")) {
+			*btf = hex_token(strtok_r(NULL, " ", &save), "btf", lineno);
+		} else if (!strcmp(kw, "map")) {
+			struct omap *m;
+			char *t[13], *inner;
+			int k;
+
+			if (n_omaps >= MAX_MAPS)
+				die("%s:%d: more than %d maps", opt.plan, lineno, MAX_MAPS);
+			for (k = 0; k < 13; k++)
+				if (!(t[k] = strtok_r(NULL, " ", &save)))
+					die("%s:%d: map line with %d fields, expected 13", opt.plan, lineno, k);
+			m = &omaps[n_omaps++];
+			memset(m, 0, sizeof(*m));
+			m->fd = -1;
+			snprintf(m->name, sizeof(m->name), "%s", t[0]);
+			m->type = strtoul(t[1], NULL, 10);
+			m->ks = strtoul(t[2], NULL, 10);
+			m->vs = strtoul(t[3], NULL, 10);
+			m->max = strtoul(t[4], NULL, 10);
+			m->flags = strtoul(t[5], NULL, 10);
+			m->extra = strtoul(t[6], NULL, 10);
+			m->btf_key = strtoul(t[7], NULL, 10);
+			m->btf_val = strtoul(t[8], NULL, 10);
+			m->freeze = atoi(t[9]);
+			m->internal = atoi(t[10]);
+			inner = t[11];
+			if (strcmp(inner, "-")) {
+				m->has_inner = 1;
+				if (sscanf(inner, "%u,%u,%u,%u,%u", &m->inner[0], &m->inner[1], &m->inner[2], &m->inner[3],
+					   &m->inner[4]) != 5)
+					die("%s:%d: bad inner map %s", opt.plan, lineno, inner);
+			}
+			m->data = hex_token(t[12], "map data", lineno);
+		} else if (!strcmp(kw, "prog")) {
+			struct oprog *p;
+			char *t[6], *fi, *save2 = NULL;
+			struct buf lic;
+			int k;
+
+			if (n_oprogs >= MAX_PROGS)
+				die("%s:%d: more than %d programs", opt.plan, lineno, MAX_PROGS);
+			for (k = 0; k < 6; k++)
+				if (!(t[k] = strtok_r(NULL, " ", &save)))
+					die("%s:%d: prog line with %d fields, expected 6", opt.plan, lineno, k);
+			p = &oprogs[n_oprogs++];
+			snprintf(p->name, sizeof(p->name), "%s", t[0]);
+			p->type = strtoul(t[1], NULL, 10);
+			p->attach = strtoul(t[2], NULL, 10);
+			p->insns = hex_token(t[3], "instructions", lineno);
+			lic = hex_token(t[4], "license", lineno);
+			snprintf(p->license, sizeof(p->license), "%.*s", (int)lic.n, lic.p ? (char *)lic.p : "");
+			p->fd = -1;
+			fi = strcmp(t[5], "-") ? strtok_r(t[5], ",", &save2) : NULL;
+			for (; fi; fi = strtok_r(NULL, ",", &save2)) {
+				p->func_info = realloc(p->func_info, (p->n_func_info + 1) * sizeof(*p->func_info));
+				if (sscanf(fi, "%u:%u", &p->func_info[p->n_func_info].insn_off,
+					   &p->func_info[p->n_func_info].type_id) != 2)
+					die("%s:%d: bad func info %s", opt.plan, lineno, fi);
+				p->n_func_info++;
+			}
+		} else if (!strcmp(kw, "reloc") || !strcmp(kw, "slot")) {
+			char ***dst = kw[0] == 'r' ? reloc_lines : slot_lines;
+			int *n = kw[0] == 'r' ? n_relocs : n_slots;
+
+			*dst = realloc(*dst, (*n + 1) * sizeof(**dst));
+			(*dst)[(*n)++] = strdup(save ? save : "");
+		} else {
+			die("%s:%d: unknown line %s", opt.plan, lineno, kw);
+		}
+	}
+	free(line);
+	fclose(f);
+	if (entry_prog < 0 || entry_prog >= n_oprogs)
+		die("%s: no entry program", opt.plan);
+}
+
+/* What bpf_object__load does, for the plan: BTF, maps, relocations, programs, slots. */
+static int load_plan(void)
+{
+	static char log[1 << 20];
+	struct buf btf = { 0 };
+	char **slots = NULL, **relocs = NULL;
+	int n_slots = 0, n_relocs = 0, btf_fd = -1, i;
+
+	read_plan(&btf, &slots, &n_slots, &relocs, &n_relocs);
+	apply_map_inits(0);
+	if (btf.n) {
+		LIBBPF_OPTS(bpf_btf_load_opts, bo, .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+
+		log[0] = 0;
+		btf_fd = bpf_btf_load(btf.p, btf.n, &bo);
+		/* BTF only matters for what needs it (spin locks, ...): the kernel then says so */
+		if (btf_fd < 0)
+			fprintf(stderr, "oracle: %s: BTF not loaded (%s), maps created without it: %s\n", opt.plan,
+				strerror(errno), log);
+	}
+	for (i = 0; i < n_omaps; i++) {
+		struct omap *m = &omaps[i];
+		LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = m->flags, .map_extra = m->extra);
+		char kname[BPF_OBJ_NAME_LEN];
+		int inner_fd = -1;
+		uint32_t max = m->max;
+
+		/* libbpf sizes a perf event array without max_entries to the possible CPUs */
+		if (m->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !max)
+			max = libbpf_num_possible_cpus();
+		if (btf_fd >= 0 && (m->btf_key || m->btf_val)) {
+			mo.btf_fd = btf_fd;
+			mo.btf_key_type_id = m->btf_key;
+			mo.btf_value_type_id = m->btf_val;
+		}
+		if (m->has_inner) {
+			char iname[BPF_OBJ_NAME_LEN];
+
+			kernel_name(iname, m->name);
+			inner_fd = bpf_map_create(m->inner[0], iname, m->inner[1], m->inner[2], m->inner[3], NULL);
+			if (inner_fd < 0)
+				die("map %s: inner map template: %s", m->name, strerror(errno));
+			mo.inner_map_fd = inner_fd;
+		}
+		kernel_name(kname, m->name);
+		m->fd = bpf_map_create(m->type, kname, m->ks, m->vs, max, &mo);
+		if (m->fd < 0 && mo.btf_fd) {
+			/* libbpf retries without BTF too */
+			mo.btf_fd = mo.btf_key_type_id = mo.btf_value_type_id = 0;
+			m->fd = bpf_map_create(m->type, kname, m->ks, m->vs, max, &mo);
+		}
+		if (m->fd < 0)
+			die("map %s (type %u): create failed: %s", m->name, m->type, strerror(errno));
+		if (inner_fd >= 0)
+			close(inner_fd);
+		m->max = max;
+		if (m->internal && m->ks) {
+			uint32_t zero = 0;
+			uint8_t *img = calloc(1, m->vs ? m->vs : 1);
+
+			memcpy(img, m->data.p ? m->data.p : img, m->data.n < m->vs ? m->data.n : m->vs);
+			if (bpf_map_update_elem(m->fd, &zero, img, BPF_ANY))
+				die("map %s: initial value: %s", m->name, strerror(errno));
+			free(img);
+		}
+		if (m->freeze && bpf_map_freeze(m->fd))
+			die("map %s: freeze: %s", m->name, strerror(errno));
+	}
+	for (i = 0; i < n_relocs; i++) {
+		unsigned p, pc, mi;
+		struct oprog *pr;
+
+		if (sscanf(relocs[i], "%u %u %u", &p, &pc, &mi) != 3 || p >= (unsigned)n_oprogs || mi >= (unsigned)n_omaps)
+			die("%s: bad reloc %s", opt.plan, relocs[i]);
+		pr = &oprogs[p];
+		if ((size_t)(pc + 2) * sizeof(struct bpf_insn) > pr->insns.n)
+			die("%s: reloc at pc %u past the end of %s", opt.plan, pc, pr->name);
+		((struct bpf_insn *)pr->insns.p)[pc].imm = omaps[mi].fd;
+	}
+	for (i = 0; i < n_oprogs; i++) {
+		struct oprog *p = &oprogs[i];
+		LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = p->attach, .log_buf = log,
+			    .log_size = sizeof(log), .log_level = 0);
+		char kname[BPF_OBJ_NAME_LEN];
+
+		kernel_name(kname, p->name);
+		if (btf_fd >= 0 && p->n_func_info) {
+			po.prog_btf_fd = btf_fd;
+			po.func_info = p->func_info;
+			po.func_info_cnt = p->n_func_info;
+			po.func_info_rec_size = sizeof(*p->func_info);
+		}
+		log[0] = 0;
+		p->fd = bpf_prog_load(p->type, kname, p->license, (struct bpf_insn *)p->insns.p,
+				      p->insns.n / sizeof(struct bpf_insn), &po);
+		if (p->fd < 0) {
+			int e = errno;
+
+			/* again with the verifier's log, for the reason */
+			po.log_level = 1;
+			bpf_prog_load(p->type, kname, p->license, (struct bpf_insn *)p->insns.p,
+				      p->insns.n / sizeof(struct bpf_insn), &po);
+			fprintf(stderr, "%s", log);
+			die("%s: prog '%s': load failed: %s", opt.obj, p->name, strerror(e));
+		}
+	}
+	for (i = 0; i < n_slots; i++) {
+		unsigned mi, idx, t;
+		char kind[8];
+		int fd;
+
+		if (sscanf(slots[i], "%u %u %7s %u", &mi, &idx, kind, &t) != 4 || mi >= (unsigned)n_omaps)
+			die("%s: bad slot %s", opt.plan, slots[i]);
+		if (!strcmp(kind, "map") && t < (unsigned)n_omaps)
+			fd = omaps[t].fd;
+		else if (!strcmp(kind, "prog") && t < (unsigned)n_oprogs)
+			fd = oprogs[t].fd;
+		else
+			die("%s: bad slot %s", opt.plan, slots[i]);
+		if (bpf_map_update_elem(omaps[mi].fd, &idx, &fd, BPF_ANY))
+			die("map %s: slot %u: %s", omaps[mi].name, idx, strerror(errno));
+	}
+	return oprogs[entry_prog].fd;
+}
+
 int main(int argc, char **argv)
 {
 	struct bpf_program *prog = NULL, *p;
-	struct bpf_object *obj;
+	struct bpf_object *obj = NULL;
+	enum bpf_prog_type prog_type;
+	const char *prog_name;
 	struct buf data = { 0 }, ctx = { 0 };
 	int have_data = 0, have_ctx = 0, prog_fd, err;
 	cpu_set_t cpus;
@@ -544,32 +881,58 @@ int main(int argc, char **argv)
 	if (opt.pid > 0)
 		become_pid(opt.pid);
 
-	obj = bpf_object__open_file(opt.obj, NULL);
-	if (!obj)
-		die("%s: cannot open: %s", opt.obj, strerror(errno));
-	bpf_object__for_each_program(p, obj) {
-		if (!prog && (!opt.prog || !strcmp(bpf_program__name(p), opt.prog)))
-			prog = p;
+	if (opt.plan) {
+		prog_fd = load_plan();
+		prog_type = oprogs[entry_prog].type;
+		prog_name = oprogs[entry_prog].name;
+		if (opt.prog && strcmp(opt.prog, prog_name))
+			die("--prog %s: the plan is for %s", opt.prog, prog_name);
+		if (!strcmp(opt.mode, "load")) {
+			printf("prog %s type=%s insns=%zu: accepted\n", prog_name, libbpf_bpf_prog_type_str(prog_type),
+			       oprogs[entry_prog].insns.n / sizeof(struct bpf_insn));
+			return 0;
+		}
+	} else {
+		obj = bpf_object__open_file(opt.obj, NULL);
+		if (!obj)
+			die("%s: cannot open: %s", opt.obj, strerror(errno));
+		bpf_object__for_each_program(p, obj) {
+			if (!prog && (!opt.prog || !strcmp(bpf_program__name(p), opt.prog)))
+				prog = p;
+		}
+		if (!prog)
+			die("%s: no program%s%s", opt.obj, opt.prog ? " named " : "", opt.prog ? opt.prog : "");
+		if (opt.type) {
+			/* bpf_program__set_type for a section that names no type (the plan carries its own) */
+			enum bpf_prog_type t;
+
+			for (t = 1; libbpf_bpf_prog_type_str(t) && strcmp(libbpf_bpf_prog_type_str(t), opt.type); t++)
+				;
+			if (!libbpf_bpf_prog_type_str(t) || bpf_program__set_type(prog, t))
+				die("--type %s: not a program type", opt.type);
+		}
+		omaps_from_object(obj);
+		apply_map_inits(0);
+		err = bpf_object__load(obj);
+		if (err)
+			die("%s: load failed: %s", opt.obj, strerror(-err));
+		if (!strcmp(opt.mode, "load")) {
+			bpf_object__for_each_program(p, obj)
+				printf("prog %s section=%s insns=%zu: accepted\n", bpf_program__name(p),
+				       bpf_program__section_name(p), bpf_program__insn_cnt(p));
+			return 0;
+		}
+		omaps_from_object(obj);
+		prog_fd = bpf_program__fd(prog);
+		prog_type = bpf_program__type(prog);
+		prog_name = bpf_program__name(prog);
 	}
-	if (!prog)
-		die("%s: no program%s%s", opt.obj, opt.prog ? " named " : "", opt.prog ? opt.prog : "");
-	apply_map_inits(obj, 0);
-	err = bpf_object__load(obj);
-	if (err)
-		die("%s: load failed: %s", opt.obj, strerror(-err));
-	if (!strcmp(opt.mode, "load")) {
-		bpf_object__for_each_program(p, obj)
-			printf("prog %s section=%s insns=%zu: accepted\n", bpf_program__name(p),
-			       bpf_program__section_name(p), bpf_program__insn_cnt(p));
-		return 0;
-	}
-	apply_map_inits(obj, 1);
-	prog_fd = bpf_program__fd(prog);
+	apply_map_inits(1);
 
 	if (!strcmp(opt.mode, "test-run")) {
 		size_t out_cap = data.n + 4096, ctx_cap = 4096;
 		LIBBPF_OPTS(bpf_test_run_opts, t);
-		int raw_tp = bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT;
+		int raw_tp = prog_type == BPF_PROG_TYPE_RAW_TRACEPOINT;
 
 		if (have_data) {
 			t.data_in = data.p;
@@ -614,9 +977,8 @@ int main(int argc, char **argv)
 		struct packet *pk;
 		size_t n, i;
 
-		if (bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT)
-			die("run-pcap: %s is a raw_tracepoint program: it takes a context, not packets",
-			    bpf_program__name(prog));
+		if (prog_type == BPF_PROG_TYPE_RAW_TRACEPOINT)
+			die("run-pcap: %s is a raw_tracepoint program: it takes a context, not packets", prog_name);
 		pk = read_pcap(opt.pcap, &n);
 
 		for (i = 0; i < n; i++) {
@@ -633,8 +995,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (opt.dump_maps)
-		dump_maps(obj);
+		dump_maps();
 	fflush(stdout);
-	bpf_object__close(obj);
+	if (obj)
+		bpf_object__close(obj);
 	return 0;
 }

@@ -11,6 +11,12 @@
  * (XDP_TX: outbound on the ingress interface; redirects: outbound);
  * dropped packets are left out. `--out-format pcap` writes classic pcap
  * without interface tags.
+ *
+ * A packet the kernel's BPF_PROG_TEST_RUN would refuse (an errno, e.g. EINVAL
+ * for a 14-byte frame on an skb program) or that traps is reported (run-pcap:
+ * `packet N error -ERRNO`, as the oracle prints; stderr names the packet and
+ * its index) and the run goes on with the next packet, as the kernel does;
+ * --stop-on-error stops the run there instead (exit 1, earlier results kept).
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -26,7 +32,7 @@ import { runTable, type TableRunResult } from '../../runtime/workers/run-table.j
 import { EMPTY_WORLD, parseWorld, WorldError, type World } from '../../runtime/world.js';
 import { setWorld } from '../../runtime/world-helpers.js';
 import { parseObject } from '../../loader/object.js';
-import type { ProgramTypeName } from '../../programs/types.js';
+import { PROGRAM_TYPE_IDS, type ProgramTypeName } from '../../programs/types.js';
 import { formatMaps, mapsJson } from '../format.js';
 import { mapBtf, type Formatted } from '../../btf/format.js';
 import { toHex } from '../hex.js';
@@ -129,10 +135,19 @@ export class CaptureOutput {
 }
 
 /** The type of the program `run` will pick (the first one, or --prog), before the object is loaded. */
-function programTypeOf(path: string, prog: string | undefined): ProgramTypeName {
+function programTypeOf(path: string, prog: string | undefined, type: string | undefined): ProgramTypeName {
+  if (type !== undefined) return type as ProgramTypeName;
   const spec = parseObject(new Uint8Array(readFileSync(path)));
   const p = prog === undefined ? spec.programs.find((x) => x.autoload) ?? spec.programs[0] : spec.programs.find((x) => x.name === prog);
   return (p?.type ?? 'xdp') as ProgramTypeName;
+}
+
+/** Autoload for --single: the program and the programs prog-array slots name, nothing else. */
+function singleProgram(path: string, prog: string): Record<string, boolean> {
+  const spec = parseObject(new Uint8Array(readFileSync(path)));
+  const keep = new Set([prog]);
+  for (const m of spec.maps) for (const s of m.slots ?? []) if (s.program !== undefined) keep.add(s.program);
+  return Object.fromEntries(spec.programs.map((p) => [p.name, keep.has(p.name)]));
 }
 
 /** Per-CPU values as the kernel lays them out: each CPU's value rounded up to 8 bytes. */
@@ -188,10 +203,19 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
       json: { type: 'boolean' }, 'dump-maps': { type: 'boolean' }, unverified: { type: 'boolean' },
       'per-packet': { type: 'boolean' }, 'map-init': { type: 'string', multiple: true }, budget: { type: 'string' }, cpus: { type: 'string' },
       tier: { type: 'string' }, spread: { type: 'string' }, world: { type: 'string' }, 'clock-step': { type: 'string' },
+      // the program's type where its section gives none (SEC("tc/dnat")), as bpf_program__set_type
+      type: { type: 'string' },
+      'stop-on-error': { type: 'boolean' },
+      // load only --prog's program and those its prog arrays name (bpf_program__set_autoload), as the
+      // kernel oracle's single-program mode does: a sibling that cannot load does not stop the run
+      single: { type: 'boolean' },
     },
   });
   if (positionals.length !== 1) throw new ObjectUsageError('run takes one object file');
   if (values.pcap === undefined) throw new ObjectUsageError('run needs --pcap FILE');
+  if (values.type !== undefined && !(values.type in PROGRAM_TYPE_IDS)) throw new ObjectUsageError(`--type: unknown program type ${values.type}`);
+  if (values.type !== undefined && values.prog === undefined) throw new ObjectUsageError('--type needs --prog NAME (the program it applies to)');
+  if (values.single && values.prog === undefined) throw new ObjectUsageError('--single needs --prog NAME');
   const tier = (values.tier ?? 'jit') as TierName;
   if (!TIER_NAMES.includes(tier)) throw new ObjectUsageError(`--tier takes ${TIER_NAMES.join(' or ')}, not ${values.tier}`);
   const spread = (values.spread ?? 'flow') as Spread;
@@ -213,12 +237,16 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
   const layoutOptions = { cpus: possibleCpus, shared: cpus > 1 };
   const machine = new Machine({ ...layoutOptions, seed });
   // helpers over the world (bpf_fib_lookup, XDP's bpf_redirect) read it from the machine
-  setWorld(machine, world, programTypeOf(positionals[0]!, values.prog));
+  setWorld(machine, world, programTypeOf(positionals[0]!, values.prog, values.type));
   const sharedKernels = cpus > 1 ? new WebAssembly.Module(readFileSync(MAP_KERNELS_SHARED_WASM_URL)) : undefined;
   const obj = loadObjectForCli({
     path: positionals[0]!, mapInit: values['map-init'] ?? [], unverified: values.unverified === true,
     budget: intOption(values.budget, '--budget', 1),
-    load: { machine, tier, ...(sharedKernels ? { kernels: sharedKernels } : {}) },
+    load: {
+      machine, tier, ...(sharedKernels ? { kernels: sharedKernels } : {}),
+      ...(values.type !== undefined ? { programTypes: { [values.prog!]: values.type as ProgramTypeName } } : {}),
+      ...(values.single ? { autoload: singleProgram(positionals[0]!, values.prog!) } : {}),
+    },
   });
   const prog = selectProgram(obj, values.prog);
   if (prog.type === 'raw_tracepoint') throw new ObjectUsageError(`run: ${prog.name} is a raw_tracepoint program: it takes a context, not packets`);
@@ -237,6 +265,7 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
     res = await runTable({
     machine, program: prog.loaded, instructions: prog.instructions, table, cpus, spread,
     keepData: perPacket || (values.out !== undefined && !direct), ingressIfindex: world.ingress, clockStepNs, seed,
+    continueOnError: values['stop-on-error'] !== true,
     ...(sharedKernels ? { workers: { layoutOptions, kernelsModule: sharedKernels, world } } : {}),
     ...(onProgress ? { onProgress } : {}),
     ...(direct ? { sink: (i: number, r: number, src: Uint8Array, s: number, e: number, eg: number) => output!.packet(i, r, src, s, e, eg) } : {}),
@@ -251,7 +280,8 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
 
   const rate = res.elapsedMs > 0 ? Math.round((res.packets * 1000) / res.elapsedMs) : 0;
   const verdicts = [...res.verdicts].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  const summary = `packets: ${res.packets}\n` + verdicts.map(([k, n]) => `${k}: ${n}\n`).join('') + `rate: ${rate} packets/s\n`
+  const errs = res.packetErrors;
+  const summary = `packets: ${res.packets}\n` + verdicts.map(([k, n]) => `${k}: ${n}\n`).join('') + (errs.length ? `errors: ${errs.length}\n` : '') + `rate: ${rate} packets/s\n`
     + (cpus > 1 ? `cpus: ${cpus} (${spread}): ${res.packetsPerCpu.join(' ')} packets\n` : '');
   // run-pcap compares with the oracle, which leaves ring buffers for --dump-maps: read them only for `run`
   const ring = perPacketDefault ? [] : drainRingBuffers(obj);
@@ -273,6 +303,7 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
       events: [...res.events.map((e) => ({ kind: e.kind, packet: e.packet + 1, cpu: e.cpu, text: e.text })), ...ring.map((r) => ({ kind: 'ringbuf', ...r }))],
     };
     if (perPacket) j.per_packet = perPacketLines().map((o) => ({ packet: o.index + 1, retval: o.retval, data_out: toHex(o.data), ...(o.egress ? { redirect_ifindex: o.egress } : {}) }));
+    if (errs.length) j.errors = errs.map((e) => ({ packet: e.packet + 1, index: e.packet, message: e.message, ...(e.errno !== undefined ? { errno: e.errno } : {}), ...(e.code ? { code: `EW${e.code}` } : {}) }));
     if (res.error) j.error = { packet: res.error.packetIndex + 1, index: res.error.packetIndex, message: res.error.causeMessage, ...(res.error.causeCode ? { code: `EW${res.error.causeCode}` } : {}) };
     if (table.error) j.capture_error = { record: table.error.record, offset: table.error.offset, message: table.error.message };
     if (values['dump-maps']) {
@@ -286,7 +317,14 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
   } else {
     let s = '';
     if (perPacket) {
-      for (const o of perPacketLines()) s += `packet ${o.index + 1} retval ${o.retval} data_out ${toHex(o.data)}\n`;
+      // the oracle's lines: a refused packet as `packet N error -ERRNO`, in packet order
+      const lines = perPacketLines();
+      let k = 0;
+      for (const e of errs) {
+        for (; k < lines.length && lines[k]!.index < e.packet; k++) s += `packet ${lines[k]!.index + 1} retval ${lines[k]!.retval} data_out ${toHex(lines[k]!.data)}\n`;
+        s += e.errno !== undefined ? `packet ${e.packet + 1} error -${e.errno}\n` : `packet ${e.packet + 1} error ${e.message}\n`;
+      }
+      for (; k < lines.length; k++) s += `packet ${lines[k]!.index + 1} retval ${lines[k]!.retval} data_out ${toHex(lines[k]!.data)}\n`;
       process.stderr.write(summary);
     } else {
       s += summary;
@@ -298,6 +336,10 @@ export async function runObject(argv: string[], perPacketDefault = false): Promi
     process.stdout.write(s);
   }
   let code = 0;
+  // every failed packet named on stderr (the first ones: a capture can fail on each of millions)
+  const SHOWN_ERRORS = 20;
+  for (const e of errs.slice(0, SHOWN_ERRORS)) process.stderr.write(`ebpf-wasm: packet ${e.packet + 1} (index ${e.packet}) not run: ${e.message}\n`);
+  if (errs.length > SHOWN_ERRORS) process.stderr.write(`ebpf-wasm: ... and ${errs.length - SHOWN_ERRORS} more packets not run\n`);
   if (res.error) {
     process.stderr.write(`ebpf-wasm: run stopped at packet ${res.error.packetIndex + 1} (index ${res.error.packetIndex}) of ${table.count}; ${res.packets} packets counted before it: ${res.error.causeMessage}\n`);
     code = 1;

@@ -10,7 +10,7 @@ import { EbpfError } from '../../diagnostics/index.js';
 import type { PacketTable } from '../../pcap/scan.js';
 import type { ProgramTypeName } from '../../programs/types.js';
 import { verdictName } from '../capture-run.js';
-import { allocResults, allocStop, mergeCpu, NOT_RUN, runCpu, type CaptureEvent, type CpuRunOptions, type CpuRunResult, type ResultTables, type Spread } from '../capture-engine.js';
+import { allocResults, allocStop, mergeCpu, NOT_RUN, runCpu, type CaptureEvent, type CpuRunOptions, type CpuRunResult, type PacketError, type ResultTables, type Spread } from '../capture-engine.js';
 import type { LayoutOptions } from '../layout.js';
 import type { Machine } from '../machine.js';
 import type { LoadedProgram } from '../test-run.js';
@@ -32,6 +32,8 @@ export interface TableRunSpec {
   /** cpus > 1: how workers rebuild the machine (the same layout options, the shared map kernels). */
   workers?: { layoutOptions: LayoutOptions; kernelsModule: WebAssembly.Module; world: World };
   onProgress?: (done: number, total: number) => void;
+  /** Go on after a packet that fails, as the kernel does (see CpuRunOptions.continueOnError); default: stop there. */
+  continueOnError?: boolean;
   /** One CPU only: each packet's verdict and data_out as it runs (see CpuRunOptions.sink). */
   sink?: CpuRunOptions['sink'];
 }
@@ -49,6 +51,8 @@ export interface TableRunResult {
   /** Wall time of the packet loop (workers: from the start signal to the last CPU done). */
   elapsedMs: number;
   error?: CaptureRunStopped;
+  /** continueOnError: the packets that failed (not run), in packet order; the others ran. */
+  packetErrors: PacketError[];
 }
 
 /** A run stopped at a packet: names it (1-based, as tshark numbers them) and its index. */
@@ -109,6 +113,7 @@ export async function runTable(spec: TableRunSpec): Promise<TableRunResult> {
   const stopAt = allocStop(table.count, multi);
   const cpuOpts = (cpu: number): CpuRunOptions => ({
     cpu, cpus: spec.cpus, spread: spec.spread, keepData: spec.keepData, ingressIfindex: spec.ingressIfindex, clockStepNs: spec.clockStepNs,
+    ...(spec.continueOnError ? { continueOnError: true } : {}),
   });
   const type = spec.program.options.type, unverified = spec.program.options.unverified === true;
   let replies: CpuRunResult[];
@@ -181,6 +186,7 @@ export async function runTable(spec: TableRunSpec): Promise<TableRunResult> {
   const firstError = replies.map((r) => r.error).filter((e) => e !== undefined).sort((a, b) => a!.packet - b!.packet)[0];
   return {
     packets, stopAt: stop, verdicts, results, stores: replies.map((r) => r.data), packetsPerCpu: replies.map((r) => r.packets), events, elapsedMs,
+    packetErrors: replies.flatMap((r) => r.errors ?? []).sort((a, b) => a.packet - b.packet),
     ...(firstError ? { error: new CaptureRunStopped(firstError.packet, firstError.message, firstError.code) } : {}),
   };
 }
