@@ -38,8 +38,6 @@ let comparedPrograms = 0, comparedPackets = 0;
 const KNOWN_DIFFERENT: Record<string, string> = {
   'test/fixtures/elf/maps.o:entry': 'ringbuf records: bytes 6-7 are struct key_t\'s padding, never written (uninitialized stack, which the verifier lets root read): the kernel\'s stack holds ffff there from earlier calls, ours 0000',
   'test/fixtures/elf/globals.o:use_globals': 'map globals.kconfig: LINUX_KERNEL_VERSION kernel 6.18.44 (libbpf and the oracle read the running kernel), ours 6.18.0: the engine simulates a fixed kernel version so runs are the same on every machine',
-  'test/fixtures/helpers2/snprintf.o:snprintf_xdp': 'our verifier refuses it (pc 100: unsupported arg type for bpf_snprintf); the kernel takes it with .rodata frozen as libbpf leaves it',
-  'test/fixtures/helpers2/spinlock.o:spin': 'our verifier refuses it (pc 18: map has to have BTF in order to use bpf_spin_lock): the map spec has BTF key/value types, which the verifier map does not get; the kernel takes it when the map is created with them',
 };
 /**
  * Programs whose kernel answer changes from run to run: compared by shape
