@@ -16,7 +16,8 @@ import { MAP_KERNELS_WASM_URL } from '../src/maps/kernels.js';
 import { loadTier, type TierName } from '../src/runtime/tier.js';
 import { parseObject } from '../src/loader/index.js';
 import { parseBtf, encodeBtf, resolveCoreRelo, type Btf } from '../src/btf/index.js';
-import { kernelBtf, kernelField, kernelStructSize, KERNEL_BTF_RELEASE } from '../src/btf/kernel/index.js';
+import { kernelBtf, kernelField, kernelStructSize, kernelAttachTarget, KERNEL_BTF_RELEASE } from '../src/btf/kernel/index.js';
+import { KERNEL_FIELDS, KERNEL_RELEASE, KERNEL_STRUCT_SIZES, KERNEL_TARGET_ARGS } from '../src/btf/kernel/runtime-layout.js';
 import { simTaskLayout, taskStructAddress } from '../src/programs/task.js';
 import { LoadError } from '../src/diagnostics/index.js';
 
@@ -139,6 +140,20 @@ for (const tier of TIERS) {
     assert.is(cstr(84), 'init');
   });
 }
+
+test('runtime-layout.ts (what runs use without parsing the BTF) equals the built-in BTF', () => {
+  assert.is(KERNEL_RELEASE, KERNEL_BTF_RELEASE, 'rerun scripts/gen-kernel-btf.mjs');
+  assert.ok(Object.keys(KERNEL_FIELDS).length >= 16 && Object.keys(KERNEL_TARGET_ARGS).length >= 20);
+  for (const [k, f] of Object.entries(KERNEL_FIELDS)) {
+    const [struct, ...path] = k.split('.');
+    assert.equal(kernelField(struct!, path.join('.')), f, k);
+  }
+  for (const [name, size] of Object.entries(KERNEL_STRUCT_SIZES)) assert.is(kernelStructSize(name), size, name);
+  for (const [k, n] of Object.entries(KERNEL_TARGET_ARGS)) {
+    const [kind, name] = k.split(':') as ['func' | 'tp_btf', string];
+    assert.is(kernelAttachTarget(kind, name)?.params.length, n, k);
+  }
+});
 
 test('the simulated task_struct sits at the kernel offsets', () => {
   const obj = loadObject(fixture('core.o'), { name: 'core', kernels, unverified: true });

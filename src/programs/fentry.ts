@@ -39,7 +39,7 @@ import type { ProgramAttach, ProgramTypeRuntime, TestRunInput, TestRunOutput } f
 import type { ProgramTypeName } from './types.js';
 import { TestRunError } from './skb.js';
 import { enterTaskContext, setCurrentTask } from './task.js';
-import { kernelAttachTarget } from '../btf/kernel/index.js';
+import { KERNEL_TARGET_ARGS } from '../btf/kernel/runtime-layout.js';
 import { tpBtfRuntime } from './tp-btf.js';
 
 const EINVAL = 22;
@@ -91,8 +91,8 @@ export type BtfTraceKind = 'fentry' | 'fexit' | 'fmod_ret' | 'tp_btf' | 'lsm';
 /** Number of arguments of the attach target in the built-in kernel BTF; undefined when it has none by that name. */
 export function targetArgCount(kind: BtfTraceKind, target: string | undefined): number | undefined {
   if (!target) return undefined;
-  const t = kind === 'tp_btf' ? kernelAttachTarget('tp_btf', target) : kernelAttachTarget('func', kind === 'lsm' ? `bpf_lsm_${target}` : target);
-  return t?.params.length;
+  // precomputed from the built-in kernel BTF (runtime-layout.ts): runs need not parse it
+  return KERNEL_TARGET_ARGS[kind === 'tp_btf' ? `tp_btf:${target}` : `func:${kind === 'lsm' ? `bpf_lsm_${target}` : target}`];
 }
 
 /** Whether the context has a return-value slot after the arguments. */

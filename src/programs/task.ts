@@ -21,7 +21,7 @@
  */
 import type { Machine } from '../runtime/machine.js';
 import type { RunRegions } from '../runtime/layout.js';
-import { kernelField, kernelStructSize } from '../btf/kernel/index.js';
+import { KERNEL_FIELDS, KERNEL_STRUCT_SIZES } from '../btf/kernel/runtime-layout.js';
 
 /** TASK_COMM_LEN (include/linux/sched.h). */
 export const TASK_COMM_LEN = 16;
@@ -66,9 +66,15 @@ export const USER_SPACE_BASE = 0x1_0000_0000n;
  * fill read as zero.
  */
 function taskLayout() {
-  const f = (path: string): number => kernelField('task_struct', path).offset;
-  const taskSize = kernelStructSize('task_struct');
-  const credSize = kernelStructSize('cred');
+  // precomputed from the built-in kernel BTF (runtime-layout.ts): runs need not parse it
+  const field = (struct: string, path: string): number => {
+    const f = KERNEL_FIELDS[`${struct}.${path}`];
+    if (!f) throw new Error(`runtime-layout.ts has no ${struct}.${path}: rerun scripts/gen-kernel-btf.mjs`);
+    return f.offset;
+  };
+  const f = (path: string): number => field('task_struct', path);
+  const taskSize = KERNEL_STRUCT_SIZES.task_struct!;
+  const credSize = KERNEL_STRUCT_SIZES.cred!;
   const align8 = (n: number): number => Math.ceil(n / 8) * 8;
   return {
     pid: f('pid'), tgid: f('tgid'), comm: f('comm'), realParent: f('real_parent'), parent: f('parent'),
@@ -76,7 +82,7 @@ function taskLayout() {
     size: taskSize,
     /** Offsets from the region's start of the parent image and the cred. */
     parentAt: align8(taskSize), credAt: align8(taskSize) * 2, credSize,
-    credIds: ['uid', 'gid', 'suid', 'sgid', 'euid', 'egid', 'fsuid', 'fsgid'].map((n) => [n, kernelField('cred', n).offset] as const),
+    credIds: ['uid', 'gid', 'suid', 'sgid', 'euid', 'egid', 'fsuid', 'fsgid'].map((n) => [n, field('cred', n)] as const),
   };
 }
 let layout: ReturnType<typeof taskLayout> | undefined;
