@@ -14,6 +14,7 @@ import { skLookupRuntime } from './sk-lookup.js';
 import { cgroupSockAddrRuntime, cgroupSockRuntime } from './sock-addr.js';
 import { cgroupSysctlRuntime } from './sysctl.js';
 import { cgroupDeviceRuntime, kprobeRuntime, perfEventRuntime, tracepointRuntime } from './tracing-ctx.js';
+import { skSkbRuntime } from './sk-skb.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
   raw: rawRuntime,
@@ -36,6 +37,7 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   cgroup_sock_addr: cgroupSockAddrRuntime,
   cgroup_sock: cgroupSockRuntime,
   cgroup_sysctl: cgroupSysctlRuntime,
+  sk_skb: skSkbRuntime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {
