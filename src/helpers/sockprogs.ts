@@ -129,6 +129,21 @@ export function resolveCall(machine: Machine, type: ProgramTypeName): ResolvedCa
 }
 
 /**
+ * Binds socket `fd` of `machine`'s maps to `local` (its struct bpf_sock
+ * src_ip/src_port), for sockets that are not the one a run is for (the
+ * other members of a reuseport group).
+ */
+export function setSocketAddress(machine: Machine, fd: number, local: string): void {
+  const maps = machineMaps(machine);
+  const obj = maps?.object(fd);
+  if (!obj || !('kind' in obj) || obj.kind !== 'socket') throw new TestRunError(EINVAL, `fd ${fd} is not a socket`);
+  const ep = parseEndpoint(local);
+  const mem = new Uint8Array(machine.memory.buffer);
+  mem.set(ep.ip, obj.addr + (ep.family === AF_INET ? BPF_SOCK.src_ip4 : BPF_SOCK.src_ip6));
+  new DataView(machine.memory.buffer).setUint32(obj.addr + BPF_SOCK.src_port, ep.port, true);
+}
+
+/**
  * Writes the family, addresses and ports of a call into a context whose
  * layout has them as in __sk_buff, sk_msg_md and bpf_sock_ops: family,
  * remote_ip4, local_ip4, remote_ip6[4], local_ip6[4], remote_port,

@@ -15,6 +15,11 @@ import { cgroupSockAddrRuntime, cgroupSockRuntime } from './sock-addr.js';
 import { cgroupSysctlRuntime } from './sysctl.js';
 import { cgroupDeviceRuntime, kprobeRuntime, perfEventRuntime, tracepointRuntime } from './tracing-ctx.js';
 import { skSkbRuntime } from './sk-skb.js';
+import { skMsgRuntime } from './sk-msg.js';
+import { sockOpsRuntime } from './sock-ops.js';
+import { cgroupSockoptRuntime } from './cgroup-sockopt.js';
+import { skReuseportRuntime } from './sk-reuseport.js';
+import { lircMode2Runtime } from './lirc.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
   raw: rawRuntime,
@@ -38,6 +43,11 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   cgroup_sock: cgroupSockRuntime,
   cgroup_sysctl: cgroupSysctlRuntime,
   sk_skb: skSkbRuntime,
+  sk_msg: skMsgRuntime,
+  sock_ops: sockOpsRuntime,
+  cgroup_sockopt: cgroupSockoptRuntime,
+  sk_reuseport: skReuseportRuntime,
+  lirc_mode2: lircMode2Runtime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName): ProgramTypeRuntime {
