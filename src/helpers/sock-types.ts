@@ -18,7 +18,8 @@ export const SOCK_PROG_HELPER_TYPES: Readonly<Record<string, readonly ProgramTyp
   bpf_skb_change_head: ['sk_skb'],
   bpf_skb_adjust_room: ['sk_skb'],
   bpf_get_socket_uid: ['sk_skb'],
-  bpf_get_socket_cookie: ['sk_skb', 'sock_ops', 'sk_reuseport'],
+  // sk_reuseport's takes a socket pointer (bpf_get_socket_ptr_cookie): not this prototype
+  bpf_get_socket_cookie: ['sk_skb', 'sock_ops'],
   bpf_perf_event_output: ['sk_msg', 'sock_ops'],
   bpf_get_cgroup_classid: ['sk_msg'],
 };

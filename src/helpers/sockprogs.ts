@@ -191,14 +191,14 @@ export function socketRun(rt: HelperRuntime): (ResolvedCall & { type: ProgramTyp
 
 /**
  * bpf_get_socket_cookie for the socket types: the cookie of the run's socket
- * (sk_skb: skb->sk, sock_ops: bpf_sock->sk, sk_reuseport: reuse->sk). The
- * skb types' own sockets are not objects of the maps: not modelled there.
+ * (sk_skb: skb->sk, sock_ops: bpf_sock->sk). The skb types' own sockets are
+ * not objects of the maps: not modelled there.
  */
 export function registerSockProgHelpers(registry: HelperRegistry): void {
   registry.register('bpf_get_socket_cookie', {
     js: (rt) => {
       const run = socketRun(rt);
-      if (!run) throw new Error('bpf_get_socket_cookie is modelled for sk_skb, sock_ops and sk_reuseport runs only');
+      if (!run) throw new Error('bpf_get_socket_cookie is modelled for sk_skb and sock_ops runs only');
       return run.sock.cookie;
     },
   });
