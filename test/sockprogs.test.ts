@@ -461,6 +461,31 @@ for (const tier of TIERS) {
   });
 }
 
+// bad input is a TestRunError (EW8001) naming the problem, never a crash
+test('bad socket calls and contexts are refused with an errno', () => {
+  const obj = load('sk_msg', 'interpreter');
+  const p = obj.program('msg_verdict').loaded;
+  const errnoOf = (f: () => unknown): number | undefined => { try { f(); } catch (e) { return (e as { errno?: number }).errno; } return undefined; };
+  assert.is(errnoOf(() => p.testRun({ data: bytes('P') })), 22); // no setSocketCall
+  const fd = obj.maps_.socket({ family: 'inet', protocol: 'tcp' });
+  for (const bad of ['10.0.0.1', '10.0.0.256:80', '[::1:80', '10.0.0.1:70000', '[1:2:3:4:5:6:7:8:9]:1']) {
+    setSocketCall(obj.machine, { sock: fd, local: bad, remote: '10.0.0.2:1' });
+    assert.is(errnoOf(() => p.testRun({ data: bytes('P') })), 22, bad);
+  }
+  setSocketCall(obj.machine, { sock: fd, local: '[::1]:80', remote: '10.0.0.2:1' }); // family mismatch
+  assert.is(errnoOf(() => p.testRun({ data: bytes('P') })), 22);
+  setSocketCall(obj.machine, { sock: 999, local: '10.0.0.1:80', remote: '10.0.0.2:1' });
+  assert.is(errnoOf(() => p.testRun({ data: bytes('P') })), 22);
+  const xsk = obj.maps_.socket({ family: 'xdp' });
+  setSocketCall(obj.machine, { sock: xsk, local: '10.0.0.1:80', remote: '10.0.0.2:1' });
+  assert.is(errnoOf(() => p.testRun({ data: bytes('P') })), 22);
+  const lirc = load('lirc', 'interpreter').program('ir_decoder').loaded;
+  assert.is(errnoOf(() => lirc.testRun({ ctx: new Uint8Array(3) })), 22);
+  assert.is(errnoOf(() => lirc.testRun({ data: new Uint8Array(4), ctx: new Uint8Array(4) })), 22);
+  const so = load('sockopt', 'interpreter').program('setsockopt_prog').loaded;
+  assert.is(errnoOf(() => so.testRun({})), 22); // not through runSetsockopt/runGetsockopt
+});
+
 /** Programs the kernel refuses (rejects.c): the engine's verifier refuses every one. */
 const REJECTS = [
   'ops_write_replylong1', 'ops_write_family', 'ops_u8_read_op', 'ops_write_skb_data', 'ops_return_2',
