@@ -32,3 +32,13 @@ export { flowHash, type Spread, type CaptureEvent } from './runtime/capture-engi
 export { formatBtf, mapBtf, type Formatted } from './btf/format.js';
 // ahead-of-time modules: load (Binaryen-free; also in ebpf-wasm/runtime); compileObject is in ebpf-wasm/jit
 export { loadPrecompiled, checkModuleBytes, PrecompiledMap, PrecompiledProgram, type LoadPrecompiledOptions, type PrecompiledInput, type PrecompiledSet, type AotManifest } from './aot/runtime.js';
+// socket program types (sk_skb, sk_msg, sock_ops, cgroup_sockopt, sk_reuseport, lirc_mode2): simulated calls on sockets of the maps
+export { setSocketCall, setSocketAddress, parseEndpoint, type SocketCall, type Endpoint } from './helpers/sockprogs.js';
+export { runStream, SK_ACTION, type SkSkbOutput, type StreamResult, type StreamMessage } from './programs/sk-skb.js';
+export { MAX_MSG_FRAGS, type SkMsgOutput } from './programs/sk-msg.js';
+export { SOCKOPTS, sockOpsState, type SockOpsOutput, type SockoptDef } from './programs/sock-ops.js';
+export { runSetsockopt, runGetsockopt, type SockoptOutput, type SockoptResult, type SockoptAttach } from './programs/cgroup-sockopt.js';
+export { setMigratingSocket, type SkReuseportOutput } from './programs/sk-reuseport.js';
+export { type LircOutput, type RcEvent } from './programs/lirc.js';
+export { SOCK_OPS, SOCK_OPS_OP, SOCK_OPS_CB_FLAG, SOCK_OPS_ALL_CB_FLAGS } from './programs/contexts/sock_ops.js';
+export { LIRC_MODE2 } from './programs/contexts/lirc.js';

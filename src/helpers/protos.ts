@@ -6,6 +6,7 @@
 import type { HelperProto, HelperRegistry, HelperArgType as A, HelperRetType } from './table.js';
 import type { ProgramTypeName } from '../programs/types.js';
 import { MAP_HELPERS } from './maps.js';
+import { mergeSockProgHelperTypes } from './sock-types.js';
 
 const SKB: readonly ProgramTypeName[] = ['socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb'];
 const TC: readonly ProgramTypeName[] = ['sched_cls', 'sched_act'];
@@ -94,5 +95,6 @@ export function installHelperProtos(registry: HelperRegistry): HelperRegistry {
     const spec = registry.get(h.id);
     if (spec && !spec.proto) { spec.proto = h.proto; spec.programTypes = h.programTypes ?? 'all'; }
   }
+  mergeSockProgHelperTypes(registry);
   return registry;
 }

@@ -7,6 +7,11 @@
  * and reads writable fields back after it.
  */
 import type { ProgramTypeName } from './types.js';
+import { SK_MSG_MD_CTX } from './contexts/sk_msg.js';
+import { BPF_SOCK_OPS_CTX } from './contexts/sock_ops.js';
+import { BPF_SOCKOPT_CTX } from './contexts/sockopt.js';
+import { SK_REUSEPORT_MD_CTX } from './contexts/sk_reuseport.js';
+import { LIRC_SAMPLE_CTX } from './contexts/lirc.js';
 
 /** What the verifier gives a register loaded from the field. */
 export type ContextFieldKind =
@@ -121,6 +126,10 @@ export const SK_BUFF_TC = skBuff({
 });
 export const SK_BUFF_CGROUP = skBuff({
   hide: ['tc_classid', 'data_meta', 'wire_len'], write: ['mark', 'priority', 'cb', 'tstamp'], packet: true,
+});
+/** sk_skb (sk_skb_is_valid_access): no mark, tc_classid, data_meta, tstamp, wire_len, hwtstamp; writes tc_index and priority only. */
+export const SK_BUFF_SK_SKB = skBuff({
+  hide: ['tc_classid', 'data_meta', 'tstamp', 'wire_len', 'hwtstamp', 'mark'], write: ['tc_index', 'priority'], packet: true,
 });
 
 /** XDP reads are 4 bytes exactly; egress_ifindex is only for devmap programs. */
@@ -297,4 +306,11 @@ export const VERIFIER_CONTEXTS: Partial<Record<ProgramTypeName, { readonly ctx: 
   cgroup_sysctl: { ctx: BPF_SYSCTL_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
   tracing: { ctx: BTF_TRACING_CTX, packetWrite: false },
   lsm: { ctx: BTF_TRACING_CTX, packetWrite: false },
+  // socket program types (sk-skb.ts, sk-msg.ts, sock-ops.ts, cgroup-sockopt.ts, sk-reuseport.ts, lirc.ts)
+  sk_skb: { ctx: SK_BUFF_SK_SKB, packetWrite: true },
+  sk_msg: { ctx: SK_MSG_MD_CTX, packetWrite: true },
+  sock_ops: { ctx: BPF_SOCK_OPS_CTX, ret: { min: 0, max: 1 }, packetWrite: false },
+  cgroup_sockopt: { ctx: BPF_SOCKOPT_CTX, ret: { min: 0, max: 1 }, packetWrite: true },
+  sk_reuseport: { ctx: SK_REUSEPORT_MD_CTX, packetWrite: false },
+  lirc_mode2: { ctx: LIRC_SAMPLE_CTX, packetWrite: false },
 };

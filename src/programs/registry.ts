@@ -16,6 +16,12 @@ import { cgroupSysctlRuntime } from './sysctl.js';
 import { cgroupDeviceRuntime, kprobeRuntime, perfEventRuntime, tracepointRuntime } from './tracing-ctx.js';
 import { tracingRuntime } from './fentry.js';
 import { lsmRuntime } from './lsm.js';
+import { skSkbRuntime } from './sk-skb.js';
+import { skMsgRuntime } from './sk-msg.js';
+import { sockOpsRuntime } from './sock-ops.js';
+import { cgroupSockoptRuntime } from './cgroup-sockopt.js';
+import { skReuseportRuntime } from './sk-reuseport.js';
+import { lircMode2Runtime } from './lirc.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
   raw: rawRuntime,
@@ -40,6 +46,12 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   cgroup_sysctl: cgroupSysctlRuntime,
   tracing: tracingRuntime,
   lsm: lsmRuntime,
+  sk_skb: skSkbRuntime,
+  sk_msg: skMsgRuntime,
+  sock_ops: sockOpsRuntime,
+  cgroup_sockopt: cgroupSockoptRuntime,
+  sk_reuseport: skReuseportRuntime,
+  lirc_mode2: lircMode2Runtime,
 };
 
 export function programTypeRuntime(name: ProgramTypeName, attach?: ProgramAttach): ProgramTypeRuntime {

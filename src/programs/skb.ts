@@ -89,6 +89,13 @@ export function skbOf(machine: Machine, cpu: number): SimSkb {
   return s;
 }
 
+/** Makes `s` the sk_buff of CPU `cpu`'s run (undefined: none) for the skb helpers; sk-skb.ts builds its own. */
+export function setSkbRun(machine: Machine, cpu: number, s: SimSkb | undefined): void {
+  let list = states.get(machine);
+  if (!list) states.set(machine, list = []);
+  list[cpu] = s;
+}
+
 /** Devices test_run can see (only loopback: the frame arrives there). */
 export function deviceExists(ifindex: number): boolean {
   return ifindex === LOOPBACK_IFINDEX;

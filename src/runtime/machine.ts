@@ -13,6 +13,7 @@ import { registerTracingHelpers } from '../helpers/tracing.js';
 import { registerSkLookupHelpers } from '../programs/sk-lookup.js';
 import { registerSysctlHelpers } from '../programs/sysctl.js';
 import { registerWorldHelpers } from './world-helpers.js';
+import { registerSocketProgramHelpers } from '../programs/socket-types.js';
 
 export interface MachineOptions extends LayoutOptions {
   /** Seed of bpf_get_prandom_u32 and anything else random. */
@@ -62,6 +63,7 @@ export function defaultHelpers(): HelperRegistry {
   registerSysctlHelpers(registry);
   registerWorldHelpers(registry);
   registerKfuncs(registry);
+  registerSocketProgramHelpers(registry);
   return registry;
 }
 
