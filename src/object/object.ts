@@ -24,6 +24,8 @@ import { RingBufferConsumer } from '../maps/ringbuf.js';
 import { registerMapHelpers } from '../helpers/maps.js';
 import { Machine, type MachineOptions } from '../runtime/machine.js';
 import { LoadedProgram } from '../runtime/test-run.js';
+// the socket-level program types register themselves (kept out of the edge runtime bundle)
+import '../programs/socket-types.js';
 import type { TierName } from '../runtime/tier.js';
 import { verifyForLoad, type VerifiedLoad } from '../runtime/verify-load.js';
 import type { VerifierMap } from '../verifier/maps.js';

@@ -16,12 +16,6 @@ import { cgroupSysctlRuntime } from './sysctl.js';
 import { cgroupDeviceRuntime, kprobeRuntime, perfEventRuntime, tracepointRuntime } from './tracing-ctx.js';
 import { tracingRuntime } from './fentry.js';
 import { lsmRuntime } from './lsm.js';
-import { skSkbRuntime } from './sk-skb.js';
-import { skMsgRuntime } from './sk-msg.js';
-import { sockOpsRuntime } from './sock-ops.js';
-import { cgroupSockoptRuntime } from './cgroup-sockopt.js';
-import { skReuseportRuntime } from './sk-reuseport.js';
-import { lircMode2Runtime } from './lirc.js';
 
 export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeRuntime>> = {
   raw: rawRuntime,
@@ -46,16 +40,23 @@ export const PROGRAM_TYPE_RUNTIMES: Partial<Record<ProgramTypeName, ProgramTypeR
   cgroup_sysctl: cgroupSysctlRuntime,
   tracing: tracingRuntime,
   lsm: lsmRuntime,
-  sk_skb: skSkbRuntime,
-  sk_msg: skMsgRuntime,
-  sock_ops: sockOpsRuntime,
-  cgroup_sockopt: cgroupSockoptRuntime,
-  sk_reuseport: skReuseportRuntime,
-  lirc_mode2: lircMode2Runtime,
 };
+
+/**
+ * Adds runtimes kept out of this module: the socket-level types (socket-types.ts) register
+ * themselves when the loader or the package root is imported, so the edge runtime bundle,
+ * which has neither, stays small.
+ */
+export function registerProgramTypeRuntimes(runtimes: Partial<Record<ProgramTypeName, ProgramTypeRuntime>>): void {
+  Object.assign(PROGRAM_TYPE_RUNTIMES, runtimes);
+}
+
+/** Types whose runtime lives in socket-types.ts. */
+const SOCKET_LEVEL_TYPES: readonly ProgramTypeName[] = ['sk_skb', 'sk_msg', 'sock_ops', 'cgroup_sockopt', 'sk_reuseport', 'lirc_mode2'];
 
 export function programTypeRuntime(name: ProgramTypeName, attach?: ProgramAttach): ProgramTypeRuntime {
   const rt = PROGRAM_TYPE_RUNTIMES[name];
+  if (!rt && SOCKET_LEVEL_TYPES.includes(name)) throw new Error(`program type ${name} is not in this bundle: the socket-level types run with the package root or the object loader (import 'ebpf-wasm')`);
   if (!rt) throw new Error(`program type ${name} cannot be run yet`);
   return rt.forAttach ? rt.forAttach(attach ?? {}) : rt;
 }

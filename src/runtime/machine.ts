@@ -13,7 +13,6 @@ import { registerTracingHelpers } from '../helpers/tracing.js';
 import { registerSkLookupHelpers } from '../programs/sk-lookup.js';
 import { registerSysctlHelpers } from '../programs/sysctl.js';
 import { registerWorldHelpers } from './world-helpers.js';
-import { registerSocketProgramHelpers } from '../programs/socket-types.js';
 
 export interface MachineOptions extends LayoutOptions {
   /** Seed of bpf_get_prandom_u32 and anything else random. */
@@ -53,6 +52,13 @@ class Prng {
 }
 function rotl(x: number, k: number): number { return (x << k) | (x >>> (32 - k)); }
 
+/** Helper sets modules add to every new machine's defaults (socket-types.ts: the socket-level types' helpers). */
+const EXTRA_HELPER_SETS: Array<(registry: HelperRegistry) => void> = [];
+
+export function addDefaultHelperSet(register: (registry: HelperRegistry) => void): void {
+  if (!EXTRA_HELPER_SETS.includes(register)) EXTRA_HELPER_SETS.push(register);
+}
+
 /** The helpers every machine starts with. */
 export function defaultHelpers(): HelperRegistry {
   const registry = registerCoreHelpers(new HelperRegistry());
@@ -63,7 +69,7 @@ export function defaultHelpers(): HelperRegistry {
   registerSysctlHelpers(registry);
   registerWorldHelpers(registry);
   registerKfuncs(registry);
-  registerSocketProgramHelpers(registry);
+  for (const register of EXTRA_HELPER_SETS) register(registry);
   return registry;
 }
 
