@@ -30,7 +30,7 @@ const KERNEL_REJECTS: Record<string, string> = {
   'test/fixtures/core/core.o:core_poison': 'failed to resolve CO-RE relocation <byte_off> [26] struct task_struct___old.state (0:0 @ offset 0)',
 };
 /** Verifier fixtures whose bad_* programs are refused on purpose: our error must be the kernel's first error line. */
-const MEANT_TO_FAIL = /^test\/fixtures\/(verifier-[^/]+|kfuncs)\/[^:]+:bad_/;
+const MEANT_TO_FAIL = /^test\/fixtures\/(verifier-[^/]+|kfuncs)\/[^:]+:bad_|^test\/fixtures\/sockprogs\/rejects\.o:/;
 /** Objects with no loadable program, and why. */
 const NO_PROGRAMS = /^(examples\/raw|test\/fixtures\/conformance-elf|test\/fixtures\/asm)\/|core_target\.o$|main\.o$/; // .text-only code (raw type / link inputs)
 const PARSE_FAILS: Record<string, RegExp> = {
