@@ -9,6 +9,10 @@ import { registerCoreHelpers } from '../helpers/core.js';
 import { registerXdpHelpers } from '../programs/xdp.js';
 import { registerSkbHelpers } from '../helpers/skb.js';
 import { registerTracingHelpers } from '../helpers/tracing.js';
+import { registerTraceVprintk } from '../helpers/trace-vprintk.js';
+import { registerPidNsHelpers } from '../helpers/pidns.js';
+import { registerXdpRedirect } from '../helpers/xdp-redirect.js';
+import { registerAttachCookie } from '../helpers/attach-cookie.js';
 import { registerSkLookupHelpers } from '../programs/sk-lookup.js';
 import { registerSysctlHelpers } from '../programs/sysctl.js';
 import { registerWorldHelpers } from './world-helpers.js';
@@ -60,6 +64,10 @@ export function defaultHelpers(): HelperRegistry {
   registerSkLookupHelpers(registry);
   registerSysctlHelpers(registry);
   registerWorldHelpers(registry);
+  registerTraceVprintk(registry);
+  registerPidNsHelpers(registry);
+  registerXdpRedirect(registry);
+  registerAttachCookie(registry);
   return registry;
 }
 
