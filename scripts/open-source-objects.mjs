@@ -173,7 +173,8 @@ for (const line of readFileSync(TSV, 'utf8').trim().split('\n')) {
 // ---------- table ----------
 const yn = (b) => (b ? 'yes' : 'no');
 const kcell = (k) => (k === null ? 'n/a' : k.ok ? 'ok' : `${k.errno}`);
-const agree = (r) => (r.kernel === null || !r.loaded ? '' : r.kernel.ok === r.verified ? 'yes' : 'NO');
+// a program we cannot load is refused, as one the kernel does not take
+const agree = (r) => (r.kernel === null ? '' : r.kernel.ok === (r.loaded && r.verified) ? 'yes' : 'NO');
 console.log('| project | object | program | type | loaded | verified | kernel | agree | ran | first error |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
