@@ -17,6 +17,7 @@ import { MAP_KERNELS_WASM_URL } from '../src/maps/kernels.js';
 import { BPF_OBJ_NAME_LEN } from '../src/maps/constants.js';
 import { NSFS_DEV, PROC_PID_INIT_INO } from '../src/helpers/pidns.js';
 import { setCurrentTask } from '../src/programs/task.js';
+import { tunnelKeyOf } from '../src/helpers/tunnel.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIR = join(ROOT, 'test', 'fixtures', 'oss-shaped');
@@ -126,6 +127,25 @@ test('bpf_get_attach_cookie: a run without a link sees 0 (kprobe, verified, both
     const obj = load('attach_cookie.o', { tier });
     assert.ok(obj.program().loaded.verification, `${tier}: verified`);
     assert.is(obj.program().loaded.testRun({ ctx: new Uint8Array(168) }).retval, 7n, tier);
+  }
+});
+
+test('bpf_skb_set_tunnel_key keeps the key for the run\'s skb; a refused call leaves the last one', () => {
+  for (const tier of ['interpreter', 'jit'] as const) {
+    const obj = load('tunnel_key.o', { tier });
+    const data = new Uint8Array(32);
+    assert.is(tunnelKeyOf(obj.machine, 0), undefined);
+    assert.is(obj.program('tk_full').loaded.testRun({ data }).retval, 0n);
+    const k = tunnelKeyOf(obj.machine, 0)!;
+    assert.is(k.tunnelId, 7, tier);
+    assert.is(Buffer.from(k.remote).readUInt32LE(0), 0x0a000002, tier);
+    assert.is(k.ttl, 64, tier);
+    assert.is(k.label, 0, tier);
+    assert.is(obj.program('tk_ext').loaded.testRun({ data }).retval, BigInt(2 ** 32 - 22));
+    assert.is(tunnelKeyOf(obj.machine, 0), k, `${tier}: unchanged after -EINVAL`);
+    obj.program('tk_label_v6').loaded.testRun({ data });
+    assert.is(tunnelKeyOf(obj.machine, 0)!.label, 1, tier);
+    assert.is(tunnelKeyOf(obj.machine, 0)!.remote.length, 16, `${tier}: IPv6 remote`);
   }
 });
 

@@ -13,6 +13,7 @@ import { registerTraceVprintk } from '../helpers/trace-vprintk.js';
 import { registerPidNsHelpers } from '../helpers/pidns.js';
 import { registerXdpRedirect } from '../helpers/xdp-redirect.js';
 import { registerAttachCookie } from '../helpers/attach-cookie.js';
+import { registerTunnelHelpers } from '../helpers/tunnel.js';
 import { registerSkLookupHelpers } from '../programs/sk-lookup.js';
 import { registerSysctlHelpers } from '../programs/sysctl.js';
 import { registerWorldHelpers } from './world-helpers.js';
@@ -68,6 +69,7 @@ export function defaultHelpers(): HelperRegistry {
   registerPidNsHelpers(registry);
   registerXdpRedirect(registry);
   registerAttachCookie(registry);
+  registerTunnelHelpers(registry);
   return registry;
 }
 
