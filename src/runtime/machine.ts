@@ -14,6 +14,7 @@ import { registerPidNsHelpers } from '../helpers/pidns.js';
 import { registerXdpRedirect } from '../helpers/xdp-redirect.js';
 import { registerAttachCookie } from '../helpers/attach-cookie.js';
 import { registerTunnelHelpers } from '../helpers/tunnel.js';
+import { registerXdpBuffLen } from '../helpers/xdp-buff-len.js';
 import { registerSkLookupHelpers } from '../programs/sk-lookup.js';
 import { registerSysctlHelpers } from '../programs/sysctl.js';
 import { registerWorldHelpers } from './world-helpers.js';
@@ -70,6 +71,7 @@ export function defaultHelpers(): HelperRegistry {
   registerXdpRedirect(registry);
   registerAttachCookie(registry);
   registerTunnelHelpers(registry);
+  registerXdpBuffLen(registry);
   return registry;
 }
 
