@@ -14,7 +14,7 @@
  * What the projects' own loaders do before load, done here too: a program in
  * a section libbpf does not know gets TYPE (argv[2]; libxdp and the
  * xdp-tutorial loader set XDP, Suricata sets socket filter), maps are not
- * pinned, and a map declared with max_entries 0 (xdp-tools' per-CPU stats,
+ * pinned, and an array declared with max_entries 0 (xdp-tools' per-CPU stats,
  * sized by user space) gets the number of possible CPUs.
  * OSS_DEBUG=1 in the environment prints libbpf's whole output to stderr.
  *
@@ -103,7 +103,8 @@ int main(int argc, char **argv)
 		}
 		bpf_object__for_each_map(m, obj) {
 			bpf_map__set_pin_path(m, NULL);
-			if (bpf_map__max_entries(m) == 0 && bpf_map__type(m) != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+			/* only arrays: storage maps must keep max_entries 0 */
+			if (bpf_map__max_entries(m) == 0 && (bpf_map__type(m) == BPF_MAP_TYPE_ARRAY || bpf_map__type(m) == BPF_MAP_TYPE_PERCPU_ARRAY))
 				bpf_map__set_max_entries(m, libbpf_num_possible_cpus());
 		}
 		err = bpf_object__load(obj);

@@ -24,9 +24,9 @@
  *
  * What the projects' own loaders do is done here too, as in the kernel
  * harness: a section libbpf does not know becomes XDP (libxdp, xdp-tutorial's
- * loader) or a socket filter (Suricata's non-XDP filters), and a map declared
- * with max_entries 0 gets one entry per CPU (xdp-tools sizes its per-CPU
- * stats from user space).
+ * loader) or a socket filter (Suricata's non-XDP filters), and an array
+ * declared with max_entries 0 gets one entry per CPU (xdp-tools sizes its
+ * per-CPU stats from user space).
  */
 import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -43,6 +43,8 @@ const args = process.argv.slice(2);
 const flag = (name) => { const i = args.indexOf(name); if (i < 0) return undefined; const v = args[i + 1]; args.splice(i, 2); return v; };
 const jsonOut = flag('--json');
 const only = flag('--only');
+const MAP_TYPE_ARRAY = 2, MAP_TYPE_PERCPU_ARRAY = 6; // enum bpf_map_type
+const NCPUS = 4; // the simulated machine's CPUs (machineOptions below)
 const CACHE = args[0] ?? process.env.OSS_CACHE ?? '/tmp/ebpf-wasm-oss';
 const TSV = join(CACHE, 'objects.tsv');
 if (!existsSync(TSV)) { console.error(`no ${TSV}: run scripts/open-source-objects.sh ${CACHE} first`); process.exit(2); }
@@ -115,7 +117,8 @@ const firstLine = (e) => `${e?.codeName ? `${e.codeName}: ` : ''}${String(e?.mes
 function loadOne(bytes, spec, prog, type, objName, opts) {
   const autoload = Object.fromEntries(spec.programs.map((p) => [p.name, p.name === prog.name]));
   const maxEntries = {};
-  for (const m of spec.maps) if (m.maxEntries === 0 && m.definition !== 'data' && m.definition !== 'kconfig' && m.typeName !== 'perf_event_array' && m.typeName !== 'ringbuf') maxEntries[m.name] = 4;
+  // only arrays (xdp-tools sizes its per-CPU stats arrays from user space); storage maps must keep 0
+  for (const m of spec.maps) if (m.maxEntries === 0 && (m.type === MAP_TYPE_ARRAY || m.type === MAP_TYPE_PERCPU_ARRAY)) maxEntries[m.name] = NCPUS;
   return loadObject(bytes, { name: objName, kernels, autoload, maxEntries, programTypes: type !== prog.type ? { [prog.name]: type } : {}, ...opts });
 }
 
@@ -123,7 +126,7 @@ function runTiers(bytes, spec, prog, type, objName, verified) {
   const inputs = PACKET_TYPES.has(type) ? PACKETS.map(([n, d]) => [n, { data: d }]) : [['ctx', { ctx: new Uint8Array(ctxSize(type)) }]];
   const results = {};
   for (const tier of ['interpreter', 'jit']) {
-    const obj = loadOne(bytes, spec, prog, type, objName, { tier, unverified: !verified, machineOptions: { cpus: 4 } });
+    const obj = loadOne(bytes, spec, prog, type, objName, { tier, unverified: !verified, machineOptions: { cpus: NCPUS } });
     const p = obj.program(prog.name);
     results[tier] = inputs.map(([name, input]) => {
       try {
@@ -185,4 +188,13 @@ const objs = new Set(rows.map((r) => r.object));
 const sum = (f) => rows.filter(f).length;
 console.log(`\n${objs.size} objects, ${rows.length} programs: ${sum((r) => r.loaded)} loaded, ${sum((r) => r.verified)} verified by us, `
   + `${sum((r) => r.kernel?.ok)} accepted by the kernel, ${sum((r) => agree(r) === 'yes')} verdicts agree / ${sum((r) => agree(r) === 'NO')} disagree, ${sum((r) => r.ran)} ran in both tiers`);
+// per object: counts of programs loaded / verified / accepted by the kernel / agreeing / run
+console.log('\n| project | commit | object | programs | loaded | verified | kernel ok | agree | ran |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const o of objs) {
+  const rs = rows.filter((r) => r.object === o);
+  const c = (f) => rs.filter(f).length;
+  console.log(`| ${rs[0].project} | ${rs[0].commit.slice(0, 12)} | ${o} | ${rs.length} | ${c((r) => r.loaded)} | ${c((r) => r.verified)} | `
+    + `${haveKernel ? c((r) => r.kernel?.ok) : 'n/a'} | ${haveKernel ? c((r) => agree(r) === 'yes') : 'n/a'} | ${c((r) => r.ran)} |`);
+}
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(rows, null, 1));
