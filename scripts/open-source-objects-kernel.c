@@ -14,8 +14,8 @@
  * What the projects' own loaders do before load, done here too: a program in
  * a section libbpf does not know gets TYPE (argv[2]; libxdp and the
  * xdp-tutorial loader set XDP, Suricata sets socket filter), maps are not
- * pinned, and an array declared with max_entries 0 (xdp-tools' per-CPU stats,
- * sized by user space) gets the number of possible CPUs.
+ * pinned, and a map declared with max_entries 0 for user space to size
+ * (xdp-tools' per-CPU stats, xdp-bench's cpumap) gets the number of possible CPUs.
  * OSS_DEBUG=1 in the environment prints libbpf's whole output to stderr.
  *
  * Used by scripts/open-source-objects.mjs. Build:
@@ -29,6 +29,20 @@
 #include <bpf/libbpf.h>
 
 static char logbuf[1 << 20];
+
+/* Map types whose max_entries 0 means "set by user space before load" (xdp-tools' per-CPU stats
+ * arrays, xdp-bench's cpumap); storage maps must keep 0 and libbpf sizes perf/ring buffers itself. */
+static int sized_by_user_space(enum bpf_map_type t)
+{
+	switch ((int)t) {
+	case BPF_MAP_TYPE_SK_STORAGE: case BPF_MAP_TYPE_INODE_STORAGE: case BPF_MAP_TYPE_TASK_STORAGE:
+	case 32 /* BPF_MAP_TYPE_CGRP_STORAGE: newer than libbpf-dev 1.1's headers */: case BPF_MAP_TYPE_PERF_EVENT_ARRAY: case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_USER_RINGBUF:
+		return 0;
+	default:
+		return 1;
+	}
+}
 static size_t loglen;
 
 static int collect(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -103,8 +117,7 @@ int main(int argc, char **argv)
 		}
 		bpf_object__for_each_map(m, obj) {
 			bpf_map__set_pin_path(m, NULL);
-			/* only arrays: storage maps must keep max_entries 0 */
-			if (bpf_map__max_entries(m) == 0 && (bpf_map__type(m) == BPF_MAP_TYPE_ARRAY || bpf_map__type(m) == BPF_MAP_TYPE_PERCPU_ARRAY))
+			if (bpf_map__max_entries(m) == 0 && sized_by_user_space(bpf_map__type(m)))
 				bpf_map__set_max_entries(m, libbpf_num_possible_cpus());
 		}
 		err = bpf_object__load(obj);

@@ -24,9 +24,9 @@
  *
  * What the projects' own loaders do is done here too, as in the kernel
  * harness: a section libbpf does not know becomes XDP (libxdp, xdp-tutorial's
- * loader) or a socket filter (Suricata's non-XDP filters), and an array
- * declared with max_entries 0 gets one entry per CPU (xdp-tools sizes its
- * per-CPU stats from user space).
+ * loader) or a socket filter (Suricata's non-XDP filters), and a map declared
+ * with max_entries 0 for user space to size (xdp-tools' per-CPU stats,
+ * xdp-bench's cpumap) gets one entry per CPU.
  */
 import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -43,7 +43,8 @@ const args = process.argv.slice(2);
 const flag = (name) => { const i = args.indexOf(name); if (i < 0) return undefined; const v = args[i + 1]; args.splice(i, 2); return v; };
 const jsonOut = flag('--json');
 const only = flag('--only');
-const MAP_TYPE_ARRAY = 2, MAP_TYPE_PERCPU_ARRAY = 6; // enum bpf_map_type
+// map types whose max_entries 0 is not for user space to fill in (the kernel harness's list too)
+const KEEP_ZERO = new Set(['sk_storage', 'inode_storage', 'task_storage', 'cgrp_storage', 'perf_event_array', 'ringbuf', 'user_ringbuf']);
 const NCPUS = 4; // the simulated machine's CPUs (machineOptions below)
 const CACHE = args[0] ?? process.env.OSS_CACHE ?? '/tmp/ebpf-wasm-oss';
 const TSV = join(CACHE, 'objects.tsv');
@@ -117,8 +118,8 @@ const firstLine = (e) => `${e?.codeName ? `${e.codeName}: ` : ''}${String(e?.mes
 function loadOne(bytes, spec, prog, type, objName, opts) {
   const autoload = Object.fromEntries(spec.programs.map((p) => [p.name, p.name === prog.name]));
   const maxEntries = {};
-  // only arrays (xdp-tools sizes its per-CPU stats arrays from user space); storage maps must keep 0
-  for (const m of spec.maps) if (m.maxEntries === 0 && (m.type === MAP_TYPE_ARRAY || m.type === MAP_TYPE_PERCPU_ARRAY)) maxEntries[m.name] = NCPUS;
+  // xdp-tools sizes its per-CPU stats and xdp-bench its cpumap from user space; storage maps must keep 0
+  for (const m of spec.maps) if (m.maxEntries === 0 && m.definition !== 'data' && m.definition !== 'kconfig' && !KEEP_ZERO.has(m.typeName.toLowerCase())) maxEntries[m.name] = NCPUS;
   return loadObject(bytes, { name: objName, kernels, autoload, maxEntries, programTypes: type !== prog.type ? { [prog.name]: type } : {}, ...opts });
 }
 
