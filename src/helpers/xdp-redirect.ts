@@ -5,6 +5,8 @@
  * XDP_ABORTED for any flag (BPF_F_INGRESS included: XDP has no ingress
  * redirect). The device is not recorded as a redirect target: BPF_PROG_TEST_RUN
  * without live frames reports only the action, and so does this engine.
+ * Registered before the world helpers: their bpf_redirect (which records the
+ * device in a world run, src/runtime/world-helpers.ts) wraps this one.
  */
 import type { Machine } from '../runtime/machine.js';
 import type { HelperRegistry, HelperRuntime } from './table.js';

@@ -62,13 +62,14 @@ export function defaultHelpers(): HelperRegistry {
   const registry = registerCoreHelpers(new HelperRegistry());
   registerXdpHelpers(registry);
   registerSkbHelpers(registry);
+  // before the world helpers: their bpf_redirect wraps this one (XDP outside a world, tc, lwt)
+  registerXdpRedirect(registry);
   registerTracingHelpers(registry);
   registerSkLookupHelpers(registry);
   registerSysctlHelpers(registry);
   registerWorldHelpers(registry);
   registerTraceVprintk(registry);
   registerPidNsHelpers(registry);
-  registerXdpRedirect(registry);
   registerAttachCookie(registry);
   registerTunnelHelpers(registry);
   registerXdpBuffLen(registry);
