@@ -29,7 +29,7 @@ function kernelAddressAllowed(addr: bigint): boolean {
 }
 
 /** Bytes of kernel memory at [addr, addr+size) or an errno (ERANGE, EFAULT). */
-function readKernel(m: Machine, addr: bigint, size: number): Uint8Array | number {
+export function readKernel(m: Machine, addr: bigint, size: number): Uint8Array | number {
   if (!kernelAddressAllowed(addr)) return ERANGE;
   if (!kernelReadable(m, m.cpu, addr, size)) return EFAULT;
   return bytesAt(m, addr, size);
@@ -176,12 +176,12 @@ function readCString(m: Machine, addr: bigint): Uint8Array | undefined {
 }
 
 /** Kernel memory of the run or memory a program reaches (stack, context, packet, map heap). */
-function programReadable(m: Machine, addr: bigint, size: number): boolean {
+export function programReadable(m: Machine, addr: bigint, size: number): boolean {
   return addr >= BigInt(NULL_GUARD_BYTES) && (kernelReadable(m, m.cpu, addr, size) || helperWritable(m, m.cpu, addr, size));
 }
 
 /** A %s argument: a kernel string (bpf_bprintf_prepare copies it with strncpy_from_kernel_nofault). */
-function readStr(m: Machine, addr: bigint, max: number, programMemory = false): string | undefined {
+export function readStr(m: Machine, addr: bigint, max: number, programMemory = false): string | undefined {
   if (!kernelAddressAllowed(addr)) return undefined;
   if (programMemory && programReadable(m, addr, 1)) {
     const mem = new Uint8Array(m.memory.buffer);

@@ -19,7 +19,7 @@ import { VERIFIER_CONTEXTS } from '../programs/context.js';
 import { KFUNC_HELPER_BASE } from '../kfuncs/table.js';
 import { instantiateMapKernelsSync, type MapKernels } from '../maps/kernels.js';
 import { BpfMaps, isErrno, type MapInfo, type ProgramRef } from '../maps/syscall.js';
-import { MAP_TYPE, mapTypeName } from '../maps/constants.js';
+import { BPF_OBJ_NAME_LEN, MAP_TYPE, mapTypeName } from '../maps/constants.js';
 import { RingBufferConsumer } from '../maps/ringbuf.js';
 import { registerMapHelpers } from '../helpers/maps.js';
 import { Machine, type MachineOptions } from '../runtime/machine.js';
@@ -280,6 +280,10 @@ const DEFAULT_KCONFIG: Record<string, number | bigint | boolean | string> = {
   CONFIG_PREEMPT: false,
   CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS: true,
   CONFIG_NR_CPUS: 8192,
+  // libbpf answers these two itself from feature probes (bpf_object__resolve_externs); a 6.x x86-64
+  // kernel has BPF cookies and __x64_sys_* syscall wrappers (BPF_KSYSCALL reads pt_regs through them)
+  LINUX_HAS_BPF_COOKIE: true,
+  LINUX_HAS_SYSCALL_WRAPPER: true,
 };
 
 function kconfigBytes(ext: ExternSpec, value: number | bigint | boolean | string | undefined): Uint8Array {
@@ -363,7 +367,8 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
     }
     let fd: number;
     try {
-      fd = bpf.bpf_map_create(m.type, name, m.keySize, m.valueSize, maxEntries, {
+      // libbpf copies the name into bpf_attr.map_name with strlcpy: longer names are cut, not refused
+      fd = bpf.bpf_map_create(m.type, name.slice(0, BPF_OBJ_NAME_LEN - 1), m.keySize, m.valueSize, maxEntries, {
         map_flags: m.flags, map_extra: m.mapExtra, ...(innerFd !== undefined ? { inner_map_fd: innerFd } : {}),
       });
     } catch (e) {

@@ -10,6 +10,12 @@ import { registerCoreHelpers } from '../helpers/core.js';
 import { registerXdpHelpers } from '../programs/xdp.js';
 import { registerSkbHelpers } from '../helpers/skb.js';
 import { registerTracingHelpers } from '../helpers/tracing.js';
+import { registerTraceVprintk } from '../helpers/trace-vprintk.js';
+import { registerPidNsHelpers } from '../helpers/pidns.js';
+import { registerXdpRedirect } from '../helpers/xdp-redirect.js';
+import { registerAttachCookie } from '../helpers/attach-cookie.js';
+import { registerTunnelHelpers } from '../helpers/tunnel.js';
+import { registerXdpBuffLen } from '../helpers/xdp-buff-len.js';
 import { registerSkLookupHelpers } from '../programs/sk-lookup.js';
 import { registerSysctlHelpers } from '../programs/sysctl.js';
 import { registerWorldHelpers } from './world-helpers.js';
@@ -64,11 +70,18 @@ export function defaultHelpers(): HelperRegistry {
   const registry = registerCoreHelpers(new HelperRegistry());
   registerXdpHelpers(registry);
   registerSkbHelpers(registry);
+  // before the world helpers: their bpf_redirect wraps this one (XDP outside a world, tc, lwt)
+  registerXdpRedirect(registry);
   registerTracingHelpers(registry);
   registerSkLookupHelpers(registry);
   registerSysctlHelpers(registry);
   registerWorldHelpers(registry);
   registerKfuncs(registry);
+  registerTraceVprintk(registry);
+  registerPidNsHelpers(registry);
+  registerAttachCookie(registry);
+  registerTunnelHelpers(registry);
+  registerXdpBuffLen(registry);
   for (const register of EXTRA_HELPER_SETS) register(registry);
   return registry;
 }
