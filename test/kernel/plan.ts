@@ -21,7 +21,7 @@
  *   reloc PROG PC MAP               lddw at PC (src 1 or 2, as parsed) gets MAP's fd in imm
  *   slot MAP INDEX map|prog N       a map-in-map / prog-array initial slot
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { release } from 'node:os';
 import { parseObject } from '../../src/loader/object.js';
@@ -114,6 +114,11 @@ function kconfigImage(spec: ObjectSpec, m: MapSpec): Uint8Array {
     let val: bigint | undefined;
     let s: string | undefined;
     if (e.name === 'LINUX_KERNEL_VERSION') val = BigInt((a << 16) + (b << 8) + Math.min(c, 255));
+    // libbpf's own features, probed rather than read from the config: bpf cookies (helper present
+    // since 5.15, so 1 here) and the syscall wrapper (a kprobe on __<arch>_sys_bpf: 0 where the
+    // kernel has no kprobe PMU, as on this test machine)
+    else if (e.name === 'LINUX_HAS_BPF_COOKIE') val = a > 5 || (a === 5 && b >= 15) ? 1n : 0n;
+    else if (e.name === 'LINUX_HAS_SYSCALL_WRAPPER') val = existsSync('/sys/bus/event_source/devices/kprobe/type') ? 1n : 0n;
     else {
       const raw = cfg.get(e.name);
       if (raw === undefined) { if (!e.weak) throw new Error(`kconfig extern ${e.name}: not in the running kernel's config`); continue; }
