@@ -470,7 +470,8 @@ class ObjectParser {
       variables.push({ name: k.name, offset: off, size: k.size, ...(k.typeId !== undefined ? { typeId: k.typeId } : {}), global: true });
       off += k.size;
     }
-    const size = Math.ceil(off / 8) * 8;
+    // libbpf sizes the map to the last extern's end (bpf_object__init_kconfig_map), unrounded
+    const size = off;
     if (size > MAX_GLOBAL_DATA_BYTES) throw new LoadError('LoaderBadData', { section: Sections.KCONFIG }, `externs need ${size} bytes, over the global data limit`);
     this.kconfigMapIndex = this.addMap({
       name: Sections.KCONFIG, section: Sections.KCONFIG, definition: 'kconfig', type: MapType.ARRAY, typeName: 'ARRAY',
