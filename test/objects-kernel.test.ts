@@ -38,7 +38,6 @@ let comparedPrograms = 0, comparedPackets = 0;
 const KNOWN_DIFFERENT: Record<string, string> = {
   'test/fixtures/oss-shaped/kconfig_libbpf.o:libbpf_features': 'packet 1: kernel retval 1, ours 3: libbpf probes LINUX_HAS_SYSCALL_WRAPPER with a kprobe on __x64_sys_bpf, which this machine\'s kernel (no kprobe PMU) cannot create, so it writes 0; the engine\'s default is 1, as on any x86-64 kernel since 4.17 (test/oss-shaped.test.ts gives the engine the kernel\'s answer and matches)',
   'test/fixtures/elf/maps.o:entry': 'ringbuf records: bytes 6-7 are struct key_t\'s padding, never written (uninitialized stack, which the verifier lets root read): the kernel\'s stack holds ffff there from earlier calls, ours 0000',
-  'test/fixtures/elf/globals.o:use_globals': 'map globals.kconfig: LINUX_KERNEL_VERSION kernel 6.18.44 (libbpf and the oracle read the running kernel), ours 6.18.0: the engine simulates a fixed kernel version so runs are the same on every machine',
 };
 /**
  * Programs whose kernel answer changes from run to run: compared by shape

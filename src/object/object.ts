@@ -12,6 +12,7 @@ import type { Btf } from '../btf/btf.js';
 import { describeCoreAccess } from '../btf/core.js';
 import { btfAttachProblem } from '../programs/fentry.js';
 import { kernelBtf } from '../btf/kernel/index.js';
+import { KERNEL_RELEASE } from '../btf/kernel/runtime-layout.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramRelocation, ProgramSpec } from '../loader/spec.js';
 import { spinLockOffset } from '../verifier/map-btf.js';
 import { globalFuncFromBtf } from '../verifier/global-func.js';
@@ -265,6 +266,11 @@ export function objectNameFromPath(path: string): string {
 }
 
 const kernelVersion = (a: number, b: number, c: number): number => (a << 16) + (b << 8) + Math.min(c, 255);
+/** The simulated kernel's version: the release its built-in BTF was cut from (as libbpf reads uname). */
+const SIMULATED_KERNEL_VERSION = ((): number => {
+  const [a = 0, b = 0, c = 0] = KERNEL_RELEASE.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  return kernelVersion(a, b, c);
+})();
 /** The kconfig values a typical distribution kernel has (for `extern ... __kconfig`). */
 const DEFAULT_KCONFIG: Record<string, number | bigint | boolean | string> = {
   CONFIG_HZ: 1000,
@@ -392,7 +398,7 @@ export function loadObject(input: Uint8Array | ObjectSpec, opts: LoadObjectOptio
       if (m.definition === 'kconfig') {
         for (const ext of spec.externs) {
           if (ext.kind !== 'kconfig' || ext.offset === undefined) continue;
-          const val = ext.name === 'LINUX_KERNEL_VERSION' ? opts.kernelVersion ?? spec.kernelVersion ?? kernelVersion(6, 18, 0)
+          const val = ext.name === 'LINUX_KERNEL_VERSION' ? opts.kernelVersion ?? spec.kernelVersion ?? SIMULATED_KERNEL_VERSION
             : opts.kconfig?.[ext.name] ?? DEFAULT_KCONFIG[ext.name];
           if (val === undefined && !ext.weak) throw new LoadError('LoaderBadData', { symbol: ext.name }, `kconfig extern ${ext.name} has no known value (declare it __weak or give options.kconfig)`);
           image.set(kconfigBytes(ext, val), ext.offset);
