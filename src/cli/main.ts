@@ -21,6 +21,7 @@ import { verifyCommand, VERIFY_USAGE, parseProgramType, parseMapArg } from './co
 import { verifyForLoad } from '../runtime/verify-load.js';
 import { benchCommand, BENCH_USAGE } from './commands/bench.js';
 import { compileCommand, COMPILE_USAGE } from './commands/compile.js';
+import { genCommand, GEN_USAGE } from './commands/gen-skeleton.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 function isElf(b: Uint8Array): boolean {
@@ -63,7 +64,8 @@ commands:
       with --type the program is verified as that type first (rejection: exit 1)
 ${VERIFY_USAGE}
 ${BENCH_USAGE}
-${COMPILE_USAGE}`;
+${COMPILE_USAGE}
+${GEN_USAGE}`;
 
 type Handler = (argv: string[]) => Promise<number>;
 
@@ -147,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'map') return mapDump(rest);
   if (cmd === 'bench') return benchCommand(rest);
   if (cmd === 'compile') return compileCommand(rest);
+  if (cmd === 'gen') return genCommand(rest);
   const handler = commands[cmd];
   if (!handler) { process.stderr.write(`ebpf-wasm: unknown command '${cmd}'\n${USAGE}`); return 2; }
   return handler(rest);
