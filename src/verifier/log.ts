@@ -102,6 +102,8 @@ export function regValueStr(r: Reg): string {
       if (r.type === 'map_value' || r.type === 'map_ptr' || r.type === 'map_key') parts.push(`map=${r.map}`);
       if (r.type === 'mem') parts.push(`sz=${r.memSize}`);
       if (!tnumIsConst(r.var) || r.var.value !== 0n) parts.push(`var_off=(0x${r.var.value.toString(16)}; 0x${r.var.mask.toString(16)})`);
+      // PTR_TO_BTF_ID: [trusted_]ptr_[or_null_]<struct>
+      if (r.type === 'btf_id') return `${r.trusted ? 'trusted_' : ''}ptr_${r.maybeNull ? 'or_null_' : ''}${r.btf}(${parts.join(',')})`;
       const t = r.type === 'mem' && r.ringbuf ? 'ringbuf_mem' : r.type;
       return `${t}${r.maybeNull ? '_or_null' : ''}(${parts.join(',')})`;
     }
