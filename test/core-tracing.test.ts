@@ -43,8 +43,8 @@ const bssVars = (() => {
   return out;
 })();
 
-function load(tier: TierName, prog: string): BpfObject {
-  return loadObject(OBJECT, { name: 'tracing', kernels, tier, unverified: true, autoload: { [prog]: true } });
+function load(tier: TierName, prog: string, verified = false): BpfObject {
+  return loadObject(OBJECT, { name: 'tracing', kernels, tier, ...(verified ? {} : { unverified: true }), autoload: { [prog]: true } });
 }
 function bss(obj: BpfObject): Uint8Array { return obj.map('tracing.bss').lookup(new Uint8Array(4))!; }
 function i64s(obj: BpfObject, name: string, n: number): bigint[] {
@@ -122,8 +122,9 @@ for (const tier of TIERS) {
     // more arguments than sched_process_exec has
     assert.is(errno(() => p.testRun({ ctx: u64s(task, 1n, 2n, 3n) })), 22);
     assert.is(errno(() => p.testRun({ ctx: new Uint8Array(5) })), 22);
-    // a direct load through the task_struct pointer argument (run unverified: see BTF_TRACING_CTX)
-    const d = load(tier, 'exec_direct');
+    // a direct load through the task_struct pointer argument: verified (PTR_TO_BTF_ID), then run
+    const d = load(tier, 'exec_direct', true);
+    assert.ok(d.program('exec_direct').loaded.verification, 'exec_direct was verified');
     assert.is(d.program('exec_direct').loaded.testRun({ ctx: u64s(BigInt(taskStructAddress(d.machine, 0)), 1n), task: TASK }).retval, BigInt(TASK.tgid));
   });
 

@@ -143,8 +143,8 @@ function tracingTarget(prog: ProgramSpec): TracingTarget | undefined {
   if (prog.type !== 'tracing' && prog.type !== 'lsm') return undefined;
   const kind = btfTraceKind(prog.attachType);
   if (!kind || !prog.attachTo) return undefined;
-  const name = kind === 'tp_btf' ? `btf_trace_${prog.attachTo}` : kind === 'lsm' ? `bpf_lsm_${prog.attachTo}` : prog.attachTo;
-  const t = kernelAttachTarget(kind === 'tp_btf' ? 'tp_btf' : 'func', kind === 'tp_btf' ? prog.attachTo : name);
+  const name = kind === 'lsm' ? `bpf_lsm_${prog.attachTo}` : prog.attachTo;
+  const t = kernelAttachTarget(kind === 'tp_btf' ? 'tp_btf' : 'func', name);
   return t ? { kind, name, btf: kernelBtf(), params: t.params, returnType: t.returnType } : undefined;
 }
 

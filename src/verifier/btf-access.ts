@@ -14,7 +14,7 @@ export type TracingKind = 'fentry' | 'fexit' | 'fmod_ret' | 'tp_btf' | 'lsm';
 /** The attach target of a BTF-typed tracing program, resolved in a kernel BTF. */
 export interface TracingTarget {
   readonly kind: TracingKind;
-  /** attach_func_name as the kernel logs it: the function, bpf_lsm_<hook>, or the typedef btf_trace_<event>. */
+  /** attach_func_name as the kernel logs it: the function, bpf_lsm_<hook>, or the event (its typedef without btf_trace_). */
   readonly name: string;
   readonly btf: Btf;
   /** Arguments (tp_btf: without the prototype's leading void *__data). */
@@ -87,8 +87,9 @@ export function btfCtxAccess(target: TracingTarget, off: number, size: number): 
   if (t.type === 0) return SCALAR;
   const pointee = skipMods(btf, t.type);
   if (pointee.t.kind === 'INT') return SCALAR;
+  // a BTF pointer is read whole (narrower loads of pointer slots are refused)
+  if (size !== SLOT_BYTES) return error(`func '${tname}' size ${size} must be ${SLOT_BYTES}`);
   if (!isStruct(pointee.t)) return error(`func '${tname}' arg${arg} type ${kindStr(pointee.t)} is not a struct`);
-  void size;
   return { kind: 'ptr', id: pointee.id, name: pointee.t.name };
 }
 
