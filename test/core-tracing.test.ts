@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from './support/paths.js';
 import { loadObject, verifyProgram, type BpfObject } from '../src/object/index.js';
-import { LoadError } from '../src/diagnostics/index.js';
+import { ExecutionError, LoadError } from '../src/diagnostics/index.js';
 import { MAP_KERNELS_WASM_URL } from '../src/maps/kernels.js';
 import { loadTier, type TierName } from '../src/runtime/tier.js';
 import { parseObject } from '../src/loader/index.js';
@@ -126,6 +126,12 @@ for (const tier of TIERS) {
     const d = load(tier, 'exec_direct', true);
     assert.ok(d.program('exec_direct').loaded.verification, 'exec_direct was verified');
     assert.is(d.program('exec_direct').loaded.testRun({ ctx: u64s(BigInt(taskStructAddress(d.machine, 0)), 1n), task: TASK }).retval, BigInt(TASK.tgid));
+    // a ctx_in pointer beyond linear memory is a typed execution error, never a host exception
+    for (const bad of [0xfffff000n, 0x7fffffff00n]) {
+      try { d.program('exec_direct').loaded.testRun({ ctx: u64s(bad, 1n), task: TASK }); assert.unreachable(`0x${bad.toString(16)} was read`); } catch (e) {
+        assert.instance(e, ExecutionError, `0x${bad.toString(16)}: ${(e as Error).message}`);
+      }
+    }
   });
 
   test(`${tier}: tp_btf/netif_receive_skb reads a kernel sk_buff laid out at the kernel's offsets`, () => {
