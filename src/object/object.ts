@@ -139,7 +139,7 @@ export function verifyProgram(prog: ProgramSpec, spec: ObjectSpec): VerifiedLoad
 }
 
 /** The attach target of a BTF-typed tracing program in the built-in kernel BTF (the kernel's attach_btf_id). */
-function tracingTarget(prog: ProgramSpec): TracingTarget | undefined {
+export function tracingTarget(prog: Pick<ProgramSpec, 'type' | 'attachType' | 'attachTo'>): TracingTarget | undefined {
   if (prog.type !== 'tracing' && prog.type !== 'lsm') return undefined;
   const kind = btfTraceKind(prog.attachType);
   if (!kind || !prog.attachTo) return undefined;
