@@ -11,6 +11,25 @@ import * as assert from 'uvu/assert';
 import { verify, type TracingKind, type TracingTarget } from '../src/verifier/index.js';
 import { assemble, encode } from '../src/isa/index.js';
 import { kernelAttachTarget, kernelBtf, kernelField, kernelStructSize } from '../src/btf/kernel/index.js';
+import { kfuncByName } from '../src/kfuncs/index.js';
+
+/** `call src=2` (BPF_PSEUDO_KFUNC_CALL). */
+const PSEUDO_KFUNC_CALL = 2;
+const CALL = 0x85;
+/** Turns `call -N` placeholders into kfunc calls of kfuncs[N-1]; returns [pc, name] pairs for the labeller. */
+function patchKfuncs(bytes: Uint8Array, kfuncs: readonly string[]): [number, string][] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: [number, string][] = [];
+  for (let pc = 0; pc < bytes.length / 8; pc++) {
+    const n = -dv.getInt32(pc * 8 + 4, true);
+    if (bytes[pc * 8] !== CALL || n < 1 || n > kfuncs.length) continue;
+    const name = kfuncs[n - 1]!;
+    bytes[pc * 8 + 1] = PSEUDO_KFUNC_CALL << 4;
+    dv.setInt32(pc * 8 + 4, kfuncByName(name)!.id, true);
+    out.push([pc, name]);
+  }
+  return out;
+}
 
 const LABELS = 'test/fixtures/verifier/btfid-labels.json';
 const labels: Record<string, { ok: boolean; error: string }> = existsSync(LABELS) ? JSON.parse(readFileSync(LABELS, 'utf8')).labels : {};
@@ -29,15 +48,16 @@ function target(kind: TracingKind, to: string): TracingTarget {
 const dump: object[] = [];
 let labelled = 0;
 /** Verifies; null when accepted, else the error message. Checks `expected` and, when labelled, the kernel's verdict. */
-function check(kind: TracingKind, to: string, asm: string, expected: string | null, license = 'GPL'): void {
+function check(kind: TracingKind, to: string, asm: string, expected: string | null, license = 'GPL', kfuncNames: readonly string[] = []): void {
   const bytes = encode(assemble(asm));
+  const kfuncs = patchKfuncs(bytes, kfuncNames);
   const tgt = target(kind, to);
   const r = verify(bytes, { type: kind === 'lsm' ? 'lsm' : 'tracing', tracing: tgt, license });
   const ours = r.ok ? null : r.error!.message;
   const name = `btfid/${dump.length}`;
   dump.push({
     name, family: 'btfid', type: kind === 'lsm' ? 'lsm' : 'tracing', license, maps: [], hex: Buffer.from(bytes).toString('hex'),
-    expectedAttachType: ATTACH_TYPE[kind], attachBtf: { kind: kind === 'tp_btf' ? BTF_KIND.TYPEDEF : BTF_KIND.FUNC, name: kind === 'tp_btf' ? `btf_trace_${to}` : tgt.name }, ours, expected,
+    expectedAttachType: ATTACH_TYPE[kind], attachBtf: { kind: kind === 'tp_btf' ? BTF_KIND.TYPEDEF : BTF_KIND.FUNC, name: kind === 'tp_btf' ? `btf_trace_${to}` : tgt.name }, kfuncs, ours, expected,
   });
   assert.is(ours, expected, `${name}: ${asm.replace(/\n/g, '; ')}`);
   const label = labels[name];
@@ -119,12 +139,22 @@ test('fentry/fexit/fmod_ret/lsm: argument count and the return-value slot', () =
   check('lsm', 'file_open', 'ldxdw %r0, [%r1+8]\nmov %r0, 0\nexit', null);
 });
 
+test('kfuncs: tracing arguments are trusted, RCU fields (real_parent, group_leader) pass to KF_RCU kfuncs, others not', () => {
+  const KF = ['bpf_task_acquire', 'bpf_task_release'];
+  const acquireRelease = 'call -1\njeq %r0, 0, +2\nmov %r1, %r0\ncall -2\nmov %r0, 0\nexit';
+  check('tp_btf', EXEC, `${TASK}${acquireRelease}`, null, 'GPL', KF);
+  check('tp_btf', EXEC, `${TASK}ldxdw %r1, [%r1+${REAL_PARENT}]\n${acquireRelease}`, null, 'GPL', KF);
+  check('tp_btf', EXEC, `${TASK}ldxdw %r1, [%r1+${f('group_leader')}]\n${acquireRelease}`, null, 'GPL', KF);
+  check('tp_btf', EXEC, `${TASK}ldxdw %r1, [%r1+${f('parent')}]\n${acquireRelease}`, 'R1 must be a rcu pointer', 'GPL', KF);
+  check('tp_btf', EXEC, `${TASK}ldxdw %r1, [%r1+${f('parent')}]\ncall -2\nmov %r0, 0\nexit`, 'R1 must be referenced or trusted', 'GPL', KF);
+});
+
 test('log: BTF pointers print as the kernel prints them', () => {
   const bytes = encode(assemble(`${TASK}ldxdw %r2, [%r1+${REAL_PARENT}]\nldxw %r0, [%r2+${TGID}]\nexit`));
   const r = verify(bytes, { type: 'tracing', tracing: target('tp_btf', EXEC), logLevel: 2 });
   assert.ok(r.ok, r.error?.message);
   assert.match(r.log, /R1=trusted_ptr_task_struct\(\)/);
-  assert.match(r.log, /R2=ptr_task_struct\(\)/);
+  assert.match(r.log, /R2=rcu_ptr_task_struct\(\)/);
 });
 
 test('every labelled tp_btf case was compared with the kernel', () => {

@@ -8,6 +8,7 @@
  * the verifier never loads the built-in BTF itself.
  */
 import type { Btf, BtfParam, BtfType } from '../btf/btf.js';
+import type { BtfTrust } from './reg.js';
 
 export type TracingKind = 'fentry' | 'fexit' | 'fmod_ret' | 'tp_btf' | 'lsm';
 
@@ -25,8 +26,21 @@ export interface TracingTarget {
 /** What a load reads: a scalar, a BTF pointer to struct `id`, or a refusal with the kernel's message. */
 export type BtfLoad =
   | { readonly kind: 'scalar' }
-  | { readonly kind: 'ptr'; readonly id: number; readonly name: string }
+  | { readonly kind: 'ptr'; readonly id: number; readonly name: string; readonly field?: string }
   | { readonly kind: 'error'; readonly message: string };
+
+/** reg_type_str's prefix for each trust (PTR_TRUSTED, MEM_RCU, none). */
+export const BTF_TRUST_PREFIX: Readonly<Record<BtfTrust, string>> = { trusted: 'trusted_', rcu: 'rcu_', plain: '' };
+
+/** RCU-protected pointer fields (the kernel's BTF_TYPE_SAFE_RCU lists in kernel/bpf/verifier.c), by struct. */
+const RCU_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  task_struct: ['cpus_ptr', 'cgroups', 'real_parent', 'group_leader'],
+};
+
+/** Whether member `field` of struct `id` holds an RCU-protected pointer (type_is_rcu). */
+export function isRcuField(btf: Btf, id: number, field: string | undefined): boolean {
+  return field !== undefined && (RCU_FIELDS[btf.type(id).name]?.includes(field) ?? false);
+}
 
 /** Slots of the trampoline context the kernel lets a program read (MAX_BPF_FUNC_ARGS u64s). */
 export const MAX_BPF_FUNC_ARGS = 12;
@@ -153,7 +167,7 @@ function walk(btf: Btf, id: number, off: number, size: number): BtfLoad | { kind
           return error(`cannot access ptr member ${m.name} with moff ${moff} in struct ${tname} with off ${off} size ${size}`);
         }
         const pointee = skipMods(btf, mt.t.type);
-        if (isStruct(pointee.t)) return { kind: 'ptr', id: pointee.id, name: pointee.t.name };
+        if (isStruct(pointee.t)) return { kind: 'ptr', id: pointee.id, name: pointee.t.name, field: m.name };
         return SCALAR;
       }
       // a scalar may be read across elements of the array it lies in, not past the member

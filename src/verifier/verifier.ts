@@ -15,10 +15,10 @@ import { type State, type Frame, type Checkpoint, type Slot, SB, SLOT_BYTES, new
 import { type Cfg, subprogOf } from './cfg.js';
 import { type VerifierMap, MAP_TYPE_IDS, SPIN_LOCK_BYTES, mapTypeId, mapFuncCompatible, mapIsRdonly } from './maps.js';
 import { formatTracePrintk } from '../helpers/printk.js';
-import { FIRST_MEMBER, KF_ACQUIRE, KF_RELEASE, KF_RET_NULL, kfuncAllowed, kfuncById, type KfuncSpec } from '../kfuncs/table.js';
+import { FIRST_MEMBER, KF_ACQUIRE, KF_RCU, KF_RELEASE, KF_RET_NULL, kfuncAllowed, kfuncById, type KfuncSpec } from '../kfuncs/table.js';
 import type { LineInfo } from './index.js';
 import type { GlobalFunc } from './global-func.js';
-import { type TracingTarget, MAX_BPF_FUNC_ARGS, btfCtxAccess, btfStructAccess } from './btf-access.js';
+import { type TracingTarget, BTF_TRUST_PREFIX, MAX_BPF_FUNC_ARGS, btfCtxAccess, btfStructAccess, isRcuField } from './btf-access.js';
 
 interface ArgMeta { map: number; allocSize: number; releaseRef: number; keyInArray: boolean; subprog: number }
 import { disasm, regStateStr, stateStr } from './log.js';
@@ -123,7 +123,7 @@ const ALU_STR: Record<number, string> = {
 /** The kernel's reg_type_str. */
 export function regTypeStr(r: Reg): string {
   // reg_type_str: PTR_TO_BTF_ID is "ptr_" with its flags around it
-  if (r.type === 'btf_id') return `${r.trusted ? 'trusted_' : ''}ptr_${r.maybeNull ? 'or_null_' : ''}`;
+  if (r.type === 'btf_id') return `${BTF_TRUST_PREFIX[r.trust]}ptr_${r.maybeNull ? 'or_null_' : ''}`;
   let s: string = r.type;
   if (r.type === 'mem' && r.ringbuf) s = 'ringbuf_mem';
   if (r.type === 'mem' && r.rdonly) s = 'rdonly_mem';
@@ -737,8 +737,11 @@ export class Checker {
     if (t === 'write') this.fail('only read is supported');
     const r = btfStructAccess(target.btf, reg.btfId, off, size);
     if (r.kind === 'error') this.fail(r.message);
-    // a pointer walked to is no longer trusted (clear_trusted_flags; RCU-protected fields not modelled)
-    return r.kind === 'ptr' ? pointer('btf_id', { btf: r.name, btfId: r.id, trusted: false }) : unknownScalar();
+    if (r.kind !== 'ptr') return unknownScalar();
+    // a pointer walked to from a trusted or RCU one is RCU-protected if the field is (BTF_TYPE_SAFE_RCU; every
+    // walk here is inside the RCU section of a non-sleepable program), else plain (clear_trusted_flags)
+    const rcu = reg.trust !== 'plain' && isRcuField(target.btf, reg.btfId, r.field);
+    return pointer('btf_id', { btf: r.name, btfId: r.id, trust: rcu ? 'rcu' : 'plain' });
   }
 
   /** check_flow_keys_access: a constant offset, the access within struct bpf_flow_keys. */
@@ -807,7 +810,7 @@ export class Checker {
       const r = btfCtxAccess(tracing, off, size);
       if (r.kind === 'error') this.fail(r.message);
       if (r.kind === 'scalar') return unknownScalar();
-      return pointer('btf_id', { btf: r.name, btfId: r.id, trusted: tracing.kind === 'tp_btf' || tracing.kind === 'lsm' });
+      return pointer('btf_id', { btf: r.name, btfId: r.id, trust: tracing.kind === 'tp_btf' || tracing.kind === 'lsm' ? 'trusted' : 'plain' });
     }
     if (ctx && off < 0 && ctx.negativeOffsetsReadable && off % size === 0 && t === 'read') return unknownScalar();
     if (!ctx || off < 0 || off >= ctx.size || off % size !== 0) return bad();
@@ -1306,8 +1309,11 @@ export class Checker {
       if (a.kind !== 'btf') return;
       if ((reg.type === 'scalar' && isConst(reg) && reg.var.value === 0n) || reg.maybeNull) this.fail(`Possibly NULL pointer passed to trusted arg${i}`);
       if (reg.type !== 'btf_id') this.fail(`arg#${i} pointer type STRUCT ${a.struct} must point to scalar, or struct with scalar`);
-      // KF_TRUSTED_ARGS: fentry arguments and pointers walked to are neither referenced nor trusted
-      if (!reg.trusted && !reg.refObjId) this.fail(`R${regno} must be referenced or trusted`);
+      // KF_TRUSTED_ARGS: fentry arguments and pointers walked to are neither referenced nor trusted; KF_RCU takes RCU ones
+      if (reg.trust !== 'trusted' && !reg.refObjId) {
+        if (!(k.flags & KF_RCU)) this.fail(`R${regno} must be referenced or trusted`);
+        if (reg.trust !== 'rcu') this.fail(`R${regno} must be a rcu pointer`);
+      }
       if (!this.btfStructMatches(reg.btf, a.struct, (k.flags & KF_RELEASE) !== 0)) {
         this.fail(`kernel function ${k.name} args#${i} expected pointer to STRUCT ${a.struct} but R${regno} has a pointer to STRUCT ${reg.btf}`);
       }
