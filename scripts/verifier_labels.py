@@ -105,8 +105,8 @@ def first_error_line(log):
 _vmlinux = None
 
 
-def vmlinux_func_id(name):
-    """The vmlinux BTF id of kernel function `name` (libbpf's btf__find_by_name_kind), or 0."""
+def vmlinux_func_id(name, kind=12):
+    """The vmlinux BTF id of kernel function `name` (or type of BTF `kind`: libbpf's btf__find_by_name_kind), or 0."""
     global _vmlinux
     lib = _lib()
     if _vmlinux is None:
@@ -114,8 +114,7 @@ def vmlinux_func_id(name):
         lib.btf__find_by_name_kind.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32]
         lib.btf__find_by_name_kind.restype = ctypes.c_int
         _vmlinux = lib.btf__load_vmlinux_btf()
-    BTF_KIND_FUNC_ = 12
-    r = lib.btf__find_by_name_kind(_vmlinux, name.encode(), BTF_KIND_FUNC_)
+    r = lib.btf__find_by_name_kind(_vmlinux, name.encode(), kind)
     return r if r > 0 else 0
 
 
@@ -145,6 +144,10 @@ def load(prog, patch_srcs):
         # expected_attach_type, prog_btf_fd, func_info_rec_size, func_info, func_info_cnt
         attr += struct.pack('<IIIQI', prog.get('expectedAttachType', 0), btf, 8 if funcs else 0,
                             ctypes.addressof(finfo) if funcs else 0, len(funcs))
+        # BTF-typed tracing: attachBtf {kind: BTF kind number (12 FUNC, 8 TYPEDEF btf_trace_*), name} → attach_btf_id
+        tgt = prog.get('attachBtf')
+        if tgt:
+            attr += struct.pack('<IQII', 0, 0, 0, vmlinux_func_id(tgt['name'], tgt['kind']))  # line_info_rec_size, line_info, line_info_cnt
         attr += bytes(256 - len(attr))
         try:
             fd, err = bpf(BPF_PROG_LOAD, attr)

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from './support/paths.js';
 import { loadObject, verifyProgram, type BpfObject } from '../src/object/index.js';
-import { LoadError } from '../src/diagnostics/index.js';
+import { ExecutionError, LoadError } from '../src/diagnostics/index.js';
 import { MAP_KERNELS_WASM_URL } from '../src/maps/kernels.js';
 import { loadTier, type TierName } from '../src/runtime/tier.js';
 import { parseObject } from '../src/loader/index.js';
@@ -43,8 +43,8 @@ const bssVars = (() => {
   return out;
 })();
 
-function load(tier: TierName, prog: string): BpfObject {
-  return loadObject(OBJECT, { name: 'tracing', kernels, tier, unverified: true, autoload: { [prog]: true } });
+function load(tier: TierName, prog: string, verified = false): BpfObject {
+  return loadObject(OBJECT, { name: 'tracing', kernels, tier, ...(verified ? {} : { unverified: true }), autoload: { [prog]: true } });
 }
 function bss(obj: BpfObject): Uint8Array { return obj.map('tracing.bss').lookup(new Uint8Array(4))!; }
 function i64s(obj: BpfObject, name: string, n: number): bigint[] {
@@ -122,9 +122,16 @@ for (const tier of TIERS) {
     // more arguments than sched_process_exec has
     assert.is(errno(() => p.testRun({ ctx: u64s(task, 1n, 2n, 3n) })), 22);
     assert.is(errno(() => p.testRun({ ctx: new Uint8Array(5) })), 22);
-    // a direct load through the task_struct pointer argument (run unverified: see BTF_TRACING_CTX)
-    const d = load(tier, 'exec_direct');
+    // a direct load through the task_struct pointer argument: verified (PTR_TO_BTF_ID), then run
+    const d = load(tier, 'exec_direct', true);
+    assert.ok(d.program('exec_direct').loaded.verification, 'exec_direct was verified');
     assert.is(d.program('exec_direct').loaded.testRun({ ctx: u64s(BigInt(taskStructAddress(d.machine, 0)), 1n), task: TASK }).retval, BigInt(TASK.tgid));
+    // a ctx_in pointer beyond linear memory is a typed execution error, never a host exception
+    for (const bad of [0xfffff000n, 0x7fffffff00n]) {
+      try { d.program('exec_direct').loaded.testRun({ ctx: u64s(bad, 1n), task: TASK }); assert.unreachable(`0x${bad.toString(16)} was read`); } catch (e) {
+        assert.instance(e, ExecutionError, `0x${bad.toString(16)}: ${(e as Error).message}`);
+      }
+    }
   });
 
   test(`${tier}: tp_btf/netif_receive_skb reads a kernel sk_buff laid out at the kernel's offsets`, () => {

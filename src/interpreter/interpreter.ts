@@ -141,11 +141,15 @@ function addr(RL: Int32Array, RH: Int32Array, bounds: Float64Array, sandbox: boo
   // carry into the high half of the 64-bit sum base + sign-extended off
   const hi = (RH[base]! + (off >> 31) + ((lo >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
   const a = lo >>> 0;
-  if (hi !== 0 || (sandbox && !inRegions(bounds, a, a + size))) {
+  // verified code stays in its regions, except kernel-struct (BTF) pointers, which the kernel reads
+  // as PROBE_MEM: those must still fit linear memory (bounds[MEMORY_END])
+  if (hi !== 0 || (sandbox ? !inRegions(bounds, a, a + size) : a + size > bounds[MEMORY_END]!)) {
     throw new ExecutionError('MemoryAccessViolation', pc, `invalid memory access of ${size} bytes at 0x${toBig(lo, hi).toString(16)}`);
   }
   return a;
 }
+/** bounds[]: four [start, end) region pairs, then the end of linear memory. */
+const MEMORY_END = 8;
 function inRegions(b: Float64Array, a: number, e: number): boolean {
   return (a >= b[0]! && e <= b[1]!) || (a >= b[2]! && e <= b[3]!) || (a >= b[4]! && e <= b[5]!) || (a >= b[6]! && e <= b[7]!);
 }
@@ -212,7 +216,7 @@ export class Interpreter {
   private readonly helperAt: (HelperSpec | undefined)[];
   /** Entry pc of each callback id (index id - 1), see ../runtime/callbacks.ts. */
   private readonly callbacks: number[];
-  private readonly bounds = new Float64Array(8);
+  private readonly bounds = new Float64Array(MEMORY_END + 1);
   private readonly RL: Int32Array;
   private readonly RH: Int32Array;
   private readonly slotCount: number;
@@ -311,6 +315,7 @@ export class Interpreter {
     // Region bounds for the sandbox: [start, end) pairs of stack, data, ctx, heap.
     const bounds = this.bounds;
     bounds[0] = s0; bounds[1] = s1; bounds[2] = d0; bounds[3] = d1; bounds[4] = c0; bounds[5] = c1; bounds[6] = h0; bounds[7] = h1;
+    bounds[MEMORY_END] = buf.byteLength;
 
     for (;;) {
       const w = words[pc]!;
@@ -540,7 +545,7 @@ export class Interpreter {
           cur.callHelper(helper, id, pc);
           if (machine.memory.buffer !== buf) {
             // a helper grew memory: views and the heap bound follow it
-            buf = machine.memory.buffer; dv = new DataView(buf); u8 = new Uint8Array(buf);
+            buf = machine.memory.buffer; dv = new DataView(buf); u8 = new Uint8Array(buf); bounds[MEMORY_END] = buf.byteLength;
             bounds[7] = buf.byteLength;
           }
           // a helper that moved the packet (skb_change_head, adjust_room…) moved the data window too

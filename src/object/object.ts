@@ -10,8 +10,8 @@ import { decode } from '../isa/decode.js';
 import { applyCoreRelocations, parseObject } from '../loader/object.js';
 import type { Btf } from '../btf/btf.js';
 import { describeCoreAccess } from '../btf/core.js';
-import { btfAttachProblem } from '../programs/fentry.js';
-import { kernelBtf } from '../btf/kernel/index.js';
+import { btfAttachProblem, btfTraceKind } from '../programs/fentry.js';
+import { kernelAttachTarget, kernelBtf } from '../btf/kernel/index.js';
 import { KERNEL_RELEASE } from '../btf/kernel/runtime-layout.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramRelocation, ProgramSpec } from '../loader/spec.js';
 import { spinLockOffset } from '../verifier/map-btf.js';
@@ -30,6 +30,7 @@ import '../programs/socket-types.js';
 import type { TierName } from '../runtime/tier.js';
 import { verifyForLoad, type VerifiedLoad } from '../runtime/verify-load.js';
 import type { VerifierMap } from '../verifier/maps.js';
+import type { TracingTarget } from '../verifier/btf-access.js';
 import type { ProgramTypeName } from '../programs/types.js';
 
 export type RodataValue = Uint8Array | number | bigint;
@@ -132,11 +133,22 @@ export function verifyProgram(prog: ProgramSpec, spec: ObjectSpec): VerifiedLoad
   const attachProblem = btfAttachProblem(prog.type, prog.attachType, prog.attachTo);
   if (attachProblem) throw new LoadError('LoaderBadProgram', { section: prog.section, symbol: prog.name }, `program ${prog.name}: ${attachProblem}`);
   try {
-    return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license, funcInfo, lineInfo });
+    const tracing = tracingTarget(prog);
+    return verifyForLoad(prog.instructions, { type: prog.type, maps, license: prog.license || spec.license, funcInfo, lineInfo, ...(tracing ? { tracing } : {}) });
   } catch (e) {
     if (e instanceof ProgramError) throw new ProgramError(e.codeName, e.pc, `program ${prog.name}: ${e.message}`);
     throw e;
   }
+}
+
+/** The attach target of a BTF-typed tracing program in the built-in kernel BTF (the kernel's attach_btf_id). */
+export function tracingTarget(prog: Pick<ProgramSpec, 'type' | 'attachType' | 'attachTo'>): TracingTarget | undefined {
+  if (prog.type !== 'tracing' && prog.type !== 'lsm') return undefined;
+  const kind = btfTraceKind(prog.attachType);
+  if (!kind || !prog.attachTo) return undefined;
+  const name = kind === 'lsm' ? `bpf_lsm_${prog.attachTo}` : prog.attachTo;
+  const t = kernelAttachTarget(kind === 'tp_btf' ? 'tp_btf' : 'func', name);
+  return t ? { kind, name, btf: kernelBtf(), params: t.params, returnType: t.returnType } : undefined;
 }
 
 const PERCPU = new Set<number>([MAP_TYPE.percpu_hash, MAP_TYPE.percpu_array, MAP_TYPE.lru_percpu_hash]);

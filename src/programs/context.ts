@@ -169,11 +169,9 @@ export const RAW_TRACEPOINT_ARGS: ContextSpec = {
 /**
  * The trampoline context of BTF-typed tracing programs (tp_btf, fentry,
  * fexit, fmod_ret, lsm): u64 arguments and a return-value slot, read-only
- * (bpf_tracing_btf_ctx_access). Known gap: the kernel types each slot by
- * the target's BTF (btf_ctx_access: only the target's argument count,
- * pointer arguments become PTR_TO_BTF_ID that may be dereferenced); here
- * every slot is a scalar, so direct loads through pointer arguments need
- * bpf_probe_read_kernel / BPF_CORE_READ to verify.
+ * (bpf_tracing_btf_ctx_access). Given the attach target (VerifyOptions.tracing),
+ * the verifier types each slot by its prototype instead (src/verifier/btf-access.ts:
+ * pointer arguments become PTR_TO_BTF_ID); without one every slot is a scalar.
  */
 export const BTF_TRACING_CTX: ContextSpec = {
   struct: 'u64 args[]', size: 104,

@@ -206,6 +206,11 @@ const BTF_ATTACH_KIND: Readonly<Record<string, BtfTraceKind>> = {
   TRACE_FENTRY: 'fentry', TRACE_FEXIT: 'fexit', MODIFY_RETURN: 'fmod_ret', TRACE_RAW_TP: 'tp_btf', LSM_MAC: 'lsm',
 };
 
+/** The BTF-typed tracing kind of an attach type (TRACE_FENTRY → fentry, …); undefined for others. */
+export function btfTraceKind(attachType: string | undefined): BtfTraceKind | undefined {
+  return attachType ? BTF_ATTACH_KIND[attachType] : undefined;
+}
+
 /**
  * Why a BTF-typed program cannot load: libbpf looks its target up in the
  * kernel's BTF and fails when it is not there; without a target the kernel

@@ -23,6 +23,8 @@ export interface VerifyForLoadOptions {
   funcInfo?: VerifyOptions['funcInfo'];
   /** BTF line_info (source lines in the level-1 log). */
   lineInfo?: VerifyOptions['lineInfo'];
+  /** BTF-typed tracing programs: the attach target in the kernel BTF (types the context's pointer arguments). */
+  tracing?: VerifyOptions['tracing'];
 }
 
 export interface VerifiedLoad {
@@ -59,6 +61,7 @@ export function verifyForLoad(program: Program | Uint8Array, options: VerifyForL
     logLevel: options.logLevel ?? 0,
     funcInfo: options.funcInfo,
     lineInfo: options.lineInfo,
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
   if (!r.ok) throw new VerifierError('VerifierRejected', r.error!.pc, r.error!.message, r.log);
   return { verified: true, stats: r.stats, log: r.log };

@@ -22,6 +22,7 @@ const RULES: ReadonlyArray<readonly [RegExp, VerifierErrnoName]> = [
   [/^(program of this type cannot use helper|cannot call GPL-restricted function|cannot pass map_type|expected prog array map for tail call)/, 'EINVAL'],
   [/ has to have BTF in order to use |^BPF_LD_\[ABS\|IND\] instructions not allowed|^Unreleased reference|^R\d+ offset is outside of the packet/, 'EINVAL'],
   [/^At (program exit|callback return) the register R0 has/, 'EINVAL'],
+  [/^Cannot access kernel 'struct |^R\d+ must be (referenced or trusted|a rcu pointer)$/, 'EINVAL'],
   [/^(the call stack of \d+ frames is too deep|BPF program is too large|The sequence of \d+ jumps is too complex)/, 'E2BIG'],
 ];
 

@@ -16,6 +16,8 @@ import { Checker, Reject, INSN_LIMIT, type CheckStats } from './verifier.js';
 import { type VerifierMap, MAP_TYPE_IDS, mapTypeId } from './maps.js';
 import type { GlobalFunc } from './global-func.js';
 export type { GlobalFunc, GlobalArg } from './global-func.js';
+import type { TracingTarget } from './btf-access.js';
+export type { TracingTarget, TracingKind } from './btf-access.js';
 
 export type { VerifierMap } from './maps.js';
 export { MAP_TYPE_IDS } from './maps.js';
@@ -42,6 +44,11 @@ export interface VerifyOptions {
   funcInfo?: readonly { readonly insnOff: number; readonly global?: GlobalFunc }[];
   /** BTF line_info: source lines the level-1 trace shows before their instructions (`; line @ file:N`). */
   lineInfo?: readonly LineInfo[];
+  /**
+   * BTF-typed tracing programs (tp_btf, fentry, fexit, fmod_ret, lsm): the attach target resolved in
+   * the kernel BTF; pointer arguments then load as PTR_TO_BTF_ID. Without it every slot is a scalar.
+   */
+  tracing?: TracingTarget;
 }
 
 export interface LineInfo { readonly insnOff: number; readonly source: string; readonly fileName: string; readonly line: number }
@@ -339,6 +346,7 @@ export function verify(program: Program | Uint8Array, options: VerifyOptions): V
     helpers: options.helpers ?? helpersDefault(),
     insnLimit: options.insnLimit ?? INSN_LIMIT,
     poisoned,
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
   try {
     checker.run();

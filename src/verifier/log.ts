@@ -2,6 +2,7 @@
  * Kernel-style log text: instructions as print_bpf_insn prints them and
  * register state as print_verifier_state does.
  */
+import { BTF_TRUST_PREFIX } from './btf-access.js';
 import { AluOp, AtomicOp, ATOMIC_FETCH, CallSrc, JmpOp, LddwSrc } from '../isa/opcodes.js';
 import { lddwValue, type Instruction } from '../isa/instruction.js';
 import type { HelperRegistry } from '../helpers/table.js';
@@ -102,6 +103,8 @@ export function regValueStr(r: Reg): string {
       if (r.type === 'map_value' || r.type === 'map_ptr' || r.type === 'map_key') parts.push(`map=${r.map}`);
       if (r.type === 'mem') parts.push(`sz=${r.memSize}`);
       if (!tnumIsConst(r.var) || r.var.value !== 0n) parts.push(`var_off=(0x${r.var.value.toString(16)}; 0x${r.var.mask.toString(16)})`);
+      // PTR_TO_BTF_ID: [trusted_]ptr_[or_null_]<struct>
+      if (r.type === 'btf_id') return `${BTF_TRUST_PREFIX[r.trust]}ptr_${r.maybeNull ? 'or_null_' : ''}${r.btf}(${parts.join(',')})`;
       const t = r.type === 'mem' && r.ringbuf ? 'ringbuf_mem' : r.type;
       return `${t}${r.maybeNull ? '_or_null' : ''}(${parts.join(',')})`;
     }

@@ -12,6 +12,9 @@ export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'map_ptr' | 'map_value' | 'map_key' | 'fp' | 'pkt' | 'pkt_meta' | 'pkt_end'
   | 'mem' | 'sock_common' | 'sock' | 'flow_keys' | 'func' | 'btf_id' | 'dynptr';
 
+/** The flags of a PTR_TO_BTF_ID that decide what kfuncs take it. */
+export type BtfTrust = 'trusted' | 'rcu' | 'plain';
+
 export interface Reg {
   type: RegType;
   maybeNull: boolean;
@@ -35,8 +38,15 @@ export interface Reg {
   frameno: number;
   /** func (ld_imm64 src=4): the subprogram it points to. */
   subprog: number;
-  /** btf_id (PTR_TO_BTF_ID from a kfunc): the kernel struct it points to. */
+  /** btf_id (PTR_TO_BTF_ID): the kernel struct it points to. */
   btf: string;
+  /** btf_id: that struct's type id in the tracing target's kernel BTF (0: a kfunc pointer, no layout known). */
+  btfId: number;
+  /**
+   * btf_id: PTR_TRUSTED (kfunc results, tp_btf/lsm arguments), MEM_RCU (RCU-protected fields walked to from
+   * trusted pointers) or plain (fentry arguments, other pointers walked to).
+   */
+  trust: BtfTrust;
   /** mem: MEM_RDONLY (a bpf_dynptr_slice). */
   rdonly: boolean;
   /** mem: a slice of the packet dynptr with this id (invalid once the packet changes); dynptr stack records: their id. */
@@ -47,7 +57,7 @@ export function notInit(): Reg {
   return {
     type: 'not_init', maybeNull: false, off: 0, var: TNUM_UNKNOWN,
     smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: U64_MAX, s32min: S32_MIN, s32max: S32_MAX, u32min: 0n, u32max: U32_MAX,
-    id: 0, refObjId: 0, range: 0, map: -1, memSize: 0, ringbuf: false, frameno: 0, subprog: -1, btf: '', rdonly: false, dynptrId: 0,
+    id: 0, refObjId: 0, range: 0, map: -1, memSize: 0, ringbuf: false, frameno: 0, subprog: -1, btf: '', btfId: 0, trust: 'trusted', rdonly: false, dynptrId: 0,
   };
 }
 export function unknownScalar(): Reg { return { ...notInit(), type: 'scalar' }; }
@@ -201,7 +211,7 @@ export function regsEqual(a: Reg, b: Reg): boolean {
     a.smin === b.smin && a.smax === b.smax && a.umin === b.umin && a.umax === b.umax &&
     a.s32min === b.s32min && a.s32max === b.s32max && a.u32min === b.u32min && a.u32max === b.u32max &&
     a.range === b.range && a.map === b.map && a.memSize === b.memSize && a.frameno === b.frameno && a.subprog === b.subprog &&
-    a.refObjId === b.refObjId && a.btf === b.btf && a.rdonly === b.rdonly && a.dynptrId === b.dynptrId && (a.type === 'scalar' || a.id === b.id);
+    a.refObjId === b.refObjId && a.btf === b.btf && a.btfId === b.btfId && a.trust === b.trust && a.rdonly === b.rdonly && a.dynptrId === b.dynptrId && (a.type === 'scalar' || a.id === b.id);
 }
 
 /** `cur` is covered by `old`: every concrete value of cur is allowed by old. */
@@ -214,7 +224,7 @@ export function regSubsumes(old: Reg, cur: Reg): boolean {
       tnumIn(old.var, cur.var);
   }
   if (old.maybeNull !== cur.maybeNull || old.off !== cur.off || old.map !== cur.map || old.memSize !== cur.memSize ||
-    old.frameno !== cur.frameno || old.refObjId !== cur.refObjId || old.subprog !== cur.subprog || old.btf !== cur.btf || old.rdonly !== cur.rdonly || old.dynptrId !== cur.dynptrId) return false;
+    old.frameno !== cur.frameno || old.refObjId !== cur.refObjId || old.subprog !== cur.subprog || old.btf !== cur.btf || old.btfId !== cur.btfId || old.trust !== cur.trust || old.rdonly !== cur.rdonly || old.dynptrId !== cur.dynptrId) return false;
   if ((old.type === 'pkt' || old.type === 'pkt_meta') && old.range > cur.range) return false;
   if (old.maybeNull && old.id !== cur.id) return false;
   if ((old.type === 'pkt' || old.type === 'pkt_meta') && old.id !== cur.id) return false;

@@ -6,7 +6,7 @@
 import { AluOp, AtomicOp, ATOMIC_FETCH, CallSrc, FRAME_POINTER, JmpOp, LddwSrc, MAX_CALL_FRAMES, STACK_FRAME_BYTES } from '../isa/opcodes.js';
 import { jumpTarget, lddwValue, type Instruction, type Program } from '../isa/instruction.js';
 import type { HelperArgType, HelperRegistry, HelperSpec } from '../helpers/table.js';
-import { type ContextSpec, VERIFIER_CONTEXTS, contextFieldSpan } from '../programs/context.js';
+import { type ContextSpec, BTF_TRACING_CTX, VERIFIER_CONTEXTS, contextFieldSpan } from '../programs/context.js';
 import type { ProgramTypeName } from '../programs/types.js';
 import { type Reg, type RegType, regsEqual, notInit, unknownScalar, knownScalar, pointer, markKnown, setUnknown, isConst, isPointer, isPkt, syncBounds, boundsInvalid, coerceToSize, signExtend, mark32Unbounded } from './reg.js';
 import { tnumIsConst, tnumAdd, tnumSub, tnumConst, tnumStr, tnumSubreg, S64_MIN, S64_MAX, U64_MAX, s64, u64, u32 } from './tnum.js';
@@ -15,9 +15,10 @@ import { type State, type Frame, type Checkpoint, type Slot, SB, SLOT_BYTES, new
 import { type Cfg, subprogOf } from './cfg.js';
 import { type VerifierMap, MAP_TYPE_IDS, SPIN_LOCK_BYTES, mapTypeId, mapFuncCompatible, mapIsRdonly } from './maps.js';
 import { formatTracePrintk } from '../helpers/printk.js';
-import { FIRST_MEMBER, KF_ACQUIRE, KF_RELEASE, KF_RET_NULL, kfuncAllowed, kfuncById, type KfuncSpec } from '../kfuncs/table.js';
+import { FIRST_MEMBER, KF_ACQUIRE, KF_RCU, KF_RELEASE, KF_RET_NULL, kfuncAllowed, kfuncById, type KfuncSpec } from '../kfuncs/table.js';
 import type { LineInfo } from './index.js';
 import type { GlobalFunc } from './global-func.js';
+import { type TracingTarget, BTF_TRUST_PREFIX, MAX_BPF_FUNC_ARGS, btfCtxAccess, btfStructAccess, isRcuField } from './btf-access.js';
 
 interface ArgMeta { map: number; allocSize: number; releaseRef: number; keyInArray: boolean; subprog: number }
 import { disasm, regStateStr, stateStr } from './log.js';
@@ -85,6 +86,8 @@ export interface CheckOptions {
   lineInfo?: readonly LineInfo[];
   /** Global functions by first instruction: verified on their own, calls checked against the prototype. */
   globals?: ReadonlyMap<number, GlobalFunc>;
+  /** BTF-typed tracing programs: the attach target, which types the context's slots (btf_ctx_access). */
+  tracing?: TracingTarget;
 }
 
 /**
@@ -119,6 +122,8 @@ const ALU_STR: Record<number, string> = {
 
 /** The kernel's reg_type_str. */
 export function regTypeStr(r: Reg): string {
+  // reg_type_str: PTR_TO_BTF_ID is "ptr_" with its flags around it
+  if (r.type === 'btf_id') return `${BTF_TRUST_PREFIX[r.trust]}ptr_${r.maybeNull ? 'or_null_' : ''}`;
   let s: string = r.type;
   if (r.type === 'mem' && r.ringbuf) s = 'ringbuf_mem';
   if (r.type === 'mem' && r.rdonly) s = 'rdonly_mem';
@@ -525,7 +530,7 @@ export class Checker {
     if (ptr.maybeNull) this.fail(`R${dstno} pointer arithmetic on ${regTypeStr(ptr)} prohibited, null-check it first`);
     const known = isConst(off);
     const smin = off.smin, smax = off.smax, umin = off.umin, umax = off.umax;
-    const arithOk = ['ctx', 'map_value', 'map_key', 'fp', 'pkt_meta', 'pkt', 'mem'].includes(ptr.type) ||
+    const arithOk = ['ctx', 'map_value', 'map_key', 'fp', 'pkt_meta', 'pkt', 'mem', 'btf_id'].includes(ptr.type) ||
       (ptr.type === 'flow_keys' && known) ||
       (ptr.type === 'map_ptr' && known && smin === 0n && op === AluOp.ADD);
     if (!arithOk) this.fail(`R${dstno} pointer arithmetic on ${regTypeStr(ptr)} prohibited`);
@@ -700,6 +705,11 @@ export class Checker {
         if (!bpfSockReadOk(off, size)) this.fail(`R${regno} invalid ${regTypeStr(reg)} access off=${off} size=${size}`);
         result = unknownScalar();
         break;
+      case 'btf_id':
+        // kfunc pointers carry no layout (btfId 0): reading through them stays refused
+        if (reg.maybeNull || !reg.btfId || !this.o.tracing) this.fail(`R${regno} invalid mem access '${regTypeStr(reg)}'`);
+        result = this.checkPtrToBtfAccess(regno, reg, off, size, t, this.o.tracing);
+        break;
       case 'flow_keys':
         if (t === 'write' && value && isPointer(value) && !this.o.privileged) this.fail(`R${valueReg} leaks addr into flow keys`);
         this.checkFlowKeysAccess(regno, reg, off, size);
@@ -712,6 +722,26 @@ export class Checker {
       this.regs[valueReg] = result;
       this.finishLoad(valueReg, size, signExt, result.type === 'scalar');
     }
+  }
+
+  /**
+   * check_ptr_to_btf_access: a read at a constant offset of a kernel struct (btf_struct_access walks
+   * its members); tracing programs have no struct they may write.
+   */
+  private checkPtrToBtfAccess(regno: number, reg: Reg, off: number, size: number, t: 'read' | 'write', target: TracingTarget): Reg {
+    const name = reg.btf;
+    if (!this.o.privileged) this.fail(`'struct ${name}' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN`);
+    if (!this.o.gplCompatible) this.fail(`Cannot access kernel 'struct ${name}' from non-GPL compatible program`);
+    if (off < 0) this.fail(`R${regno} is ptr_${name} invalid negative access: off=${off}`);
+    if (!tnumIsConst(reg.var) || reg.var.value !== 0n) this.fail(`R${regno} is ptr_${name} invalid variable offset: off=${off}, var_off=${tnumStr(reg.var)}`);
+    if (t === 'write') this.fail('only read is supported');
+    const r = btfStructAccess(target.btf, reg.btfId, off, size);
+    if (r.kind === 'error') this.fail(r.message);
+    if (r.kind !== 'ptr') return unknownScalar();
+    // a pointer walked to from a trusted or RCU one is RCU-protected if the field is (BTF_TYPE_SAFE_RCU; every
+    // walk here is inside the RCU section of a non-sleepable program), else plain (clear_trusted_flags)
+    const rcu = reg.trust !== 'plain' && isRcuField(target.btf, reg.btfId, r.field);
+    return pointer('btf_id', { btf: r.name, btfId: r.id, trust: rcu ? 'rcu' : 'plain' });
   }
 
   /** check_flow_keys_access: a constant offset, the access within struct bpf_flow_keys. */
@@ -773,6 +803,15 @@ export class Checker {
   private checkCtxAccess(off: number, size: number, t: 'read' | 'write'): Reg {
     const ctx = this.ctx;
     const bad = (): never => this.fail(`invalid bpf_context access off=${off} size=${size}`);
+    const tracing = this.o.tracing;
+    if (tracing && ctx === BTF_TRACING_CTX) {
+      // bpf_tracing_btf_ctx_access, then btf_ctx_access types the slot by the target's prototype
+      if (off < 0 || off >= MAX_BPF_FUNC_ARGS * 8 || t !== 'read' || off % size !== 0) bad();
+      const r = btfCtxAccess(tracing, off, size);
+      if (r.kind === 'error') this.fail(r.message);
+      if (r.kind === 'scalar') return unknownScalar();
+      return pointer('btf_id', { btf: r.name, btfId: r.id, trust: tracing.kind === 'tp_btf' || tracing.kind === 'lsm' ? 'trusted' : 'plain' });
+    }
     if (ctx && off < 0 && ctx.negativeOffsetsReadable && off % size === 0 && t === 'read') return unknownScalar();
     if (!ctx || off < 0 || off >= ctx.size || off % size !== 0) return bad();
     const f = ctx.fields.find((x) => off >= x.offset && off < x.offset + contextFieldSpan(ctx, x));
@@ -1270,6 +1309,11 @@ export class Checker {
       if (a.kind !== 'btf') return;
       if ((reg.type === 'scalar' && isConst(reg) && reg.var.value === 0n) || reg.maybeNull) this.fail(`Possibly NULL pointer passed to trusted arg${i}`);
       if (reg.type !== 'btf_id') this.fail(`arg#${i} pointer type STRUCT ${a.struct} must point to scalar, or struct with scalar`);
+      // KF_TRUSTED_ARGS: fentry arguments and pointers walked to are neither referenced nor trusted; KF_RCU takes RCU ones
+      if (reg.trust !== 'trusted' && !reg.refObjId) {
+        if (!(k.flags & KF_RCU)) this.fail(`R${regno} must be referenced or trusted`);
+        if (reg.trust !== 'rcu') this.fail(`R${regno} must be a rcu pointer`);
+      }
       if (!this.btfStructMatches(reg.btf, a.struct, (k.flags & KF_RELEASE) !== 0)) {
         this.fail(`kernel function ${k.name} args#${i} expected pointer to STRUCT ${a.struct} but R${regno} has a pointer to STRUCT ${reg.btf}`);
       }

@@ -10,6 +10,7 @@ import { PROGRAM_TYPE_IDS, type ProgramTypeName } from '../../programs/types.js'
 import { parseObject } from '../../loader/object.js';
 import type { MapSpec, ProgramSpec } from '../../loader/spec.js';
 import { programBytesFromFile } from '../program-file.js';
+import { tracingTarget } from '../../object/object.js';
 
 export const VERIFY_USAGE = `  verify FILE [--prog NAME] [--type TYPE] [--raw] [--map TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES[:FLAGS]]...
          [--license STR] [--log-level N] [--unprivileged] [--func-info OFF,OFF…]
@@ -129,7 +130,9 @@ function run(argv: string[]): number {
   for (const t of targets) {
     const funcInfo = (t.spec?.funcInfo.map((f) => f.pc) ?? t.funcInfo)?.map((insnOff) => ({ insnOff }));
     const lineInfo = t.spec?.lineInfo.map((l) => ({ insnOff: l.pc, source: l.source, fileName: l.fileName, line: l.line }));
-    const r = verify(t.bytes, { helpers: loadHelpers(), type: t.type, maps: t.maps, license: t.license, logLevel, unprivileged: values.unprivileged, funcInfo, lineInfo });
+    // tp_btf/fentry/…: the attach target (built-in kernel BTF) types the context as loading does
+    const tracing = t.spec ? tracingTarget({ ...t.spec, type: t.type }) : undefined;
+    const r = verify(t.bytes, { helpers: loadHelpers(), type: t.type, maps: t.maps, license: t.license, logLevel, unprivileged: values.unprivileged, funcInfo, lineInfo, ...(tracing ? { tracing } : {}) });
     // level 4 statistics (verification time, stack depth, processed) come in the log, as the kernel's do
     if (logLevel) process.stdout.write(r.log);
     if (r.ok) {
