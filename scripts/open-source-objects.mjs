@@ -149,11 +149,11 @@ for (const line of readFileSync(TSV, 'utf8').trim().split('\n')) {
   const [repo, commit, src, objPath, status] = line.split('\t');
   if (only && !`${repo}/${src}`.includes(only)) continue;
   const base = { project: projectOf(repo), repo, commit, object: src };
-  if (status !== 'ok') { rows.push({ ...base, program: '*', type: '-', loaded: false, error: status }); continue; }
+  if (status !== 'ok') { rows.push({ ...base, program: '*', type: '-', loaded: false, kernel: null, error: status }); continue; }
   const bytes = new Uint8Array(readFileSync(objPath));
   const objName = objPath.split('/').pop().split('.')[0];
   let spec;
-  try { spec = parseObject(bytes.slice()); } catch (e) { rows.push({ ...base, program: '*', type: '-', loaded: false, error: `parse: ${firstLine(e)}` }); continue; }
+  try { spec = parseObject(bytes.slice()); } catch (e) { rows.push({ ...base, program: '*', type: '-', loaded: false, kernel: null, error: `parse: ${firstLine(e)}` }); continue; }
   const fallback = fallbackType(repo, src, spec);
   const kv = kernelVerdicts(objPath, fallback);
   for (const prog of spec.programs) {

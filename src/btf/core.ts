@@ -325,6 +325,14 @@ function enumValueList(t: BtfType): { name: string; value: number | bigint }[] {
   return t.kind === 'ENUM' || t.kind === 'ENUM64' ? t.values.map((v) => ({ name: v.name, value: v.value })) : [];
 }
 
+/** Whether `target` has any candidate type for the relocation's root type (TYPE_ID_LOCAL needs none). */
+export function hasCoreCandidates(local: Btf, relo: CoreRelo, target: Btf): boolean {
+  if (relo.kind === 'TYPE_ID_LOCAL') return true;
+  const root = local.type(relo.typeId);
+  if (!root.name) return true;
+  return coreCandidates(local, relo.typeId, target).length > 0;
+}
+
 /**
  * Resolves one CO-RE relocation. With no target BTF, nothing matches: field
  * offsets and enum values poison, *_EXISTS / type relocations give 0, and

@@ -10,10 +10,10 @@ import {
   CallSrc, Class, CLASS_MASK, JmpOp, LddwSrc, INSTRUCTION_BYTES, Mode, MODE_MASK, Size, SIZE_BYTES, SIZE_MASK, SOURCE_MASK, type SizeValue,
 } from '../isa/opcodes.js';
 import { readElf, hasFileData, ByteView, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
-import { RelocType, SHF_ALLOC, SHF_EXECINSTR, SHN_UNDEF, SectionType, SymbolBind, SymbolType } from '../elf/constants.js';
+import { RelocType, SHF_ALLOC, SHF_EXECINSTR, SHN_UNDEF, SectionType, SymbolBind, SymbolType, SymbolVisibility } from '../elf/constants.js';
 import { parseBtf, type Btf, type BtfType } from '../btf/btf.js';
 import { parseBtfExt, type BtfExt } from '../btf/ext.js';
-import { resolveCoreRelo, type CoreResult } from '../btf/core.js';
+import { hasCoreCandidates, resolveCoreRelo, type CoreResult } from '../btf/core.js';
 import { matchSection } from './sections.js';
 import { kfuncByName, type KfuncSpec } from '../kfuncs/table.js';
 
@@ -65,6 +65,8 @@ class ObjectParser {
   readonly license: string;
   readonly kernelVersion?: number;
   readonly funcs = new Map<number, Func[]>();
+  /** Global functions with hidden/internal visibility (see ObjectSpec.hiddenFuncs). */
+  readonly hiddenFuncs: string[] = [];
   readonly maps: MapSpec[] = [];
   readonly externs: ExternSpec[] = [];
   private readonly mapBySymbol = new Map<string, number>(); // `${shndx}:${value}` → map index (legacy and BTF maps)
@@ -161,6 +163,7 @@ class ObjectParser {
         }
         if (!s.name) throw new LoadError('LoaderBadProgram', place, 'function symbol has no name');
         list.push({ name: s.name, section: sec, start: s.value, size, global: s.bind !== SymbolBind.LOCAL });
+        if (s.bind !== SymbolBind.LOCAL && (s.visibility === SymbolVisibility.HIDDEN || s.visibility === SymbolVisibility.INTERNAL)) this.hiddenFuncs.push(s.name);
       }
       this.funcs.set(sec.index, list);
     }
@@ -723,6 +726,7 @@ export function parseObject(bytes: Uint8Array, options: ParseOptions = {}): Obje
   return {
     license: p.license, ...(p.kernelVersion !== undefined ? { kernelVersion: p.kernelVersion } : {}),
     programs, maps: p.maps, externs: p.externs, ...(p.btf ? { btf: p.btf } : {}),
+    ...(p.hiddenFuncs.length ? { hiddenFuncs: [...p.hiddenFuncs] } : {}),
   };
 }
 
@@ -764,15 +768,28 @@ function sizeValueOf(bytes: number): SizeValue | undefined {
  * to helper 0xbad2310. Returns patched copies; the input is not modified.
  */
 export function applyCoreRelocations<P extends { readonly instructions: Uint8Array; readonly relocations: readonly ProgramRelocation[] }>(
-  prog: P, local: Btf, target: Btf,
+  prog: P, local: Btf, target: Btf, options: CoreOptions = {},
 ): P {
   const copy = { ...prog, instructions: prog.instructions.slice(), relocations: [...prog.relocations] };
-  patchCore(copy, local, target);
+  patchCore(copy, local, target, options);
   return copy;
 }
 
 /** applyCoreRelocations in place (the linker's own copy). */
-function patchCore(prog: { instructions: Uint8Array; relocations: ProgramRelocation[] }, local: Btf, target: Btf): void {
+/** Relocations that read a layout (they would poison on a miss); existence checks still answer from the subset. */
+const LAYOUT_RELOS: ReadonlySet<string> = new Set(['FIELD_BYTE_OFFSET', 'FIELD_BYTE_SIZE', 'FIELD_SIGNED', 'FIELD_LSHIFT_U64', 'FIELD_RSHIFT_U64', 'TYPE_SIZE']);
+
+export interface CoreOptions {
+  /**
+   * The target is a subset of a kernel's BTF (the built-in one): a relocation whose root type has no
+   * candidate there keeps the compiled-in (local) values instead of poisoning, since the type is
+   * more likely missing from the subset than from the kernel (layout relocations only: existence
+   * checks answer from the subset). Fields missing from a type the subset has still poison.
+   */
+  readonly subsetTarget?: boolean;
+}
+
+function patchCore(prog: { instructions: Uint8Array; relocations: ProgramRelocation[] }, local: Btf, target: Btf, options: CoreOptions = {}): void {
   const code = prog.instructions;
   const relocs = prog.relocations;
   for (let k = 0; k < relocs.length; k++) {
@@ -783,7 +800,8 @@ function patchCore(prog: { instructions: Uint8Array; relocations: ProgramRelocat
     if (o + INSTRUCTION_BYTES > code.length) throw new LoadError('CoreRelocation', at, `pc ${r.pc} outside the program`);
     let result: CoreResult;
     try {
-      result = resolveCoreRelo(local, r.core, target);
+      const keepLocal = options.subsetTarget && LAYOUT_RELOS.has(r.core.kind) && !hasCoreCandidates(local, r.core, target);
+      result = resolveCoreRelo(local, r.core, keepLocal ? local : target);
     } catch (e) {
       // Name the program section the record belongs to.
       if (e instanceof LoadError && e.section === undefined) throw new LoadError(e.codeName, at, e.detail);

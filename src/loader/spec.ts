@@ -137,6 +137,11 @@ export interface ObjectSpec {
   readonly maps: readonly MapSpec[];
   readonly externs: readonly ExternSpec[];
   readonly btf?: Btf;
+  /**
+   * Global subprograms with hidden or internal visibility (`__hidden`): libbpf marks their BTF FUNC
+   * static (mark_btf_static), so the kernel verifies them with their callers' context, not on their own.
+   */
+  readonly hiddenFuncs?: readonly string[];
 }
 
 export interface ParseOptions {

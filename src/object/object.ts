@@ -91,13 +91,18 @@ function explainPoisoned(p: ProgramSpec, spec: ObjectSpec, e: unknown): unknown 
     + `against the kernel BTF, and the verifier reached the poisoned instruction (pc ${e.pc})`);
 }
 
+/** Name of BTF FUNC `id` ('' when it is not one). */
+function funcName(btf: Btf, id: number): string {
+  try { const t = btf.type(id); return t.kind === 'FUNC' ? t.name : ''; } catch { return ''; }
+}
+
 /** Applies the CO-RE relocations parseObject left unresolved, against `target` (loadObject does this before verifying). */
 export function withCore(spec: ObjectSpec, target: Btf | null): ObjectSpec {
   const local = spec.btf;
   if (!local || !target) return spec;
   const pending = (p: ProgramSpec): boolean => p.relocations.some((r) => r.kind === 'core' && r.core && !r.core.result);
   if (!spec.programs.some(pending)) return spec;
-  return { ...spec, programs: spec.programs.map((p) => (pending(p) ? applyCoreRelocations(p, local, target) : p)) };
+  return { ...spec, programs: spec.programs.map((p) => (pending(p) ? applyCoreRelocations(p, local, target, { subsetTarget: target === kernelBtf() }) : p)) };
 }
 
 /**
@@ -125,8 +130,10 @@ export function verifyProgram(prog: ProgramSpec, spec: ObjectSpec): VerifiedLoad
   // libbpf passes the program's BTF func_info with it (bpf_loop callbacks need it)
   // global functions (not the entry) are verified on their own against their BTF prototype
   const ctxStruct = VERIFIER_CONTEXTS[prog.type]?.ctx.struct;
+  // libbpf marks hidden global subprograms static (mark_btf_static): verified inline, as static ones
+  const hidden = new Set(spec.hiddenFuncs ?? []);
   const funcInfo = prog.funcInfo.map((f) => {
-    const global = f.pc > 0 && spec.btf ? globalFuncFromBtf(spec.btf, f.typeId, ctxStruct) : undefined;
+    const global = f.pc > 0 && spec.btf && !hidden.has(funcName(spec.btf, f.typeId)) ? globalFuncFromBtf(spec.btf, f.typeId, ctxStruct) : undefined;
     return { insnOff: f.pc, ...(global ? { global } : {}) };
   });
   const lineInfo = prog.lineInfo.map((l) => ({ insnOff: l.pc, source: l.source, fileName: l.fileName, line: l.line }));
