@@ -71,6 +71,13 @@ function fixedBtf(raw: Uint8Array, spec: ObjectSpec, elf: ElfFile): Uint8Array {
     types.push({ at: p, kind, name: str(v.getUint32(p, true)) });
     p += BTF_TYPE_SIZE + extra.fixed + extra.perVlen * vlen;
   }
+  // libbpf's mark_btf_static: hidden global subprograms become static FUNCs (linkage in the vlen bits)
+  const hidden = new Set(spec.hiddenFuncs ?? []);
+  for (const t of types) {
+    if (t.kind !== BtfKind.FUNC || !hidden.has(t.name)) continue;
+    const info = v.getUint32(t.at + 4, true);
+    v.setUint32(t.at + 4, (info & ~INFO_VLEN_MASK) >>> 0, true);
+  }
   for (const t of types) {
     if (t.kind !== BtfKind.DATASEC) continue;
     // an ELF section (its size, its symbols' offsets), or the .kconfig map libbpf lays out
