@@ -4,12 +4,11 @@
 // as root the test also runs the live kernel through test/kernel/oracle.c.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadObject, type BpfObject } from '../src/object/object.js';
+import { assertLiveTestRuns } from './kernel/live-test-run.js';
 import { loadTier, type TierName } from '../src/runtime/tier.js';
 import { MAP_KERNELS_WASM_URL } from '../src/maps/kernels.js';
 import { MAP_MAX_ENTRIES_OFFSET, MAX_TAIL_CALLS } from '../src/runtime/tail-calls.js';
@@ -99,23 +98,7 @@ test('max_entries offset of a map header (the tail call reads it as the kernel J
 });
 
 test('the live kernel agrees (BPF_PROG_TEST_RUN through test/kernel/oracle.c)', () => {
-  if (process.getuid?.() !== 0) { console.log('SKIP: the live kernel comparison needs root (bpf())'); return; }
-  const dir = mkdtempSync(join(tmpdir(), 'ebpf-wasm-tailcall-'));
-  try {
-    const oracle = join(dir, 'oracle');
-    const cc = spawnSync('gcc', ['-O2', '-o', oracle, join(ROOT, 'test', 'kernel', 'oracle.c'), '-lbpf', '-lelf', '-lz'], { encoding: 'utf8' });
-    assert.is(cc.status, 0, `gcc failed (running as root, so this is a failure, not a skip): ${cc.stderr}`);
-    let ran = 0;
-    for (const c of expected.cases) {
-      const r = spawnSync(oracle, ['test-run', OBJECT, '--prog', c.prog, '--data-hex', c.data], { cwd: ROOT, encoding: 'utf8' });
-      assert.is(r.status, 0, `oracle failed on ${c.name}: ${r.stderr}`);
-      assert.is(r.stdout.replace(/^duration_ns: \d+\n/m, ''), c.kernel, c.name);
-      ran++;
-    }
-    console.log(`\nNOTE: ${ran} tail-call cases ran in the live kernel`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  assertLiveTestRuns('tail-call', OBJECT, expected.cases);
 });
 
 test.run();
