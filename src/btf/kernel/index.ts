@@ -10,21 +10,16 @@
 import { parseBtf, type Btf } from '../btf.js';
 import { KERNEL_BTF_HEX, KERNEL_BTF_RELEASE } from './vmlinux-btf.js';
 import * as fields from './fields.js';
+import { fromHex } from '../../aot/manifest.js';
 import type { KernelField } from './fields.js';
 
 export { KERNEL_BTF_RELEASE };
 
 let cached: Btf | undefined;
 
-function decodeHex(s: string): Uint8Array {
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.substr(i * 2, 2), 16);
-  return out;
-}
-
 /** The built-in kernel BTF (parsed once). */
 export function kernelBtf(): Btf {
-  cached ??= parseBtf(decodeHex(KERNEL_BTF_HEX), { section: `built-in kernel BTF (Linux ${KERNEL_BTF_RELEASE})` });
+  cached ??= parseBtf(fromHex(KERNEL_BTF_HEX), { section: `built-in kernel BTF (Linux ${KERNEL_BTF_RELEASE})` });
   return cached;
 }
 
